@@ -1,0 +1,33 @@
+package io.dbrunbooks.workflows.backup;
+
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * Backup runbook: precheck, take, verify, seal signed evidence, notify; on failure delete what was
+ * written (never evidence), record the failure and notify.
+ *
+ * <p>Start it with workflow id {@code backup/<target>}: the id is the lock that keeps two backups
+ * of one target from running at once, and the workflow refuses any other id.
+ */
+@WorkflowInterface
+public interface BackupWorkflow {
+  /** Workflow type name, as used by {@code temporal workflow start --type}. */
+  String TYPE = "BackupWorkflow";
+
+  static String workflowId(String target) {
+    return "backup/" + target;
+  }
+
+  @WorkflowMethod(name = TYPE)
+  BackupResult run(BackupRequest request);
+
+  @QueryMethod(name = "progress")
+  BackupProgress progress();
+
+  /** Byte counts from the running backup step; not meant for people. */
+  @SignalMethod(name = "reportProgress")
+  void reportProgress(ByteProgress progress);
+}

@@ -1,0 +1,26 @@
+package io.dbrunbooks.workflows.backup;
+
+import java.util.List;
+
+/**
+ * What the precheck saw. Written into the manifest so the evidence shows the state the backup was
+ * taken from.
+ *
+ * @param role {@code primary} or {@code standby}
+ * @param replicationLagSeconds the largest lag observed: on a primary the slowest standby's replay
+ *     lag, on a standby {@code now() - pg_last_xact_replay_timestamp()}; 0 with no replication
+ * @param databaseBytes size of the data to back up (the cluster for physical, the database for logical)
+ * @param destinationFreeBytes free space at the backup store, or -1 where the store has no limit (S3)
+ */
+public record PrecheckReport(
+    String target,
+    String serverVersion,
+    int serverVersionNum,
+    String systemIdentifier,
+    String role,
+    double replicationLagSeconds,
+    double lagLimitSeconds,
+    List<StandbyLag> standbys,
+    long databaseBytes,
+    long destinationFreeBytes,
+    String checkedAt) {}

@@ -1,0 +1,3 @@
+package io.dbrunbooks.workflows.backup;
+
+public record PrecheckRequest(String target, BackupMethod method) {}

@@ -1,0 +1,3 @@
+package io.dbrunbooks.workflows.backup;
+
+public record VerifyRequest(String target, BackupArtifact artifact) {}
