@@ -1,0 +1,164 @@
+package io.dbrunbooks.activities.evidence;
+
+import io.dbrunbooks.activities.config.TargetConfig;
+import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.config.UnknownTargetException;
+import io.dbrunbooks.activities.keys.KeySource;
+import io.dbrunbooks.activities.keys.KeyringException;
+import io.dbrunbooks.activities.keys.LocalKeyring;
+import io.dbrunbooks.workflows.common.AuditAppend;
+import io.dbrunbooks.workflows.common.AuditRecord;
+import io.dbrunbooks.workflows.common.EvidenceActivities;
+import io.dbrunbooks.workflows.common.SealRequest;
+import io.dbrunbooks.workflows.common.SealedManifest;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Audit entries and sealed manifests, per target. Failures a retry cannot fix are non-retryable
+ * {@link ApplicationFailure}s of type {@code UnknownTarget}, {@code EvidenceConflict}, {@code
+ * AuditChainBroken}, {@code KeySourceError} or {@code InvalidEvidenceRequest}; plain I/O errors stay
+ * retryable.
+ */
+public class EvidenceActivitiesImpl implements EvidenceActivities {
+
+  private static final Logger log = LoggerFactory.getLogger(EvidenceActivitiesImpl.class);
+
+  private final TargetsConfig targets;
+  private final Function<String, EvidenceRegistry> registryFor;
+  private final Function<String, KeySource> keysFor;
+
+  /**
+   * @param registryFor target name -> its evidence registry
+   * @param keysFor target name -> its key source; may throw {@link UncheckedIOException} wrapping a
+   *     {@link KeyringException} for a missing or broken keyring
+   */
+  public EvidenceActivitiesImpl(TargetsConfig targets, Function<String, EvidenceRegistry> registryFor, Function<String, KeySource> keysFor) {
+    this.targets = targets;
+    this.registryFor = registryFor;
+    this.keysFor = keysFor;
+  }
+
+  /** File registries and local keyrings from each target's configuration, opened once per target. */
+  public static EvidenceActivitiesImpl fromConfig(TargetsConfig targets) {
+    Map<String, EvidenceRegistry> registries = new ConcurrentHashMap<>();
+    Map<String, KeySource> keys = new ConcurrentHashMap<>();
+    return new EvidenceActivitiesImpl(
+        targets,
+        name -> registries.computeIfAbsent(name, n -> new FileEvidenceRegistry(fileUri(targets.target(n).evidence().uri(), n))),
+        // A failed load is not cached, so fixing the keyring file needs no worker restart.
+        name -> keys.computeIfAbsent(name, n -> {
+          try {
+            return LocalKeyring.load(Path.of(targets.target(n).keys().keyring()));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }));
+  }
+
+  @Override
+  public AuditRecord appendAudit(AuditAppend append) {
+    return call(append.target(), append.chain(), () ->
+        new AuditChain(registryFor.apply(append.target())).append(append.chain(), append.sequence(), append.event()));
+  }
+
+  @Override
+  public SealedManifest sealManifest(SealRequest request) {
+    return call(request.target(), request.path(), () -> {
+      if (request.manifest() == null) {
+        throw new IllegalArgumentException("seal request for " + request.path() + " has no manifest");
+      }
+      EvidenceRegistry registry = registryFor.apply(request.target());
+      KeySource keys = keysFor.apply(request.target());
+      String path = request.path() + ".jws";
+      byte[] payload = CanonicalJson.bytes(request.manifest());
+
+      // A retry finds the manifest already sealed. Comparing payloads rather than JWS bytes keeps
+      // retries idempotent even when signatures are randomised (ES256) or the key was rotated.
+      Optional<SealedManifest> sealed = existingSeal(registry, path, payload, keys);
+      if (sealed.isPresent()) {
+        return sealed.get();
+      }
+      byte[] jws = Jws.sign(payload, keys).getBytes(StandardCharsets.US_ASCII);
+      try {
+        registry.putOnce(path, jws);
+      } catch (EvidenceConflictException raced) {
+        return existingSeal(registry, path, payload, keys).orElseThrow(() -> raced);
+      }
+      SealedManifest result = new SealedManifest(registry.locationOf(path), Digests.sha256Hex(jws), keys.signingKeyId(), keys.signingAlgorithm());
+      log.info("sealed manifest location={} kid={} sha256={}", result.location(), result.signingKeyId(), result.sha256());
+      return result;
+    });
+  }
+
+  private static Optional<SealedManifest> existingSeal(EvidenceRegistry registry, String path, byte[] payload, KeySource keys) throws IOException {
+    Optional<byte[]> stored = registry.get(path);
+    if (stored.isEmpty()) {
+      return Optional.empty();
+    }
+    Jws.Verified v;
+    try {
+      v = Jws.verify(new String(stored.get(), StandardCharsets.US_ASCII), keys::verificationKey);
+    } catch (JwsException | KeyringException e) {
+      throw ApplicationFailure.newNonRetryableFailure("a manifest already exists at " + registry.locationOf(path)
+          + " but it cannot be verified with this target's keys (" + e.getMessage() + "); evidence is write-once, investigate before re-running", "EvidenceConflict");
+    }
+    if (!Arrays.equals(v.payload(), payload)) {
+      throw new EvidenceConflictException(registry.locationOf(path));
+    }
+    return Optional.of(new SealedManifest(registry.locationOf(path), Digests.sha256Hex(stored.get()), v.header().kid(), v.header().alg()));
+  }
+
+  private interface Body<T> {
+    T run() throws IOException, BrokenChainException;
+  }
+
+  /** Validates the target and the path's namespace, and turns errors into the right failure kind. */
+  private <T> T call(String target, String path, Body<T> body) {
+    try {
+      TargetConfig t = targets.target(target);
+      if (path == null || !path.startsWith(t.name() + "/")) {
+        throw new IllegalArgumentException("evidence path '" + path + "' is outside target " + t.name() + "'s namespace '" + t.name() + "/'");
+      }
+      return body.run();
+    } catch (UnknownTargetException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "UnknownTarget");
+    } catch (EvidenceConflictException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "EvidenceConflict");
+    } catch (BrokenChainException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "AuditChainBroken");
+    } catch (IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "InvalidEvidenceRequest");
+    } catch (UncheckedIOException e) {
+      throw ioFailure(e.getCause());
+    } catch (IOException e) {
+      throw ioFailure(e);
+    }
+  }
+
+  private static RuntimeException ioFailure(IOException e) {
+    if (e instanceof KeyringException) {
+      return ApplicationFailure.newNonRetryableFailure(e.getMessage(), "KeySourceError");
+    }
+    return Activity.wrap(e); // transient I/O: let the retry policy handle it
+  }
+
+  private static Path fileUri(String uri, String target) {
+    if (uri == null || !uri.startsWith("file:")) {
+      throw new IllegalArgumentException("evidence registry '" + uri + "' of target " + target + " is not supported: only file: registries are implemented");
+    }
+    return Path.of(URI.create(uri));
+  }
+}
