@@ -4,6 +4,7 @@ package io.dbrunbooks.workflows.backup;
  * A stored backup artifact: the tool's output, zstd-compressed, AES-256-GCM encrypted under a fresh
  * data key, written to the target's backup store.
  *
+ * @param key the artifact's key in the target's backup store, e.g. {@code orders/<backup-id>/base.tar.zst.aes}
  * @param location store URI of the artifact
  * @param format {@code tar} (physical) or {@code pg_dump-custom} (logical)
  * @param sourceBytes bytes the tool produced (before compression)
@@ -21,6 +22,7 @@ public record BackupArtifact(
     String backupId,
     String target,
     BackupMethod method,
+    String key,
     String location,
     String format,
     long sourceBytes,

@@ -1,0 +1,393 @@
+package io.dbrunbooks.workflows.backup;
+
+import io.dbrunbooks.workflows.common.AuditTrail;
+import io.dbrunbooks.workflows.common.EvidenceActivities;
+import io.dbrunbooks.workflows.common.Failures;
+import io.dbrunbooks.workflows.common.Notification;
+import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
+import io.dbrunbooks.workflows.common.SealRequest;
+import io.dbrunbooks.workflows.common.SealedManifest;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.common.SearchAttributeUpdate;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+
+/**
+ * The backup runbook, top to bottom: precheck, take, verify, seal, notify. Every step leaves an
+ * audit entry; a failure after anything was written deletes the artifacts (never the evidence),
+ * records why, and tells downstream.
+ */
+public class BackupWorkflowImpl implements BackupWorkflow {
+  private static final Logger log = Workflow.getLogger(BackupWorkflowImpl.class);
+
+  /** Same rule as the targets file, so a bad name fails here before any activity runs. */
+  static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  private static final DateTimeFormatter ID_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  // Quick, cheap checks: a few attempts, then a person should look.
+  private final BackupActivities checks =
+      Workflow.newActivityStub(
+          BackupActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(2))
+              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
+              .build());
+
+  // Hours-long streaming steps: the heartbeat timeout notices a dead worker within half a minute,
+  // and the retry starts the artifact over under the same backup id. On cancel the workflow waits
+  // for the step to stop writing; cleaning up while it still streams would leave a fresh partial.
+  private final BackupActivities streaming =
+      Workflow.newActivityStub(
+          BackupActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofHours(24))
+              .setHeartbeatTimeout(Duration.ofSeconds(30))
+              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+              .setRetryOptions(retry(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
+              .build());
+
+  // Cleanup must eventually happen; deleting is idempotent, so it may retry for a long time.
+  private final BackupActivities cleanup =
+      Workflow.newActivityStub(
+          BackupActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(10))
+              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
+              .build());
+
+  private final EvidenceActivities evidence =
+      Workflow.newActivityStub(
+          EvidenceActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(1))
+              .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
+              .build());
+
+  // A notification is worth a few tries, but a dead webhook must not hold a finished backup hostage.
+  private final NotifyActivities notifier =
+      Workflow.newActivityStub(
+          NotifyActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(30))
+              .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+              .build());
+
+  private String target;
+  private String backupId;
+  private BackupPhase phase = BackupPhase.PRECHECK;
+  private long startedMillis;
+  private long bytes;
+  private double throughput;
+  private String lastError;
+
+  @Override
+  public BackupResult run(BackupRequest request) {
+    startedMillis = Workflow.currentTimeMillis();
+    validate(request);
+    WorkflowInfo info = Workflow.getInfo();
+    target = request.target();
+    BackupMethod method = request.methodOrDefault();
+    backupId = newBackupId(target);
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "backup"),
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.OPERATOR, request.operator()));
+
+    AuditTrail audit =
+        new AuditTrail(
+            evidence,
+            target,
+            target + "/backups/" + backupId,
+            "target/" + target + "/backup/" + backupId,
+            request.operator());
+    List<String> deleted = new ArrayList<>();
+    boolean artifactsMayExist = false;
+    try {
+      // Inside the try: an unknown target or an unwritable registry fails here, and is reported.
+      audit.record(
+          "backup.requested",
+          "started",
+          meta(
+              "method", method.name().toLowerCase(),
+              "workflowId", info.getWorkflowId(),
+              "runId", info.getRunId(),
+              "ticket", request.ticket(),
+              "commitSha", request.commitSha()));
+
+      enter(BackupPhase.PRECHECK);
+      PrecheckReport precheck = checks.precheck(new PrecheckRequest(target, method));
+      audit.record(
+          "backup.precheck",
+          "succeeded",
+          meta(
+              "serverVersion", precheck.serverVersion(),
+              "role", precheck.role(),
+              "replicationLagSeconds", String.valueOf(precheck.replicationLagSeconds()),
+              "lagLimitSeconds", String.valueOf(precheck.lagLimitSeconds()),
+              "databaseBytes", String.valueOf(precheck.databaseBytes())));
+
+      enter(BackupPhase.BACKUP);
+      // Set before the call: a call that timed out may still have written the artifact.
+      artifactsMayExist = true;
+      BackupArtifact artifact = streaming.takeBackup(new TakeBackupRequest(target, backupId, method));
+      bytes = artifact.storedBytes();
+      audit.record(
+          "backup.taken",
+          "succeeded",
+          meta(
+              "artifact", artifact.location(),
+              "sha256", artifact.sha256(),
+              "storedBytes", String.valueOf(artifact.storedBytes()),
+              "sourceBytes", String.valueOf(artifact.sourceBytes()),
+              "wrappingKeyId", artifact.wrappingKeyId(),
+              "startLsn", artifact.startLsn(),
+              "stopLsn", artifact.stopLsn()));
+
+      enter(BackupPhase.VERIFY);
+      VerificationReport verification = streaming.verifyBackup(new VerifyRequest(target, artifact));
+      audit.record(
+          "backup.verified",
+          "succeeded",
+          meta("tool", verification.tool(), "sha256", verification.sha256(), "checks", String.valueOf(verification.checks().size())));
+
+      enter(BackupPhase.SEAL);
+      Map<String, Object> manifest = manifest(request, method, info, precheck, artifact, verification, audit);
+      SealedManifest sealed =
+          evidence.sealManifest(new SealRequest(target, target + "/backups/" + backupId + "/manifest", manifest));
+      audit.record(
+          "backup.sealed",
+          "succeeded",
+          meta("manifest", sealed.location(), "sha256", sealed.sha256(), "signingKeyId", sealed.signingKeyId()));
+
+      enter(BackupPhase.NOTIFY);
+      boolean notified =
+          notifySafely(
+              audit,
+              "backup.succeeded",
+              "backup " + backupId + " of " + target + " verified and sealed",
+              meta(
+                  "backupId", backupId,
+                  "manifest", sealed.location(),
+                  "artifact", artifact.location(),
+                  "sha256", artifact.sha256(),
+                  "storedBytes", String.valueOf(artifact.storedBytes())));
+
+      enter(BackupPhase.COMPLETED);
+      audit.record("backup.completed", "succeeded", meta("backupId", backupId));
+      return new BackupResult(
+          backupId, target, method, precheck, artifact, verification, sealed, notified, elapsedSeconds());
+    } catch (ActivityFailure | CanceledFailure e) {
+      lastError = Failures.describe(e);
+      log.warn("backup {} of {} failed in {}: {}", backupId, target, phase, lastError);
+      BackupPhase failedIn = phase;
+      enter(BackupPhase.COMPENSATING);
+      // Cleanup must run even when the run itself was canceled, hence the detached scope.
+      boolean mayExist = artifactsMayExist;
+      Workflow.newDetachedCancellationScope(
+              () -> {
+                if (mayExist) {
+                  deleted.addAll(cleanup.deleteArtifacts(new DeleteArtifactsRequest(target, backupId)));
+                  audit.recordBestEffort(
+                      "backup.artifacts-deleted", "succeeded", meta("deleted", String.join(",", deleted)));
+                }
+                audit.recordBestEffort(
+                    "backup.failed",
+                    "failed",
+                    meta("phase", failedIn.name(), "error", lastError, "errorType", Failures.type(e)));
+                notifySafely(
+                    audit,
+                    "backup.failed",
+                    "backup " + backupId + " of " + target + " failed in " + failedIn + ": " + lastError,
+                    meta("backupId", backupId, "phase", failedIn.name(), "error", lastError));
+                enter(BackupPhase.FAILED);
+              })
+          .run();
+      if (e instanceof CanceledFailure canceled) {
+        throw canceled;
+      }
+      throw ApplicationFailure.newNonRetryableFailureWithCause(
+          "backup of " + target + " failed in " + failedIn + ": " + lastError,
+          "BackupFailed",
+          e);
+    }
+  }
+
+  @Override
+  public BackupProgress progress() {
+    return new BackupProgress(target, backupId, phase, bytes, throughput, elapsedSeconds(), lastError);
+  }
+
+  @Override
+  public void reportProgress(ByteProgress progress) {
+    if (phase != BackupPhase.BACKUP) {
+      return; // a late signal from a finished attempt must not rewind what people see
+    }
+    bytes = progress.bytes();
+    throughput = progress.throughputBytesPerSecond();
+    Workflow.setCurrentDetails(details());
+  }
+
+  /** Refuses input that no retry can fix, before anything is touched. */
+  private static void validate(BackupRequest request) {
+    if (request == null) {
+      throw invalid("input is missing: pass {\"target\": \"<name>\", \"operator\": \"<who>\"}");
+    }
+    if (request.target() == null || !TARGET_NAME.matcher(request.target()).matches()) {
+      throw invalid(
+          "target must be a target name from the worker's targets file (lower-case letters, digits, '-' and '_'), got "
+              + (request.target() == null ? "nothing" : "'" + request.target() + "'"));
+    }
+    if (request.operator() == null || request.operator().isBlank()) {
+      throw invalid("operator is required: the audit trail records who asked for the backup");
+    }
+    String expected = BackupWorkflow.workflowId(request.target());
+    String actual = Workflow.getInfo().getWorkflowId();
+    if (!expected.equals(actual)) {
+      throw invalid(
+          "start the backup of "
+              + request.target()
+              + " with workflow id '"
+              + expected
+              + "' (got '"
+              + actual
+              + "'): that id is the lock that keeps two backups of one target from running at once");
+    }
+  }
+
+  private static ApplicationFailure invalid(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
+  }
+
+  /** {@code <target>-<UTC time>-<6 hex>}: sortable by time, unique across runs, stable across retries. */
+  private static String newBackupId(String target) {
+    String random = Workflow.randomUUID().toString().replace("-", "").substring(0, 6);
+    return target + "-" + ID_TIME.format(Instant.ofEpochMilli(Workflow.currentTimeMillis())) + "-" + random;
+  }
+
+  private Map<String, Object> manifest(
+      BackupRequest request,
+      BackupMethod method,
+      WorkflowInfo info,
+      PrecheckReport precheck,
+      BackupArtifact artifact,
+      VerificationReport verification,
+      AuditTrail audit) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("schema", "db-runbooks/backup-manifest/v1");
+    m.put("backupId", backupId);
+    m.put("target", target);
+    m.put("method", method.name().toLowerCase());
+    m.put("workflowId", info.getWorkflowId());
+    m.put("runId", info.getRunId());
+    m.put("operator", request.operator());
+    m.put("ticket", request.ticket());
+    m.put("commitSha", request.commitSha());
+    m.put("requestedAt", Instant.ofEpochMilli(startedMillis).toString());
+    m.put("sealedAt", Instant.ofEpochMilli(Workflow.currentTimeMillis()).toString());
+    m.put("precheck", precheck);
+    m.put("artifact", artifact);
+    m.put("verification", verification);
+    m.put(
+        "artifacts",
+        List.of(
+            Map.of(
+                "key", artifact.key(),
+                "location", artifact.location(),
+                "sha256", artifact.sha256(),
+                "storedBytes", artifact.storedBytes())));
+    m.put("keys", Map.of("dataKeyWrappingKeyId", artifact.wrappingKeyId()));
+    m.put("wal", walSection(verification));
+    m.put("auditChain", audit.chain());
+    m.put("auditHead", Map.of("sequence", audit.head().sequence(), "hash", audit.head().hash()));
+    return m;
+  }
+
+  private static Map<String, Object> walSection(VerificationReport v) {
+    Map<String, Object> wal = new LinkedHashMap<>();
+    wal.put("startLsn", v.startLsn());
+    wal.put("stopLsn", v.stopLsn());
+    wal.put("startWal", v.startWal());
+    wal.put("stopWal", v.stopWal());
+    wal.put("timeline", v.timeline());
+    wal.put("startTime", v.backupStartTime());
+    wal.put("stopTime", v.backupStopTime());
+    return wal;
+  }
+
+  /** Sends a notification; a webhook that stays down is recorded, not fatal. */
+  private boolean notifySafely(AuditTrail audit, String event, String summary, Map<String, String> details) {
+    try {
+      notifier.send(
+          new Notification(target, "backup", event, Workflow.getInfo().getWorkflowId(), summary, details));
+      return true;
+    } catch (ActivityFailure e) {
+      String why = Failures.describe(e);
+      log.warn("notification {} for {} not delivered: {}", event, target, why);
+      audit.recordBestEffort("backup.notify-failed", "failed", meta("event", event, "error", why));
+      return false;
+    }
+  }
+
+  private void enter(BackupPhase next) {
+    phase = next;
+    Workflow.upsertTypedSearchAttributes(SearchAttributeUpdate.valueSet(RunbookSearchAttributes.PHASE, next.name()));
+    Workflow.setCurrentDetails(details());
+  }
+
+  /** Markdown shown as "current details" in the Web UI. */
+  private String details() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("**Backup** `").append(backupId).append("` of **").append(target).append("**\n\n");
+    sb.append("Phase: ").append(phase);
+    if (phase == BackupPhase.BACKUP && bytes > 0) {
+      sb.append(String.format(" — %.1f MiB written, %.1f MiB/s", bytes / 1048576.0, throughput / 1048576.0));
+    }
+    if (lastError != null) {
+      sb.append("\n\nError: ").append(lastError);
+    }
+    return sb.toString();
+  }
+
+  private double elapsedSeconds() {
+    return (Workflow.currentTimeMillis() - startedMillis) / 1000.0;
+  }
+
+  private static RetryOptions retry(Duration initial, Duration max, int attempts) {
+    return RetryOptions.newBuilder()
+        .setInitialInterval(initial)
+        .setBackoffCoefficient(2.0)
+        .setMaximumInterval(max)
+        .setMaximumAttempts(attempts)
+        .build();
+  }
+
+  /** Key/value metadata for audit entries and notifications; null values are left out. */
+  private static Map<String, String> meta(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      if (kv[i + 1] != null) {
+        m.put(kv[i], kv[i + 1]);
+      }
+    }
+    return m;
+  }
+}

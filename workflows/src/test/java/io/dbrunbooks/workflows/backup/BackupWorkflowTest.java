@@ -1,0 +1,233 @@
+package io.dbrunbooks.workflows.backup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Workflow logic with fake activities and time skipping: each scenario reads like the runbook. */
+class BackupWorkflowTest {
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+  private final FakeBackupActivities backup = new FakeBackupActivities();
+  private final FakeEvidenceActivities evidence = new FakeEvidenceActivities();
+  private final FakeNotifyActivities notify = new FakeNotifyActivities();
+
+  @BeforeEach
+  void start() {
+    env = TestWorkflowEnvironment.newInstance();
+    RunbookSearchAttributes.ALL.forEach(k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
+    worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class);
+    worker.registerActivitiesImplementations(backup, evidence, notify);
+    env.start();
+    client = env.getWorkflowClient();
+  }
+
+  @AfterEach
+  void stop() {
+    env.close();
+  }
+
+  private BackupWorkflow stub(String workflowId) {
+    return client.newWorkflowStub(
+        BackupWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(TaskQueues.RUNBOOKS).build());
+  }
+
+  private static BackupRequest request(String target) {
+    return new BackupRequest(target, BackupMethod.PHYSICAL, "alice", "CHG-1234", "0123abc");
+  }
+
+  private WorkflowFailedException runExpectingFailure(BackupRequest request) {
+    return assertThrows(WorkflowFailedException.class, () -> stub(BackupWorkflow.workflowId("orders")).run(request));
+  }
+
+  private static String rootMessage(WorkflowFailedException e) {
+    return ((ApplicationFailure) e.getCause()).getOriginalMessage();
+  }
+
+  @Test
+  void happyPathTakesVerifiesSealsAndNotifiesWithAContiguousAuditTrail() {
+    BackupResult result = stub("backup/orders").run(request("orders"));
+
+    assertTrue(result.backupId().matches("orders-\\d{8}T\\d{6}Z-[0-9a-f]{6}"), result.backupId());
+    assertEquals(List.of("precheck", "take", "verify"), backup.calls);
+    assertTrue(result.notified());
+    assertEquals("file:/evidence/orders/backups/" + result.backupId() + "/manifest.jws", result.manifest().location());
+    assertEquals(
+        List.of("backup.requested", "backup.precheck", "backup.taken", "backup.verified", "backup.sealed", "backup.completed"),
+        evidence.actions());
+    // Sequence numbers are contiguous and every entry names the operator.
+    for (int i = 0; i < evidence.entries.size(); i++) {
+      assertEquals(i + 1, evidence.entries.get(i).sequence());
+      assertEquals("alice", evidence.entries.get(i).event().user());
+    }
+    assertEquals(List.of("backup.succeeded"), notify.events());
+    assertEquals(List.of("orders/" + result.backupId() + "/base.tar.zst.aes"), backup.stored, "the backup is kept");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void manifestCarriesProvenanceKeyIdsArtifactsAndTheAuditHead() {
+    BackupResult result = stub("backup/orders").run(request("orders"));
+    Map<String, Object> m = evidence.manifests.get("orders/backups/" + result.backupId() + "/manifest");
+
+    assertEquals("backup/orders", m.get("workflowId"));
+    assertEquals("alice", m.get("operator"));
+    assertEquals("CHG-1234", m.get("ticket"));
+    assertEquals("0123abc", m.get("commitSha"));
+    assertEquals("local:kek-1", ((Map<String, Object>) m.get("keys")).get("dataKeyWrappingKeyId"));
+    Map<String, Object> artifact = ((List<Map<String, Object>>) m.get("artifacts")).get(0);
+    assertEquals("aa".repeat(32), artifact.get("sha256"));
+    assertEquals("0/2000028", ((Map<String, Object>) m.get("wal")).get("startLsn"));
+    // Sealed after the verify entry (sequence 4): the manifest commits to the chain up to there.
+    Map<String, Object> head = (Map<String, Object>) m.get("auditHead");
+    assertEquals(4L, ((Number) head.get("sequence")).longValue());
+    assertEquals("backup.verified", evidence.entries.get(3).event().action());
+  }
+
+  @Test
+  void replicationLagOverTheLimitRefusesBeforeAnythingIsWritten() {
+    backup.precheckFailure =
+        FakeBackupActivities.nonRetryable(
+            "replication lag 42.0 s on standby 'replica1' exceeds the limit of 30 s for target orders",
+            "ReplicationLagTooHigh");
+
+    WorkflowFailedException e = runExpectingFailure(request("orders"));
+
+    assertTrue(rootMessage(e).contains("failed in PRECHECK: replication lag 42.0 s"), rootMessage(e));
+    assertEquals(List.of("precheck"), backup.calls, "no backup taken, nothing to delete");
+    assertEquals(List.of("backup.requested", "backup.failed"), evidence.actions());
+    assertEquals("ReplicationLagTooHigh", evidence.entries.get(1).event().metadata().get("errorType"));
+    assertEquals(List.of("backup.failed"), notify.events());
+  }
+
+  @Test
+  void aFailedBackupStepDeletesItsPartialArtifactAndReportsIt() {
+    backup.takeFailure = FakeBackupActivities.nonRetryable("backup store /backups is not writable", "StoreUnwritable");
+
+    WorkflowFailedException e = runExpectingFailure(request("orders"));
+
+    assertTrue(rootMessage(e).contains("failed in BACKUP: backup store /backups is not writable"), rootMessage(e));
+    assertEquals(List.of("precheck", "take", "delete"), backup.calls);
+    assertTrue(backup.stored.isEmpty(), "partial artifact removed");
+    assertEquals(
+        List.of("backup.requested", "backup.precheck", "backup.artifacts-deleted", "backup.failed"), evidence.actions());
+    assertEquals(List.of("backup.failed"), notify.events());
+  }
+
+  @Test
+  void aBackupThatFailsVerificationIsDeletedAndNeverSealed() {
+    backup.verifyFailure =
+        FakeBackupActivities.nonRetryable("artifact file:/backups/x: sha256 mismatch", "BackupVerificationFailed");
+
+    WorkflowFailedException e = runExpectingFailure(request("orders"));
+
+    assertTrue(rootMessage(e).contains("failed in VERIFY"), rootMessage(e));
+    assertEquals(List.of("precheck", "take", "verify", "delete"), backup.calls);
+    assertTrue(evidence.manifests.isEmpty(), "nothing sealed");
+    assertTrue(backup.stored.isEmpty());
+  }
+
+  @Test
+  void aSealFailureDeletesTheArtifactsButNotTheEvidence() {
+    evidence.sealFailure = FakeBackupActivities.nonRetryable("evidence registry refused the write", "EvidenceConflict");
+
+    runExpectingFailure(request("orders"));
+
+    assertEquals(List.of("precheck", "take", "verify", "delete"), backup.calls);
+    assertTrue(backup.stored.isEmpty());
+    assertEquals("backup.failed", evidence.actions().get(evidence.actions().size() - 1), "audit trail kept and extended");
+  }
+
+  @Test
+  void aWebhookThatStaysDownDoesNotFailAFinishedBackup() {
+    notify.failure = FakeBackupActivities.nonRetryable("webhook answered 404", "WebhookRejected");
+
+    BackupResult result = stub("backup/orders").run(request("orders"));
+
+    assertFalse(result.notified());
+    assertTrue(evidence.actions().contains("backup.notify-failed"));
+    assertEquals("backup.completed", evidence.actions().get(evidence.actions().size() - 1));
+    assertEquals(1, backup.stored.size(), "the verified backup is kept");
+  }
+
+  @Test
+  void theWorkflowIdIsTheLockAndAnyOtherIdIsRefused() {
+    WorkflowFailedException e =
+        assertThrows(WorkflowFailedException.class, () -> stub("my-backup").run(request("orders")));
+
+    assertTrue(rootMessage(e).contains("with workflow id 'backup/orders'"), rootMessage(e));
+    assertTrue(backup.calls.isEmpty());
+    assertTrue(evidence.entries.isEmpty(), "bad input changes nothing");
+  }
+
+  @Test
+  void missingOperatorOrBadTargetNameIsRefusedBeforeAnyActivity() {
+    WorkflowFailedException noOperator =
+        runExpectingFailure(new BackupRequest("orders", null, " ", null, null));
+    assertTrue(rootMessage(noOperator).contains("operator is required"), rootMessage(noOperator));
+
+    WorkflowFailedException badName =
+        assertThrows(
+            WorkflowFailedException.class,
+            () -> stub("backup/Orders DB").run(new BackupRequest("Orders DB", null, "alice", null, null)));
+    assertTrue(rootMessage(badName).contains("got 'Orders DB'"), rootMessage(badName));
+    assertTrue(backup.calls.isEmpty());
+  }
+
+  @Test
+  void aSecondBackupOfTheSameTargetIsRefusedWhileOneRuns() throws Exception {
+    backup.holdTake = new CountDownLatch(1);
+    WorkflowClient.start(stub("backup/orders")::run, request("orders"));
+    assertTrue(backup.takeStarted.await(10, TimeUnit.SECONDS));
+
+    assertThrows(WorkflowExecutionAlreadyStarted.class, () -> WorkflowClient.start(stub("backup/orders")::run, request("orders")));
+
+    backup.holdTake.countDown();
+    client.newUntypedWorkflowStub("backup/orders").getResult(BackupResult.class);
+    assertEquals(1, backup.calls.stream().filter("take"::equals).count());
+  }
+
+  @Test
+  void progressShowsThePhaseAndTheBytesReportedByTheBackupStep() throws Exception {
+    backup.holdTake = new CountDownLatch(1);
+    BackupWorkflow run = stub("backup/orders");
+    WorkflowClient.start(run::run, request("orders"));
+    assertTrue(backup.takeStarted.await(10, TimeUnit.SECONDS));
+
+    run.reportProgress(new ByteProgress(64L << 20, 32.0 * (1 << 20)));
+    BackupProgress progress = run.progress();
+
+    assertEquals(BackupPhase.BACKUP, progress.phase());
+    assertEquals("orders", progress.target());
+    assertEquals(64L << 20, progress.bytes());
+    assertEquals(32.0 * (1 << 20), progress.throughputBytesPerSecond());
+    backup.holdTake.countDown();
+    WorkflowStub.fromTyped(run).getResult(BackupResult.class);
+    assertEquals(BackupPhase.COMPLETED, run.progress().phase());
+  }
+
+  // Cancelling a running backup is tested end to end on the real dev server (BackupEndToEndTest):
+  // the Java test server rejects RequestCancelActivityTask for a running activity.
+}

@@ -1,0 +1,23 @@
+package io.dbrunbooks.workflows.backup;
+
+import io.dbrunbooks.workflows.common.Notification;
+import io.dbrunbooks.workflows.common.NotifyActivities;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+class FakeNotifyActivities implements NotifyActivities {
+  final List<Notification> sent = new CopyOnWriteArrayList<>();
+  volatile RuntimeException failure;
+
+  @Override
+  public void send(Notification n) {
+    if (failure != null) {
+      throw failure;
+    }
+    sent.add(n);
+  }
+
+  List<String> events() {
+    return sent.stream().map(Notification::event).toList();
+  }
+}
