@@ -90,6 +90,27 @@ public final class LocalCluster implements AutoCloseable {
     return c;
   }
 
+  /**
+   * A streaming standby of this cluster in {@code dir} ({@code pg_basebackup -R}), started on its
+   * own free port. It shares the primary's superuser and password, as a physical copy does.
+   */
+  public LocalCluster startStandby(Path dir) throws IOException {
+    dir = dir.toAbsolutePath();
+    Files.createDirectories(dir);
+    LocalCluster standby = new LocalCluster(tools, dir, freePort(), password);
+    Files.copy(pwfile, standby.pwfile);
+    if (isRoot()) {
+      handToPostgres(dir);
+    }
+    standby.server("pg_basebackup", List.of("-h", "127.0.0.1", "-p", String.valueOf(port), "-U", SUPERUSER,
+        "-D", standby.data.toString(), "-R", "-X", "stream", "--checkpoint=fast", "--no-password"), password);
+    Files.writeString(standby.data.resolve("postgresql.conf"), String.join("\n",
+        "", "# LocalCluster standby", "port = " + standby.port, "cluster_name = 'standby-" + standby.port + "'", ""),
+        java.nio.file.StandardOpenOption.APPEND);
+    standby.start();
+    return standby;
+  }
+
   public void start() throws IOException {
     server("pg_ctl", List.of("-D", data.toString(), "-l", dir.resolve("postgres.log").toString(), "-w", "-t", "60", "start"));
     running = true;
@@ -165,6 +186,11 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private void server(String tool, List<String> args) throws IOException {
+    server(tool, args, null);
+  }
+
+  /** Runs a server-side program, as the postgres user when we are root; runuser keeps PGPASSWORD. */
+  private void server(String tool, List<String> args, String pgPassword) throws IOException {
     List<String> cmd = new ArrayList<>();
     if (isRoot()) {
       cmd.addAll(List.of("runuser", "-u", SUPERUSER, "--"));
@@ -173,6 +199,9 @@ public final class LocalCluster implements AutoCloseable {
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().remove("PGPASSWORD");
+    if (pgPassword != null) {
+      pb.environment().put("PGPASSWORD", pgPassword);
+    }
     Process p = pb.start();
     byte[] out = PgTools.readBounded(p.getInputStream(), 64 * 1024);
     try {

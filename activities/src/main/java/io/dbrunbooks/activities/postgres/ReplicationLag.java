@@ -29,11 +29,13 @@ public final class ReplicationLag {
   public static Observation read(Connection c, boolean inRecovery) throws SQLException {
     try (Statement s = c.createStatement()) {
       if (inRecovery) {
-        // replay_timestamp is that of the last replayed commit; with nothing left to replay the
-        // standby is caught up however old that commit is.
+        // The replay timestamp is that of the last replayed commit; with nothing left to replay the
+        // standby is caught up however old that commit is. A standby that has replayed no commit
+        // since it started has no timestamp: its data is at least as old as its start, so that
+        // bounds the lag instead of pretending it is zero.
         try (ResultSet rs = s.executeQuery("SELECT CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL"
             + " AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-            + " ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END")) {
+            + " ELSE extract(epoch FROM now() - coalesce(pg_last_xact_replay_timestamp(), pg_postmaster_start_time())) END")) {
           rs.next();
           return new Observation("standby", Math.max(0, rs.getDouble(1)), null, List.of());
         }
