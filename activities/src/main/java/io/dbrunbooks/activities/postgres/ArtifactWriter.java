@@ -79,12 +79,18 @@ final class ArtifactWriter {
       ZstdOutputStream compressed = new ZstdOutputStream(encrypted, ZSTD_LEVEL);
       compressed.setWorkers(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1)));
       Sha256OutputStream source = new Sha256OutputStream(compressed);
-      copy(run.stdout(), source, progress);
-      int exit = run.waitFor();
-      if (exit != 0) {
-        // Leaving the try without commit aborts the upload: no artifact appears.
-        throw retryable(PgFailures.TOOL_FAILED, tool + " exited with " + exit + " for target '" + target.name() + "' ("
-            + PgFailures.describe(target.connection()) + "):\n" + run.stderr().lastLines(20));
+      try {
+        copy(run.stdout(), source, progress);
+        int exit = run.waitFor();
+        if (exit != 0) {
+          // Leaving the try without commit aborts the upload: no artifact appears.
+          throw retryable(PgFailures.TOOL_FAILED, tool + " exited with " + exit + " for target '" + target.name() + "' ("
+              + PgFailures.describe(target.connection()) + "):\n" + run.stderr().lastLines(20));
+        }
+      } catch (IOException | RuntimeException e) {
+        // Frees zstd's native context; what this writes lands in the .partial that the abort removes.
+        closeQuietly(source, e);
+        throw e;
       }
       source.close();
       upload.commit();
@@ -150,6 +156,14 @@ final class ArtifactWriter {
       out.write(buf, 0, n);
       total += n;
       progress.update(total);
+    }
+  }
+
+  private static void closeQuietly(java.io.OutputStream out, Exception primary) {
+    try {
+      out.close();
+    } catch (IOException | RuntimeException e) {
+      primary.addSuppressed(e);
     }
   }
 

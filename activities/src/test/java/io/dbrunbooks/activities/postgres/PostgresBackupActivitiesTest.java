@@ -91,9 +91,13 @@ class PostgresBackupActivitiesTest {
     targets.put("unreachable", target("unreachable", new PostgresConnection("127.0.0.1", 1, DB, c.user(),
         c.password(), "disable"), 30));
     targets.put("no-database", target("no-database", cluster.connection("missing_db"), 30));
+    targets.put("tiny-store", target("tiny-store", c, 30));
+    targets.put("other-keys", target("other-keys", c, 30));
     TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), targets);
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new PostgresBackupActivities(config, t -> store, t -> keys));
+    env.registerActivitiesImplementations(new PostgresBackupActivities(config,
+        t -> t.equals("tiny-store") ? new AlmostFullStore(store) : store,
+        t -> t.equals("other-keys") ? new TestKeySource("test-kek-1") : keys));
     activities = env.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofMinutes(5))
         .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
@@ -228,6 +232,23 @@ class PostgresBackupActivitiesTest {
   }
 
   @Test
+  void aStoreWithoutRoomIsRefusedBeforeTheBackup() {
+    ApplicationFailure f = failure("InsufficientSpace", () -> activities.precheck(new PrecheckRequest("tiny-store", BackupMethod.PHYSICAL)));
+    assertTrue(f.isNonRetryable());
+    assertTrue(f.getOriginalMessage().contains("1000 bytes free") && f.getOriginalMessage().contains(store.uri()), f.getOriginalMessage());
+  }
+
+  @Test
+  void aKeySourceThatCannotUnwrapTheDataKeyFailsVerificationClearly() {
+    // "other-keys" gets a fresh key source on every lookup: same key id, different key material,
+    // which is what a lost or replaced keyring looks like at verification time.
+    BackupArtifact a = activities.takeBackup(new TakeBackupRequest("other-keys", "key-1", BackupMethod.LOGICAL));
+    ApplicationFailure f = failure("KeyUnavailable", () -> activities.verifyBackup(new VerifyRequest("other-keys", a)));
+    assertTrue(f.isNonRetryable());
+    assertTrue(f.getOriginalMessage().contains("test-kek-1"), f.getOriginalMessage());
+  }
+
+  @Test
   void badInputIsRefusedClearly() {
     ApplicationFailure unknown = failure("UnknownTarget", () -> activities.precheck(new PrecheckRequest("nope", BackupMethod.PHYSICAL)));
     assertTrue(unknown.getOriginalMessage().contains("'nope'") && unknown.getOriginalMessage().contains("orders"));
@@ -235,6 +256,19 @@ class PostgresBackupActivitiesTest {
         () -> activities.takeBackup(new TakeBackupRequest("no-secret", "s-1", BackupMethod.LOGICAL)));
     assertTrue(secret.getOriginalMessage().contains("DB_RUNBOOKS_TEST_UNSET_SECRET"), secret.getOriginalMessage());
     failure("InvalidRequest", () -> activities.takeBackup(new TakeBackupRequest("orders", "../x", BackupMethod.LOGICAL)));
+  }
+
+  /** The real store, reporting almost no free space. */
+  record AlmostFullStore(FileBackupStore delegate) implements io.dbrunbooks.activities.store.BackupStore {
+    public String uri() { return delegate.uri(); }
+    public String locationOf(String key) { return delegate.locationOf(key); }
+    public io.dbrunbooks.activities.store.ArtifactUpload create(String key) throws IOException { return delegate.create(key); }
+    public java.io.InputStream open(String key) throws IOException { return delegate.open(key); }
+    public boolean exists(String key) { return delegate.exists(key); }
+    public long size(String key) throws IOException { return delegate.size(key); }
+    public List<String> list(String prefix) throws IOException { return delegate.list(prefix); }
+    public List<String> deletePrefix(String prefix) throws IOException { return delegate.deletePrefix(prefix); }
+    public long freeBytes() { return 1000; }
   }
 
   static ApplicationFailure failure(String type, Executable call) {
