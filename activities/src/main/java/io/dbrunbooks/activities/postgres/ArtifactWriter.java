@@ -84,8 +84,7 @@ final class ArtifactWriter {
         int exit = run.waitFor();
         if (exit != 0) {
           // Leaving the try without commit aborts the upload: no artifact appears.
-          throw retryable(PgFailures.TOOL_FAILED, tool + " exited with " + exit + " for target '" + target.name() + "' ("
-              + PgFailures.describe(target.connection()) + "):\n" + run.stderr().lastLines(20));
+          throw PgFailures.toolFailed(target.name(), target.connection(), tool, exit, run.stderr().lastLines(20));
         }
       } catch (IOException | RuntimeException e) {
         // Frees zstd's native context; what this writes lands in the .partial that the abort removes.

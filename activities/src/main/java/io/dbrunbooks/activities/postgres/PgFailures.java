@@ -16,6 +16,7 @@ final class PgFailures {
   static final String DATABASE_UNREACHABLE = "DatabaseUnreachable";
   static final String DATABASE_NOT_FOUND = "DatabaseNotFound";
   static final String DATABASE_ERROR = "DatabaseError";
+  static final String INSUFFICIENT_PRIVILEGE = "InsufficientPrivilege";
   static final String LAG_TOO_HIGH = "ReplicationLagTooHigh";
   static final String INSUFFICIENT_SPACE = "InsufficientSpace";
   static final String KEY_UNAVAILABLE = "KeyUnavailable";
@@ -37,6 +38,23 @@ final class PgFailures {
 
   static String describe(PostgresConnection c) {
     return "user '" + c.user() + "' at " + c.host() + ":" + c.port() + "/" + c.database();
+  }
+
+  /**
+   * Classifies a failed pg_dump or pg_basebackup run by its stderr: a refused login or a missing
+   * database will fail the same way on every retry; anything else may be transient.
+   */
+  static ApplicationFailure toolFailed(String target, PostgresConnection c, String tool, int exit, String stderrTail) {
+    String where = "target '" + target + "': " + tool + " exited with " + exit + " for " + describe(c) + ":\n" + stderrTail;
+    if (stderrTail.contains("password authentication failed") || stderrTail.contains("no password supplied")
+        || stderrTail.contains("no pg_hba.conf entry")) {
+      return nonRetryable(AUTHENTICATION_FAILED, where + "\ncheck the password source " + c.password() + " and pg_hba.conf"
+          + (tool.equals("pg_basebackup") ? " (a physical backup needs a 'replication' entry)" : ""));
+    }
+    if (stderrTail.matches("(?s).*database \".*\" does not exist.*")) {
+      return nonRetryable(DATABASE_NOT_FOUND, where);
+    }
+    return retryable(TOOL_FAILED, where);
   }
 
   /** Classifies a failed connection attempt by its SQLSTATE. */

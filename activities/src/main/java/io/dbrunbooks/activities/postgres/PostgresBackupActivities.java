@@ -80,6 +80,9 @@ public class PostgresBackupActivities implements BackupActivities {
         inRecovery = rs.getBoolean(4);
         size = rs.getLong(5);
       }
+      if (request.method() != BackupMethod.LOGICAL) {
+        requireReplication(t, db);
+      }
       ReplicationLag.Observation lag = ReplicationLag.read(db, inRecovery);
       String refusal = ReplicationLag.refusal(t.name(), server, lag, t.maxReplicationLagSeconds());
       if (refusal != null) {
@@ -97,6 +100,23 @@ public class PostgresBackupActivities implements BackupActivities {
     } catch (SQLException e) {
       throw retryable(PgFailures.DATABASE_ERROR, "precheck of target '" + t.name() + "' at " + server + " failed (SQLSTATE "
           + e.getSQLState() + "): " + e.getMessage());
+    }
+  }
+
+  /** pg_basebackup needs a walsender and a role allowed to use it; say so before the take fails. */
+  private static void requireReplication(TargetConfig t, Connection db) throws SQLException {
+    try (Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT rolsuper OR rolreplication, current_setting('max_wal_senders')::int"
+            + " FROM pg_roles WHERE rolname = current_user")) {
+      rs.next();
+      if (!rs.getBoolean(1)) {
+        throw nonRetryable(PgFailures.INSUFFICIENT_PRIVILEGE, "target '" + t.name() + "': " + PgFailures.describe(t.connection())
+            + " lacks the REPLICATION attribute a physical backup needs (ALTER ROLE ... REPLICATION)");
+      }
+      if (rs.getInt(2) < 1) {
+        throw nonRetryable(PgFailures.INSUFFICIENT_PRIVILEGE, "target '" + t.name() + "': max_wal_senders is 0 on "
+            + t.connection().host() + ":" + t.connection().port() + "; a physical backup needs at least one WAL sender");
+      }
     }
   }
 

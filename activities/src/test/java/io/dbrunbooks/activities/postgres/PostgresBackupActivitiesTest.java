@@ -68,6 +68,7 @@ class PostgresBackupActivitiesTest {
         "INSERT INTO customers (name) SELECT 'customer ' || g FROM generate_series(1, 1000) g",
         "INSERT INTO orders (customer_id, total) SELECT 1 + g % 1000, g * 1.5 FROM generate_series(1, 20000) g",
         "INSERT INTO order_lines SELECT 1 + g % 20000, 'sku-' || (g % 97), g % 7 FROM generate_series(1, 50000) g");
+    cluster.sql(DB, "CREATE ROLE app LOGIN PASSWORD 'app-secret'", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO app");
     storeRoot = tmp.resolve("store");
   }
 
@@ -91,6 +92,8 @@ class PostgresBackupActivitiesTest {
     targets.put("unreachable", target("unreachable", new PostgresConnection("127.0.0.1", 1, DB, c.user(),
         c.password(), "disable"), 30));
     targets.put("no-database", target("no-database", cluster.connection("missing_db"), 30));
+    targets.put("app-user", target("app-user", new PostgresConnection(c.host(), c.port(), DB, "app",
+        new SecretRef(null, write("app-pw", "app-secret")), "disable"), 30));
     targets.put("tiny-store", target("tiny-store", c, 30));
     targets.put("other-keys", target("other-keys", c, 30));
     TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), targets);
@@ -197,12 +200,19 @@ class PostgresBackupActivitiesTest {
   }
 
   @Test
-  void aFailingToolLeavesNothingBehind() throws IOException {
-    ApplicationFailure f = failure("BackupToolFailed",
+  void aFailingToolLeavesNothingBehindAndSaysWhy() throws IOException {
+    ApplicationFailure f = failure("DatabaseNotFound",
         () -> activities.takeBackup(new TakeBackupRequest("no-database", "tool-fail-1", BackupMethod.LOGICAL)));
-    assertTrue(f.getOriginalMessage().contains("missing_db"), f.getOriginalMessage());
-    assertFalse(f.isNonRetryable());
+    assertTrue(f.getOriginalMessage().contains("pg_dump exited with 1") && f.getOriginalMessage().contains("missing_db"),
+        f.getOriginalMessage());
+    assertTrue(f.isNonRetryable());
     assertEquals(List.of(), listAll("no-database"));
+
+    ApplicationFailure auth = failure("AuthenticationFailed",
+        () -> activities.takeBackup(new TakeBackupRequest("wrong-password", "tool-fail-2", BackupMethod.PHYSICAL)));
+    assertTrue(auth.getOriginalMessage().contains("pg_basebackup exited"), auth.getOriginalMessage());
+    assertFalse(auth.getOriginalMessage().contains("not-the-password"));
+    assertEquals(List.of(), listAll("wrong-password"));
   }
 
   @Test
@@ -229,6 +239,14 @@ class PostgresBackupActivitiesTest {
         () -> activities.precheck(new PrecheckRequest("unreachable", BackupMethod.PHYSICAL)));
     assertFalse(f.isNonRetryable());
     assertTrue(f.getOriginalMessage().contains("127.0.0.1:1"), f.getOriginalMessage());
+  }
+
+  @Test
+  void aPhysicalBackupNeedsAReplicationRoleALogicalOneDoesNot() {
+    ApplicationFailure f = failure("InsufficientPrivilege",
+        () -> activities.precheck(new PrecheckRequest("app-user", BackupMethod.PHYSICAL)));
+    assertTrue(f.getOriginalMessage().contains("user 'app'") && f.getOriginalMessage().contains("REPLICATION"), f.getOriginalMessage());
+    assertEquals("primary", activities.precheck(new PrecheckRequest("app-user", BackupMethod.LOGICAL)).role());
   }
 
   @Test
