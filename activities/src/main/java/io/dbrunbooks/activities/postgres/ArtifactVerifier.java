@@ -92,6 +92,11 @@ final class ArtifactVerifier {
 
       int exit = waitFor(sink);
       String sinkErr = Files.readString(scratch.resolve("sink-stderr.txt"));
+      if (exit != 0 && sinkErr.contains("No space left on device")) {
+        // The artifact checked out; only the scratch space for unpacking it ran out.
+        throw retryable(PgFailures.STORE_ERROR, "verification of " + where + " ran out of scratch space in " + scratch.getParent()
+            + " (set java.io.tmpdir to a larger volume): " + sinkErr.strip());
+      }
       if (exit != 0) {
         throw nonRetryable(VERIFICATION_FAILED, where + ": " + String.join(" ", sinkCommand.subList(0, 1)) + " rejected the "
             + a.format() + " (exit " + exit + "): " + sinkErr.strip());

@@ -9,6 +9,10 @@ import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.store.FileBackupStore;
 import io.dbrunbooks.workflows.backup.BackupActivities;
+import io.dbrunbooks.workflows.backup.BackupArtifact;
+import io.dbrunbooks.workflows.backup.TakeBackupRequest;
+import io.dbrunbooks.workflows.backup.VerificationReport;
+import io.dbrunbooks.workflows.backup.VerifyRequest;
 import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.PrecheckReport;
 import io.dbrunbooks.workflows.backup.PrecheckRequest;
@@ -31,11 +35,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The precheck's lag reading against a real primary and a real streaming standby. */
-class PostgresReplicationLagTest {
+/** A real primary with a real streaming standby: lag as the precheck reads it, and backups taken from the standby. */
+class PostgresStandbyTest {
   @TempDir static Path tmp;
   static LocalCluster primary;
   static LocalCluster standby;
+  static final TestKeySource KEYS = new TestKeySource("k");
 
   TestActivityEnvironment env;
   BackupActivities activities;
@@ -68,7 +73,7 @@ class PostgresReplicationLagTest {
         "standby", target("standby", standby.connection("postgres"), 1.0));
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new PostgresBackupActivities(new TargetsConfig(tmp.resolve("targets.yaml"), targets),
-        t -> new FileBackupStore(tmp.resolve("store")), t -> new TestKeySource("k")));
+        t -> new FileBackupStore(tmp.resolve("store")), t -> KEYS));
     activities = env.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofMinutes(1))
         .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
@@ -106,6 +111,14 @@ class PostgresReplicationLagTest {
       standby.sql("postgres", "SELECT pg_wal_replay_resume()");
     }
     awaitReplayed(3);
+  }
+
+  @Test
+  void aPhysicalBackupOfTheStandbyVerifies() {
+    BackupArtifact a = activities.takeBackup(new TakeBackupRequest("standby", "from-standby-1", BackupMethod.PHYSICAL));
+    VerificationReport v = activities.verifyBackup(new VerifyRequest("standby", a));
+    assertEquals(a.startLsn(), v.startLsn());
+    assertTrue(v.checks().stream().anyMatch(c -> c.contains("backup successfully verified")), v.checks().toString());
   }
 
   static void awaitReplayed(int rows) throws Exception {
