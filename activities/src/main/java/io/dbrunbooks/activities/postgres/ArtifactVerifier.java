@@ -68,6 +68,7 @@ final class ArtifactVerifier {
           source = new Sha256InputStream(new ZstdInputStream(decrypted));
           feed(source, sink.getOutputStream());
           frames = decrypted.frames();
+          source.close(); // frees zstd's native context now rather than at GC
         } catch (StoreReadException e) {
           throw e;
         } catch (IOException e) {
