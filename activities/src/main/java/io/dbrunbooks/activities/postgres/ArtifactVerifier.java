@@ -49,6 +49,7 @@ final class ArtifactVerifier {
     List<String> checks = new ArrayList<>();
     Path scratch = null;
     Process sink = null;
+    ActivityProgress progress = null;
     try {
       scratch = Files.createTempDirectory("db-runbooks-verify-");
       PhysicalCheck physical = a.method() == BackupMethod.PHYSICAL ? new PhysicalCheck(tools, scratch) : null;
@@ -58,6 +59,8 @@ final class ArtifactVerifier {
       sink = new ProcessBuilder(sinkCommand).redirectOutput(sinkOutput.toFile())
           .redirectError(scratch.resolve("sink-stderr.txt").toFile()).start();
 
+      Process sinkProcess = sink;
+      progress = new ActivityProgress(Activity.getExecutionContext()).keepAlive(sinkProcess::destroyForcibly);
       Sha256InputStream stored;
       Sha256InputStream source;
       long frames;
@@ -66,7 +69,7 @@ final class ArtifactVerifier {
         try {
           DecryptingInputStream decrypted = new DecryptingInputStream(stored, (id, wrapped) -> unwrap(a, id, wrapped));
           source = new Sha256InputStream(new ZstdInputStream(decrypted));
-          feed(source, sink.getOutputStream());
+          feed(source, sink.getOutputStream(), progress);
           frames = decrypted.frames();
           source.close(); // frees zstd's native context now rather than at GC
         } catch (StoreReadException e) {
@@ -92,6 +95,7 @@ final class ArtifactVerifier {
       checks.add("decompressed " + source.count() + " bytes; source SHA-256 " + sourceSha + " matches the tool's output");
 
       int exit = waitFor(sink);
+      progress.checkCancelled();
       String sinkErr = Files.readString(scratch.resolve("sink-stderr.txt"));
       if (exit != 0 && sinkErr.contains("No space left on device")) {
         // The artifact checked out; only the scratch space for unpacking it ran out.
@@ -105,6 +109,7 @@ final class ArtifactVerifier {
       List<String> listing = Files.readAllLines(sinkOutput);
       if (physical != null) {
         PhysicalCheck.Result r = physical.check(a, listing.size(), checks);
+        progress.checkCancelled();
         return new VerificationReport(a.backupId(), storedSha, sourceSha, source.count(), "pg_verifybackup", checks,
             r.startLsn(), r.stopLsn(), r.startWal(), r.stopWal(), r.timeline(), r.startTime(), a.finishedAt(),
             listing.size(), Instant.now().toString());
@@ -123,6 +128,9 @@ final class ArtifactVerifier {
     } catch (IOException e) {
       throw retryable(PgFailures.STORE_ERROR, "verification of " + where + " could not run: " + e);
     } finally {
+      if (progress != null) {
+        progress.close();
+      }
       if (sink != null && sink.isAlive()) {
         sink.destroyForcibly();
       }
@@ -151,8 +159,7 @@ final class ArtifactVerifier {
   }
 
   /** Copies into the sink, which may stop reading early (pg_restore --list): the rest is still hashed. */
-  private static void feed(InputStream in, OutputStream sink) throws IOException {
-    ActivityProgress progress = new ActivityProgress(Activity.getExecutionContext());
+  private static void feed(InputStream in, OutputStream sink, ActivityProgress progress) throws IOException {
     byte[] buf = new byte[1 << 20];
     long total = 0;
     boolean sinkOpen = true;
@@ -173,7 +180,6 @@ final class ArtifactVerifier {
     } catch (IOException ignored) {
       // already closed by the tool
     }
-    progress.close();
   }
 
   private static int waitFor(Process p) throws IOException {

@@ -74,6 +74,8 @@ final class ArtifactWriter {
         ActivityProgress progress = new ActivityProgress(ctx)) {
       run = tools.start(tools.builder(tool, arguments(method), password));
       run.stdin().close();
+      // No bytes flow while the server runs the backup's checkpoint, which can take minutes.
+      progress.keepAlive(run::kill);
       Sha256OutputStream stored = new Sha256OutputStream(upload.stream());
       EncryptingOutputStream encrypted = new EncryptingOutputStream(stored, dataKey.plaintext(), dataKey.wrappingKeyId(), dataKey.wrapped());
       ZstdOutputStream compressed = new ZstdOutputStream(encrypted, ZSTD_LEVEL);
@@ -82,6 +84,7 @@ final class ArtifactWriter {
       try {
         copy(run.stdout(), source, progress);
         int exit = run.waitFor();
+        progress.checkCancelled(); // a tool killed because the activity was cancelled is not a tool failure
         if (exit != 0) {
           // Leaving the try without commit aborts the upload: no artifact appears.
           throw PgFailures.toolFailed(target.name(), target.connection(), tool, exit, run.stderr().lastLines(20));

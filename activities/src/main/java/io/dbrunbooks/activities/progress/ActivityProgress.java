@@ -3,6 +3,7 @@ package io.dbrunbooks.activities.progress;
 import io.dbrunbooks.workflows.backup.ByteProgress;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
+import io.temporal.client.ActivityCompletionException;
 import io.temporal.client.WorkflowStub;
 import java.time.Duration;
 import java.util.Optional;
@@ -20,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * <p>The heartbeat is what keeps a healthy activity alive and lets a stuck one time out; it throws
  * when the activity was cancelled, which is how cancellation reaches the copy loop. The signal is a
  * nicety: it is sent off the copy thread, and a failed signal is logged, never fatal.
+ *
+ * <p>Some waits produce no bytes: the checkpoint pg_basebackup asks for before its first byte, or a
+ * verifier reading a large backup. {@link #keepAlive(Runnable)} covers those with a background
+ * heartbeat; when that heartbeat learns the activity was cancelled or timed out it runs the given
+ * action (kill the tool) so the blocked thread wakes up and {@link #checkCancelled()} rethrows.
  */
 public final class ActivityProgress implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ActivityProgress.class);
@@ -31,10 +37,12 @@ public final class ActivityProgress implements AutoCloseable {
   private final LongSupplier clock;
   private final long startedAt;
   private final AtomicBoolean signalInFlight = new AtomicBoolean();
-  private long lastHeartbeat;
   private long lastSignal;
-  private long bytes;
+  private volatile long lastHeartbeat;
+  private volatile long bytes;
   private volatile boolean signalsBroken;
+  private volatile ActivityCompletionException completion;
+  private volatile Thread ticker;
 
   public ActivityProgress(ActivityExecutionContext ctx) {
     this(ctx, Duration.ofSeconds(2), Duration.ofSeconds(10), System::nanoTime);
@@ -52,15 +60,62 @@ public final class ActivityProgress implements AutoCloseable {
 
   /** Records the total bytes processed so far. */
   public void update(long totalBytes) {
+    checkCancelled();
     bytes = totalBytes;
     long now = clock.getAsLong();
     if (now - lastHeartbeat >= heartbeatEveryNanos) {
-      lastHeartbeat = now;
-      ctx.heartbeat(totalBytes);
+      heartbeat(now);
     }
     if (now - lastSignal >= signalEveryNanos) {
       lastSignal = now;
       signalAsync(new ByteProgress(totalBytes, throughput(now)));
+    }
+  }
+
+  /**
+   * Heartbeats in the background whenever {@link #update} has not for a heartbeat interval, until
+   * {@link #close()}. {@code onCompletion} runs once if the heartbeat reports the activity cancelled
+   * or timed out.
+   */
+  public ActivityProgress keepAlive(Runnable onCompletion) {
+    long sleepMillis = Math.max(10, heartbeatEveryNanos / 1_000_000 / 2);
+    Thread t = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          Thread.sleep(sleepMillis);
+          long now = clock.getAsLong();
+          if (now - lastHeartbeat >= heartbeatEveryNanos) {
+            heartbeat(now);
+          }
+        } catch (InterruptedException e) {
+          return;
+        } catch (ActivityCompletionException e) {
+          onCompletion.run();
+          return;
+        }
+      }
+    }, "activity-keepalive");
+    t.setDaemon(true);
+    ticker = t;
+    t.start();
+    return this;
+  }
+
+  /** Rethrows a cancellation or timeout that a heartbeat learned of. */
+  public void checkCancelled() {
+    ActivityCompletionException e = completion;
+    if (e != null) {
+      throw e;
+    }
+  }
+
+  private synchronized void heartbeat(long now) {
+    lastHeartbeat = now;
+    try {
+      ctx.heartbeat(bytes);
+    } catch (ActivityCompletionException e) {
+      completion = e;
+      throw e;
     }
   }
 
@@ -108,9 +163,19 @@ public final class ActivityProgress implements AutoCloseable {
     }
   }
 
-  /** Sends a last heartbeat with the final count. */
+  /** Stops the background heartbeat and sends a last one with the final count. */
   @Override
   public void close() {
-    ctx.heartbeat(bytes);
+    Thread t = ticker;
+    if (t != null) {
+      t.interrupt();
+    }
+    if (completion == null) {
+      try {
+        heartbeat(clock.getAsLong());
+      } catch (ActivityCompletionException e) {
+        // the caller is finishing anyway; checkCancelled() reports it if asked
+      }
+    }
   }
 }

@@ -142,4 +142,53 @@ class ActivityProgressTest {
       }
     }
   }
+
+  @Test
+  void keepAliveHeartbeatsWhileBlockedAndWakesTheActivityOnCancellation() throws Exception {
+    TestActivityEnvironment activityEnv = TestActivityEnvironment.newInstance();
+    try {
+      List<Long> beats = new CopyOnWriteArrayList<>();
+      activityEnv.setActivityHeartbeatListener(Long.class, beats::add);
+      activityEnv.registerActivitiesImplementations(new BlockedActivity());
+      Thread canceller = new Thread(() -> {
+        try {
+          BlockedActivity.blocked.await();
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          return;
+        }
+        activityEnv.requestCancelActivity();
+      });
+      canceller.start();
+      CopyActivity stub = activityEnv.newActivityStub(CopyActivity.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(1)).setHeartbeatTimeout(Duration.ofSeconds(1)).build());
+      // The activity test environment reports a cancelled activity as CanceledFailure itself.
+      org.junit.jupiter.api.Assertions.assertThrows(io.temporal.failure.CanceledFailure.class, stub::copy);
+      assertEquals(0, BlockedActivity.woken.getCount(), "the blocked wait was released by the cancellation hook");
+      org.junit.jupiter.api.Assertions.assertFalse(beats.isEmpty(), "heartbeats kept flowing while no bytes moved");
+    } finally {
+      activityEnv.close();
+    }
+  }
+
+  /** Waits like pg_basebackup during a checkpoint: no bytes, until someone kills it. */
+  public static class BlockedActivity implements CopyActivity {
+    static final java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+    static final java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public void copy() {
+      try (ActivityProgress p = new ActivityProgress(Activity.getExecutionContext(), Duration.ofMillis(50),
+          Duration.ofMinutes(1), System::nanoTime).keepAlive(woken::countDown)) {
+        blocked.countDown();
+        if (!woken.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new IllegalStateException("never woken");
+        }
+        p.checkCancelled();
+        throw new IllegalStateException("cancellation was not reported");
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
 }
