@@ -104,7 +104,7 @@ final class ArtifactWriter {
       BasebackupLog wal = method == BackupMethod.PHYSICAL ? BasebackupLog.parse(run.stderr().text()) : new BasebackupLog(null, null, 0);
       log.info("backup {} of target {}: {} source bytes, {} stored at {}", backupId, target.name(), source.count(),
           stored.count(), store.locationOf(key));
-      return new BackupArtifact(backupId, target.name(), method, store.locationOf(key),
+      return new BackupArtifact(backupId, target.name(), method, key, store.locationOf(key),
           method == BackupMethod.LOGICAL ? "pg_dump-custom" : "tar", source.count(), stored.count(), stored.hex(),
           source.hex(), "zstd-" + ZSTD_LEVEL, EnvelopeFormat.NAME, dataKey.wrappingKeyId(),
           Base64.getEncoder().encodeToString(dataKey.wrapped()), toolVersion, startedAt, Instant.now().toString(),

@@ -1,5 +1,7 @@
 package io.dbrunbooks.activities.evidence;
 
+import io.dbrunbooks.activities.store.FileBackupStore;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +33,7 @@ class EvidenceVerifierTest {
   static final String WAL = "orders/" + ID + "/pg_wal.tar.zst.aes";
 
   @TempDir Path dir;
-  DirectoryBackupStore store;
+  FileBackupStore store;
   FileEvidenceRegistry registry;
   PublicKeySet publicKeys;
   String artifactSha;
@@ -40,7 +42,7 @@ class EvidenceVerifierTest {
   void sealAGoodBackup() throws Exception {
     LocalKeyring keys = LocalKeyring.create(dir.resolve("keyring.json"));
     publicKeys = PublicKeySet.of(keys.publicKeys());
-    store = new DirectoryBackupStore(dir.resolve("store"));
+    store = new FileBackupStore(dir.resolve("store"));
     registry = new FileEvidenceRegistry(dir.resolve("evidence"));
     EvidenceActivitiesImpl evidence = EvidenceActivitiesImpl.fromConfig(TestTargets.orders(dir, null));
 
@@ -95,7 +97,7 @@ class EvidenceVerifierTest {
 
   @Test
   void aFlippedArtifactByteIsNamedWithBothChecksums() throws Exception {
-    try (RandomAccessFile f = new RandomAccessFile(store.file(ARTIFACT).toFile(), "rw")) {
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve("store").resolve(ARTIFACT).toFile(), "rw")) {
       f.seek(12_345);
       int b = f.read();
       f.seek(12_345);
@@ -113,8 +115,8 @@ class EvidenceVerifierTest {
 
   @Test
   void aTruncatedOrMissingArtifactIsNamed() throws Exception {
-    Files.write(store.file(ARTIFACT), new byte[10]);
-    Files.delete(store.file(WAL));
+    Files.write(dir.resolve("store").resolve(ARTIFACT), new byte[10]);
+    Files.delete(dir.resolve("store").resolve(WAL));
 
     List<String> messages = verify().failures().stream().map(EvidenceVerifier.Check::message).toList();
     assertEquals(List.of("artifact " + ARTIFACT + ": size is 10 bytes but the manifest says 200000",
