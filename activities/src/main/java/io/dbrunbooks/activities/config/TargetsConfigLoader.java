@@ -1,0 +1,468 @@
+package io.dbrunbooks.activities.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates the worker's targets file.
+ *
+ * <p>The file is YAML with camelCase keys:
+ *
+ * <pre>{@code
+ * targets:
+ *   orders:                                     # target name: [a-z0-9][a-z0-9_-]{0,62}
+ *     engine: postgres                          # the only engine so far
+ *     connection:
+ *       host: 127.0.0.1
+ *       port: 5432                              # 1-65535
+ *       database: orders
+ *       user: runbooks_backup
+ *       password: { env: ORDERS_PGPASSWORD }    # or { file: /run/secrets/orders-pg }; omit for trust/peer auth
+ *       sslmode: prefer                         # optional: disable|allow|prefer|require|verify-ca|verify-full
+ *     backupStore: file:/var/lib/db-runbooks/backups     # absolute file: URI; S3 is not supported yet
+ *     evidence: file:/var/lib/db-runbooks/evidence       # absolute file: URI; S3 is not supported yet
+ *     keys: { keyring: /etc/db-runbooks/keyring.json }   # absolute path of a readable keyring file
+ *     maxReplicationLagSeconds: 30              # optional, >= 0, default 60
+ *     notifier: { webhook: https://hooks.example.com/db } # optional; omit for log only
+ * }</pre>
+ *
+ * <p>Validation is strict, because a typo in a backup configuration should stop the worker rather
+ * than be silently ignored: unknown keys, duplicate keys, missing required fields, wrong types,
+ * unsupported URIs and engines, bad ports and target names, negative lag limits and an empty
+ * {@code targets:} are all refused. So are secrets that cannot be read now (password environment
+ * variable unset, password file missing) and a missing keyring file: the worker should not start
+ * and then fail its first backup. Secret values are only checked for presence, never read into a
+ * message.
+ *
+ * <p>Every refusal is a {@link ConfigException} whose message reads {@code
+ * file:line:column: field.path: problem}, with the position of the offending key.
+ */
+public final class TargetsConfigLoader {
+
+  /** Default for {@code maxReplicationLagSeconds}. */
+  public static final double DEFAULT_MAX_REPLICATION_LAG_SECONDS = 60;
+
+  private static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Set<String> SSL_MODES =
+      Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+  private static final YAMLFactory YAML = new YAMLFactory();
+
+  private final Path file;
+  private final Map<String, String> env;
+
+  private TargetsConfigLoader(Path file, Map<String, String> env) {
+    this.file = file;
+    this.env = env;
+  }
+
+  /**
+   * Loads {@code file}, checking password environment variables against the process environment.
+   *
+   * @throws ConfigException naming the file, line, column and field of the first problem found
+   */
+  public static TargetsConfig load(Path file) {
+    return load(file, System.getenv());
+  }
+
+  /**
+   * As {@link #load(Path)}, checking password environment variables against {@code env} instead of
+   * the process environment (for tests and for tools that validate a file for another host).
+   */
+  public static TargetsConfig load(Path file, Map<String, String> env) {
+    return new TargetsConfigLoader(file, env).load();
+  }
+
+  private TargetsConfig load() {
+    Node root = parse();
+    Loc top = new Loc(1, 1);
+    if (root == null || root instanceof Scalar s && s.token() == JsonToken.VALUE_NULL) {
+      throw error(top, "", "the file is empty: expected a 'targets:' mapping");
+    }
+    Obj rootObj = new Obj(root, "", top, Set.of("targets"));
+    Field targetsField = rootObj.present("targets");
+    if (isNull(targetsField.value())) {
+      throw error(targetsField.keyLoc(), "targets", "no targets defined");
+    }
+    if (!(targetsField.value() instanceof MapNode targetsMap)) {
+      throw error(targetsField.keyLoc(), "targets", "expected a mapping of target names, got " + describe(targetsField.value()));
+    }
+    if (targetsMap.fields().isEmpty()) {
+      throw error(targetsField.keyLoc(), "targets", "no targets defined");
+    }
+    Map<String, TargetConfig> targets = new LinkedHashMap<>();
+    for (Field f : targetsMap.fields().values()) {
+      String path = "targets." + f.key();
+      if (!TARGET_NAME.matcher(f.key()).matches()) {
+        throw error(f.keyLoc(), path,
+            "target name must match [a-z0-9][a-z0-9_-]{0,62} (lower case letters, digits, '_' and '-')");
+      }
+      targets.put(f.key(), target(f.key(), f, path));
+    }
+    return new TargetsConfig(file, targets);
+  }
+
+  private TargetConfig target(String name, Field field, String path) {
+    Obj t = new Obj(field.value(), path, field.keyLoc(),
+        Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier"));
+    Field engineField = t.required("engine");
+    String engine = string(engineField, path + ".engine");
+    if (!engine.equals("postgres")) {
+      throw error(engineField.keyLoc(), path + ".engine", "unsupported engine \"" + engine + "\": supported engines: postgres");
+    }
+    PostgresConnection connection = connection(name, t.required("connection"), path + ".connection");
+    StoreConfig store = new StoreConfig(fileUri(t.required("backupStore"), path + ".backupStore", "S3 backup stores are not supported yet"));
+    RegistryConfig evidence = new RegistryConfig(fileUri(t.required("evidence"), path + ".evidence", "S3 evidence registries are not supported yet"));
+    KeySourceConfig keys = keys(name, t.required("keys"), path + ".keys");
+    double lag = DEFAULT_MAX_REPLICATION_LAG_SECONDS;
+    Field lagField = t.optional("maxReplicationLagSeconds");
+    if (lagField != null) {
+      lag = nonNegativeNumber(lagField, path + ".maxReplicationLagSeconds");
+    }
+    NotifierConfig notifier = new NotifierConfig(null);
+    Field notifierField = t.optional("notifier");
+    if (notifierField != null) {
+      notifier = notifier(notifierField, path + ".notifier");
+    }
+    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier);
+  }
+
+  private PostgresConnection connection(String target, Field field, String path) {
+    Obj c = new Obj(field.value(), path, field.keyLoc(), Set.of("host", "port", "database", "user", "password", "sslmode"));
+    String host = nonEmptyString(c.required("host"), path + ".host");
+    int port = port(c.required("port"), path + ".port");
+    String database = nonEmptyString(c.required("database"), path + ".database");
+    String user = nonEmptyString(c.required("user"), path + ".user");
+    SecretRef password = SecretRef.none();
+    Field pw = c.optional("password");
+    if (pw != null) {
+      password = secret(target, pw, path + ".password");
+    }
+    String sslmode = "prefer";
+    Field ssl = c.optional("sslmode");
+    if (ssl != null) {
+      sslmode = string(ssl, path + ".sslmode");
+      if (!SSL_MODES.contains(sslmode)) {
+        throw error(ssl.keyLoc(), path + ".sslmode",
+            "expected one of disable, allow, prefer, require, verify-ca, verify-full, got \"" + sslmode + "\"");
+      }
+    }
+    return new PostgresConnection(host, port, database, user, password, sslmode);
+  }
+
+  private SecretRef secret(String target, Field field, String path) {
+    Obj s = new Obj(field.value(), path, field.keyLoc(), Set.of("env", "file"));
+    Field envField = s.optional("env");
+    Field fileField = s.optional("file");
+    if ((envField == null) == (fileField == null)) {
+      throw error(field.keyLoc(), path, "expected exactly one of { env: VARIABLE } or { file: /absolute/path }");
+    }
+    if (envField != null) {
+      String name = string(envField, path + ".env");
+      if (!ENV_NAME.matcher(name).matches()) {
+        throw error(envField.keyLoc(), path + ".env", "not an environment variable name: \"" + name + "\"");
+      }
+      if (env.get(name) == null) {
+        throw error(envField.keyLoc(), path + ".env",
+            "target " + target + ": password secret env:" + name + " is not readable: environment variable " + name + " is not set");
+      }
+      return new SecretRef(name, null);
+    }
+    Path p = absolutePath(fileField, path + ".file");
+    String why = unreadableReason(p);
+    if (why != null) {
+      throw error(fileField.keyLoc(), path + ".file", "target " + target + ": password secret file:" + p + " is not readable: " + why);
+    }
+    return new SecretRef(null, p.toString());
+  }
+
+  private KeySourceConfig keys(String target, Field field, String path) {
+    Obj k = new Obj(field.value(), path, field.keyLoc(), Set.of("keyring", "kms"));
+    Field kms = k.optional("kms");
+    if (kms != null) {
+      throw error(kms.keyLoc(), path + ".kms", "AWS KMS key sources are not supported yet; use { keyring: /absolute/path }");
+    }
+    Field keyring = k.required("keyring");
+    Path p = absolutePath(keyring, path + ".keyring");
+    String why = unreadableReason(p);
+    if (why != null) {
+      throw error(keyring.keyLoc(), path + ".keyring", "target " + target + ": keyring " + p + " is not readable: " + why);
+    }
+    return new KeySourceConfig(p.toString());
+  }
+
+  private NotifierConfig notifier(Field field, String path) {
+    if (isNull(field.value())) {
+      return new NotifierConfig(null);
+    }
+    Obj n = new Obj(field.value(), path, field.keyLoc(), Set.of("webhook"));
+    Field hook = n.required("webhook");
+    String url = string(hook, path + ".webhook");
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme();
+      if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+        throw error(hook.keyLoc(), path + ".webhook", "expected an http(s) URL, got \"" + url + "\"");
+      }
+    } catch (URISyntaxException e) {
+      throw error(hook.keyLoc(), path + ".webhook", "expected an http(s) URL, got \"" + url + "\": " + e.getReason());
+    }
+    return new NotifierConfig(url);
+  }
+
+  // ---- value readers -------------------------------------------------------------------------
+
+  private String string(Field f, String path) {
+    if (f.value() instanceof Scalar s && s.token() == JsonToken.VALUE_STRING) {
+      return s.text();
+    }
+    if (f.value() instanceof Scalar s && s.token() != JsonToken.VALUE_NULL) {
+      throw error(f.keyLoc(), path, "expected a string, got " + describe(f.value()) + " (quote it if it is meant as text)");
+    }
+    throw error(f.keyLoc(), path, "expected a string, got " + describe(f.value()));
+  }
+
+  private String nonEmptyString(Field f, String path) {
+    String s = string(f, path);
+    if (s.isBlank()) {
+      throw error(f.keyLoc(), path, "must not be empty");
+    }
+    return s;
+  }
+
+  private int port(Field f, String path) {
+    if (f.value() instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT) {
+      try {
+        long v = Long.parseLong(s.text());
+        if (v >= 1 && v <= 65535) {
+          return (int) v;
+        }
+      } catch (NumberFormatException ignored) {
+        // out of long range: reported below
+      }
+    }
+    throw error(f.keyLoc(), path, "expected an integer 1-65535, got " + describe(f.value()));
+  }
+
+  private double nonNegativeNumber(Field f, String path) {
+    if (f.value() instanceof Scalar s
+        && (s.token() == JsonToken.VALUE_NUMBER_INT || s.token() == JsonToken.VALUE_NUMBER_FLOAT)) {
+      double v = Double.parseDouble(s.text());
+      if (v >= 0 && Double.isFinite(v)) {
+        return v;
+      }
+    }
+    throw error(f.keyLoc(), path, "expected a number of seconds >= 0, got " + describe(f.value()));
+  }
+
+  private Path absolutePath(Field f, String path) {
+    String s = nonEmptyString(f, path);
+    Path p;
+    try {
+      p = Path.of(s);
+    } catch (RuntimeException e) {
+      throw error(f.keyLoc(), path, "not a valid path: \"" + s + "\"");
+    }
+    if (!p.isAbsolute()) {
+      throw error(f.keyLoc(), path, "expected an absolute path, got \"" + s + "\"");
+    }
+    return p.normalize();
+  }
+
+  /** Accepts {@code file:/abs/dir} (or {@code file:///abs/dir}); refuses S3 with {@code s3Refusal}. */
+  private String fileUri(Field f, String path, String s3Refusal) {
+    String s = nonEmptyString(f, path);
+    if (s.startsWith("s3://")) {
+      throw error(f.keyLoc(), path, s3Refusal + ": \"" + s + "\"; use a file: URI with an absolute path");
+    }
+    String expected = "expected a file: URI with an absolute path (e.g. file:/var/lib/db-runbooks/backups), got \"" + s + "\"";
+    URI uri;
+    try {
+      uri = new URI(s);
+    } catch (URISyntaxException e) {
+      throw error(f.keyLoc(), path, expected);
+    }
+    if (!"file".equals(uri.getScheme()) || uri.isOpaque() || uri.getAuthority() != null
+        || uri.getPath() == null || !uri.getPath().startsWith("/") || uri.getQuery() != null || uri.getFragment() != null) {
+      throw error(f.keyLoc(), path, expected);
+    }
+    return s;
+  }
+
+  /** Null when {@code p} is a readable regular file, else why not. */
+  private static String unreadableReason(Path p) {
+    if (!Files.exists(p)) {
+      return "no such file";
+    }
+    if (!Files.isRegularFile(p)) {
+      return "not a regular file";
+    }
+    try (InputStream ignored = Files.newInputStream(p)) {
+      return null;
+    } catch (IOException e) {
+      return "permission denied or unreadable (" + e.getClass().getSimpleName() + ")";
+    }
+  }
+
+  private static boolean isNull(Node n) {
+    return n instanceof Scalar s && s.token() == JsonToken.VALUE_NULL;
+  }
+
+  private static String describe(Node n) {
+    if (n instanceof MapNode) {
+      return "a mapping";
+    }
+    if (n instanceof ListNode) {
+      return "a list";
+    }
+    Scalar s = (Scalar) n;
+    return switch (s.token()) {
+      case VALUE_STRING -> "\"" + s.text() + "\"";
+      case VALUE_NULL -> "nothing";
+      default -> s.text();
+    };
+  }
+
+  private ConfigException error(Loc loc, String path, String problem) {
+    return new ConfigException(file, loc.line(), loc.column(), path, problem);
+  }
+
+  /** A mapping being validated: refuses unknown keys up front, then hands out fields. */
+  private final class Obj {
+    private final MapNode map;
+    private final String path;
+    private final Loc loc;
+
+    Obj(Node node, String path, Loc loc, Set<String> allowed) {
+      if (!(node instanceof MapNode m)) {
+        throw error(loc, path, "expected a mapping, got " + describe(node));
+      }
+      this.map = m;
+      this.path = path;
+      this.loc = loc;
+      for (Field f : m.fields().values()) {
+        if (!allowed.contains(f.key())) {
+          throw error(f.keyLoc(), join(path, f.key()),
+              "unknown key \"" + f.key() + "\"; expected one of " + String.join(", ", allowed.stream().sorted().toList()));
+        }
+      }
+    }
+
+    /** The field, possibly with an empty value. */
+    Field present(String key) {
+      Field f = map.fields().get(key);
+      if (f == null) {
+        throw error(loc, join(path, key), "required field is missing");
+      }
+      return f;
+    }
+
+    Field required(String key) {
+      Field f = present(key);
+      if (isNull(f.value())) {
+        throw error(f.keyLoc(), join(path, key), "required field has no value");
+      }
+      return f;
+    }
+
+    /** Null when absent or explicitly empty ({@code key:} with no value). */
+    Field optional(String key) {
+      Field f = map.fields().get(key);
+      return f == null || isNull(f.value()) ? null : f;
+    }
+
+    private static String join(String path, String key) {
+      return path.isEmpty() ? key : path + "." + key;
+    }
+  }
+
+  // ---- YAML with positions ---------------------------------------------------------------------
+
+  private record Loc(int line, int column) {
+    static Loc of(JsonLocation l) {
+      return new Loc(l.getLineNr(), l.getColumnNr());
+    }
+  }
+
+  private sealed interface Node permits MapNode, ListNode, Scalar {}
+
+  private record Field(String key, Loc keyLoc, Node value) {}
+
+  private record MapNode(Map<String, Field> fields) implements Node {}
+
+  private record ListNode(List<Node> items) implements Node {}
+
+  private record Scalar(JsonToken token, String text) implements Node {}
+
+  private Node parse() {
+    try (JsonParser p = YAML.createParser(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        return null;
+      }
+      Node root = read(p, t, "");
+      JsonToken extra = p.nextToken();
+      if (extra != null) {
+        throw error(Loc.of(p.currentTokenLocation()), "", "only one YAML document is allowed in a targets file");
+      }
+      return root;
+    } catch (JsonProcessingException e) {
+      JsonLocation l = e.getLocation();
+      Loc loc = l == null ? new Loc(1, 1) : Loc.of(l);
+      throw error(loc, "", "invalid YAML: " + e.getOriginalMessage());
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file, "no such file", e);
+    } catch (IOException e) {
+      throw new ConfigException(file, "cannot read: " + e, e);
+    }
+  }
+
+  private Node read(JsonParser p, JsonToken t, String path) throws IOException {
+    switch (t) {
+      case START_OBJECT -> {
+        Map<String, Field> fields = new LinkedHashMap<>();
+        for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+          String key = p.currentName();
+          Loc keyLoc = Loc.of(p.currentTokenLocation());
+          String keyPath = path.isEmpty() ? key : path + "." + key;
+          Node value = read(p, p.nextToken(), keyPath);
+          if (fields.containsKey(key)) {
+            throw error(keyLoc, keyPath, "duplicate key \"" + key + "\" (first at line " + fields.get(key).keyLoc().line() + ")");
+          }
+          fields.put(key, new Field(key, keyLoc, value));
+        }
+        return new MapNode(fields);
+      }
+      case START_ARRAY -> {
+        List<Node> items = new ArrayList<>();
+        for (JsonToken i = p.nextToken(); i != JsonToken.END_ARRAY; i = p.nextToken()) {
+          items.add(read(p, i, path + "[" + items.size() + "]"));
+        }
+        return new ListNode(items);
+      }
+      case VALUE_NULL -> {
+        return new Scalar(t, "null");
+      }
+      default -> {
+        return new Scalar(t, p.getText());
+      }
+    }
+  }
+}

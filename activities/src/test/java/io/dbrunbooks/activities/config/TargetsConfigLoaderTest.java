@@ -1,0 +1,237 @@
+package io.dbrunbooks.activities.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TargetsConfigLoaderTest {
+
+  /** Line numbers in the assertions below refer to this layout. */
+  private static final String VALID = """
+      targets:
+        orders:
+          engine: postgres
+          connection:
+            host: 127.0.0.1
+            database: orders
+            port: 5432
+            user: runbooks_backup
+            password: { env: ORDERS_PGPASSWORD }
+            sslmode: require
+          backupStore: file:/var/lib/db-runbooks/backups
+          evidence: file:///var/lib/db-runbooks/evidence
+          keys: { keyring: KEYRING }
+          maxReplicationLagSeconds: 30
+          notifier: { webhook: https://hooks.example.com/db }
+        billing-2:
+          engine: postgres
+          connection:
+            host: db2.internal
+            port: 6432
+            database: billing
+            user: backup
+            password:
+              file: PWFILE
+          backupStore: file:/srv/backups
+          evidence: file:/srv/evidence
+          keys:
+            keyring: KEYRING
+      """;
+
+  private static final Map<String, String> ENV = Map.of("ORDERS_PGPASSWORD", "s3cr3t-value");
+
+  @TempDir Path dir;
+  private Path keyring;
+  private Path passwordFile;
+
+  @BeforeEach
+  void secrets() throws IOException {
+    keyring = Files.writeString(dir.resolve("keyring.json"), "{}");
+    passwordFile = Files.writeString(dir.resolve("billing-pg"), "hunter2\n");
+  }
+
+  private Path write(String yaml) throws IOException {
+    return Files.writeString(dir.resolve("targets.yaml"),
+        yaml.replace("KEYRING", keyring.toString()).replace("PWFILE", passwordFile.toString()));
+  }
+
+  private ConfigException refused(String yaml) throws IOException {
+    Path f = write(yaml);
+    return assertThrows(ConfigException.class, () -> TargetsConfigLoader.load(f, ENV));
+  }
+
+  private static void assertMessage(ConfigException e, int line, int column, String field, String problem) {
+    String expected = e.file() + ":" + line + ":" + column + ": " + field + ": ";
+    assertTrue(e.getMessage().startsWith(expected), () -> "expected prefix <" + expected + "> in <" + e.getMessage() + ">");
+    assertTrue(e.getMessage().contains(problem), () -> "expected <" + problem + "> in <" + e.getMessage() + ">");
+    assertEquals(line, e.line());
+    assertEquals(column, e.column());
+    assertEquals(field, e.field());
+  }
+
+  @Test
+  void readsEveryFieldAndAppliesDefaults() throws IOException {
+    Path f = write(VALID);
+    TargetsConfig config = TargetsConfigLoader.load(f, ENV);
+
+    assertEquals(f, config.source());
+    TargetConfig orders = config.target("orders");
+    assertEquals("orders", orders.name());
+    assertEquals("postgres", orders.engine());
+    assertEquals(new PostgresConnection("127.0.0.1", 5432, "orders", "runbooks_backup",
+        new SecretRef("ORDERS_PGPASSWORD", null), "require"), orders.connection());
+    assertEquals(new StoreConfig("file:/var/lib/db-runbooks/backups"), orders.backupStore());
+    assertEquals(new RegistryConfig("file:///var/lib/db-runbooks/evidence"), orders.evidence());
+    assertEquals(new KeySourceConfig(keyring.toString()), orders.keys());
+    assertEquals(30.0, orders.maxReplicationLagSeconds());
+    assertEquals(new NotifierConfig("https://hooks.example.com/db"), orders.notifier());
+
+    TargetConfig billing = config.target("billing-2");
+    assertEquals(new SecretRef(null, passwordFile.toString()), billing.connection().password());
+    assertEquals("prefer", billing.connection().sslmode());
+    assertEquals(60.0, billing.maxReplicationLagSeconds());
+    assertEquals(new NotifierConfig(null), billing.notifier());
+  }
+
+  @Test
+  void trustAuthenticationNeedsNoPassword() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(VALID.replace("      password: { env: ORDERS_PGPASSWORD }\n", "")), Map.of());
+    assertFalse(config.target("orders").connection().password().isSet());
+  }
+
+  @Test
+  void portMustBeAnInteger() throws IOException {
+    ConfigException e = refused(VALID.replace("port: 5432", "port: five"));
+    assertMessage(e, 7, 7, "targets.orders.connection.port", "expected an integer 1-65535, got \"five\"");
+    assertTrue(e.getMessage().startsWith(e.file() + ":7:7: targets.orders.connection.port: expected an integer 1-65535, got \"five\""));
+  }
+
+  @Test
+  void portMustBeInRange() throws IOException {
+    assertMessage(refused(VALID.replace("port: 6432", "port: 70000")), 20, 7,
+        "targets.billing-2.connection.port", "expected an integer 1-65535, got 70000");
+  }
+
+  @Test
+  void unknownKeyIsRefused() throws IOException {
+    assertMessage(refused(VALID.replace("host: 127.0.0.1", "hots: 127.0.0.1")), 5, 7,
+        "targets.orders.connection.hots", "unknown key \"hots\"");
+  }
+
+  @Test
+  void missingRequiredFieldPointsAtItsMapping() throws IOException {
+    assertMessage(refused(VALID.replace("      user: runbooks_backup\n", "")), 4, 5,
+        "targets.orders.connection.user", "required field is missing");
+  }
+
+  @Test
+  void wrongTypeIsRefused() throws IOException {
+    assertMessage(refused(VALID.replace("maxReplicationLagSeconds: 30", "maxReplicationLagSeconds: soon")), 14, 5,
+        "targets.orders.maxReplicationLagSeconds", "got \"soon\"");
+    assertMessage(refused(VALID.replace("    keys:\n      keyring: KEYRING\n", "    keys: KEYRING\n")), 27, 5,
+        "targets.billing-2.keys", "expected a mapping, got \"");
+  }
+
+  @Test
+  void negativeLagIsRefused() throws IOException {
+    assertMessage(refused(VALID.replace("maxReplicationLagSeconds: 30", "maxReplicationLagSeconds: -1")), 14, 5,
+        "targets.orders.maxReplicationLagSeconds", "expected a number of seconds >= 0, got -1");
+  }
+
+  @Test
+  void s3StoreIsRefusedHonestly() throws IOException {
+    assertMessage(refused(VALID.replace("file:/var/lib/db-runbooks/backups", "s3://bucket/prefix")), 11, 5,
+        "targets.orders.backupStore", "S3 backup stores are not supported yet");
+  }
+
+  @Test
+  void relativeFileUriIsRefused() throws IOException {
+    assertMessage(refused(VALID.replace("evidence: file:/srv/evidence", "evidence: file:srv/evidence")), 26, 5,
+        "targets.billing-2.evidence", "expected a file: URI with an absolute path");
+  }
+
+  @Test
+  void keyringMustBeAbsoluteAndReadable() throws IOException {
+    assertMessage(refused(VALID.replace("keys: { keyring: KEYRING }", "keys: { keyring: keyring.json }")), 13, 13,
+        "targets.orders.keys.keyring", "expected an absolute path, got \"keyring.json\"");
+    ConfigException missing = refused(VALID.replace("keys: { keyring: KEYRING }", "keys: { keyring: /nonexistent/keyring.json }"));
+    assertMessage(missing, 13, 13, "targets.orders.keys.keyring", "target orders: keyring /nonexistent/keyring.json is not readable: no such file");
+  }
+
+  @Test
+  void unsupportedEngineIsRefused() throws IOException {
+    assertMessage(refused(VALID.replace("engine: postgres\n    connection:\n      host: 127.0.0.1", "engine: mysql\n    connection:\n      host: 127.0.0.1")),
+        3, 5, "targets.orders.engine", "unsupported engine \"mysql\"");
+  }
+
+  @Test
+  void targetNamesAreRestricted() throws IOException {
+    assertMessage(refused(VALID.replace("  orders:", "  Orders:")), 2, 3, "targets.Orders", "target name must match");
+  }
+
+  @Test
+  void emptyTargetsIsRefused() throws IOException {
+    assertMessage(refused("# nothing yet\ntargets:\n"), 2, 1, "targets", "no targets defined");
+    assertMessage(refused("targets: {}\n"), 1, 1, "targets", "no targets defined");
+    ConfigException empty = refused("");
+    assertTrue(empty.getMessage().contains("the file is empty"), empty::getMessage);
+  }
+
+  @Test
+  void unsetPasswordVariableNamesTargetAndReferenceOnly() throws IOException {
+    Path f = write(VALID);
+    ConfigException e = assertThrows(ConfigException.class, () -> TargetsConfigLoader.load(f, Map.of()));
+    assertMessage(e, 9, 19, "targets.orders.connection.password.env",
+        "target orders: password secret env:ORDERS_PGPASSWORD is not readable: environment variable ORDERS_PGPASSWORD is not set");
+  }
+
+  @Test
+  void missingPasswordFileNamesTargetAndReferenceButNotTheValue() throws IOException {
+    ConfigException e = refused(VALID.replace("file: PWFILE", "file: /run/secrets/nope"));
+    assertMessage(e, 24, 9, "targets.billing-2.connection.password.file",
+        "target billing-2: password secret file:/run/secrets/nope is not readable: no such file");
+    assertFalse(e.getMessage().contains("s3cr3t-value"));
+  }
+
+  @Test
+  void passwordNeedsExactlyOneSource() throws IOException {
+    assertMessage(refused(VALID.replace("{ env: ORDERS_PGPASSWORD }", "{ env: ORDERS_PGPASSWORD, file: PWFILE }")), 9, 7,
+        "targets.orders.connection.password", "expected exactly one of");
+  }
+
+  @Test
+  void duplicateKeyIsRefused() throws IOException {
+    assertMessage(refused(VALID.replace("      database: orders\n", "      database: orders\n      database: other\n")), 7, 7,
+        "targets.orders.connection.database", "duplicate key \"database\" (first at line 6)");
+  }
+
+  @Test
+  void badWebhookIsRefused() throws IOException {
+    assertMessage(refused(VALID.replace("https://hooks.example.com/db", "ftp://hooks.example.com/db")), 15, 17,
+        "targets.orders.notifier.webhook", "expected an http(s) URL");
+  }
+
+  @Test
+  void invalidYamlNamesThePosition() throws IOException {
+    ConfigException e = refused(VALID.replace("    engine: postgres\n    connection:\n      host: 127.0.0.1", "    engine: postgres\n    connection:\n      host: [127.0.0.1"));
+    assertTrue(e.getMessage().startsWith(e.file() + ":"), e::getMessage);
+    assertTrue(e.line() >= 5, e::getMessage);
+    assertTrue(e.getMessage().contains("invalid YAML"), e::getMessage);
+  }
+
+  @Test
+  void missingFileIsRefused() {
+    Path f = dir.resolve("absent.yaml");
+    ConfigException e = assertThrows(ConfigException.class, () -> TargetsConfigLoader.load(f, ENV));
+    assertEquals(f + ": no such file", e.getMessage());
+  }
+}
