@@ -1,6 +1,11 @@
 package io.dbrunbooks.worker;
 
+import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
+import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
+import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
+import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
 import java.util.List;
 
 /**
@@ -15,9 +20,14 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
     activities = List.copyOf(activities);
   }
 
-  /** The registrations for {@code config}; filled in by the runbooks. */
+  /** The registrations for {@code config}: one store, registry and key source per target. */
   public static Registrations forConfig(TargetsConfig config) {
-    // filled in by the runbooks
-    return new Registrations(List.of(), List.of());
+    TargetResources resources = new TargetResources(config);
+    return new Registrations(
+        List.of(BackupWorkflowImpl.class),
+        List.of(
+            new PostgresBackupActivities(config, resources::store, resources::keys),
+            new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
+            new NotifyActivitiesImpl(config)));
   }
 }

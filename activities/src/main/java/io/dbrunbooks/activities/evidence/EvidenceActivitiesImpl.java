@@ -1,11 +1,11 @@
 package io.dbrunbooks.activities.evidence;
 
 import io.dbrunbooks.activities.config.TargetConfig;
+import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.UnknownTargetException;
 import io.dbrunbooks.activities.keys.KeySource;
 import io.dbrunbooks.activities.keys.KeyringException;
-import io.dbrunbooks.activities.keys.LocalKeyring;
 import io.dbrunbooks.workflows.common.AuditAppend;
 import io.dbrunbooks.workflows.common.AuditRecord;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
@@ -15,13 +15,9 @@ import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,19 +49,8 @@ public class EvidenceActivitiesImpl implements EvidenceActivities {
 
   /** File registries and local keyrings from each target's configuration, opened once per target. */
   public static EvidenceActivitiesImpl fromConfig(TargetsConfig targets) {
-    Map<String, EvidenceRegistry> registries = new ConcurrentHashMap<>();
-    Map<String, KeySource> keys = new ConcurrentHashMap<>();
-    return new EvidenceActivitiesImpl(
-        targets,
-        name -> registries.computeIfAbsent(name, n -> new FileEvidenceRegistry(fileUri(targets.target(n).evidence().uri(), n))),
-        // A failed load is not cached, so fixing the keyring file needs no worker restart.
-        name -> keys.computeIfAbsent(name, n -> {
-          try {
-            return LocalKeyring.load(Path.of(targets.target(n).keys().keyring()));
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }));
+    TargetResources resources = new TargetResources(targets);
+    return new EvidenceActivitiesImpl(targets, resources::evidence, resources::keys);
   }
 
   @Override
@@ -153,12 +138,5 @@ public class EvidenceActivitiesImpl implements EvidenceActivities {
       return ApplicationFailure.newNonRetryableFailure(e.getMessage(), "KeySourceError");
     }
     return Activity.wrap(e); // transient I/O: let the retry policy handle it
-  }
-
-  private static Path fileUri(String uri, String target) {
-    if (uri == null || !uri.startsWith("file:")) {
-      throw new IllegalArgumentException("evidence registry '" + uri + "' of target " + target + " is not supported: only file: registries are implemented");
-    }
-    return Path.of(URI.create(uri));
   }
 }
