@@ -1,5 +1,6 @@
 package io.dbrunbooks.activities.evidence;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
@@ -17,6 +18,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -59,6 +62,8 @@ public class EvidenceActivitiesImpl implements EvidenceActivities {
         new AuditChain(registryFor.apply(append.target())).append(append.chain(), append.sequence(), append.event()));
   }
 
+  static final String SEALED_WITH = "sealedWith";
+
   @Override
   public SealedManifest sealManifest(SealRequest request) {
     return call(request.target(), request.path(), () -> {
@@ -76,7 +81,7 @@ public class EvidenceActivitiesImpl implements EvidenceActivities {
       if (sealed.isPresent()) {
         return sealed.get();
       }
-      byte[] jws = Jws.sign(payload, keys).getBytes(StandardCharsets.US_ASCII);
+      byte[] jws = Jws.sign(CanonicalJson.bytes(withSealer(request.manifest(), keys)), keys).getBytes(StandardCharsets.US_ASCII);
       try {
         registry.putOnce(path, jws);
       } catch (EvidenceConflictException raced) {
@@ -86,6 +91,23 @@ public class EvidenceActivitiesImpl implements EvidenceActivities {
       log.info("sealed manifest location={} kid={} sha256={}", result.location(), result.signingKeyId(), result.sha256());
       return result;
     });
+  }
+
+  /**
+   * The manifest as signed: the caller's fields plus {@value #SEALED_WITH}, so the signing key id is
+   * part of the signed evidence and not only of the JWS header.
+   */
+  private static Map<String, Object> withSealer(Map<String, Object> manifest, KeySource keys) {
+    Map<String, Object> signed = new LinkedHashMap<>(manifest);
+    signed.put(SEALED_WITH, Map.of("signingKeyId", keys.signingKeyId(), "algorithm", keys.signingAlgorithm()));
+    return signed;
+  }
+
+  /** The caller's manifest inside a stored payload, to tell a retry from a conflicting seal. */
+  private static byte[] withoutSealer(byte[] storedPayload) throws IOException {
+    Map<String, Object> manifest = CanonicalJson.mapper().readValue(storedPayload, new TypeReference<Map<String, Object>>() {});
+    manifest.remove(SEALED_WITH);
+    return CanonicalJson.bytes(manifest);
   }
 
   private static Optional<SealedManifest> existingSeal(EvidenceRegistry registry, String path, byte[] payload, KeySource keys) throws IOException {
@@ -100,7 +122,7 @@ public class EvidenceActivitiesImpl implements EvidenceActivities {
       throw ApplicationFailure.newNonRetryableFailure("a manifest already exists at " + registry.locationOf(path)
           + " but it cannot be verified with this target's keys (" + e.getMessage() + "); evidence is write-once, investigate before re-running", "EvidenceConflict");
     }
-    if (!Arrays.equals(v.payload(), payload)) {
+    if (!Arrays.equals(withoutSealer(v.payload()), payload)) {
       throw new EvidenceConflictException(registry.locationOf(path));
     }
     return Optional.of(new SealedManifest(registry.locationOf(path), Digests.sha256Hex(stored.get()), v.header().kid(), v.header().alg()));

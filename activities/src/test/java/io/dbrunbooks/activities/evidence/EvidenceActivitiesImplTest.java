@@ -59,8 +59,10 @@ class EvidenceActivitiesImplTest {
     assertEquals(Digests.sha256Hex(bytes), first.sha256());
     assertEquals(keys.signingKeyId(), first.signingKeyId());
     assertEquals("EdDSA", first.algorithm());
-    // A fresh signature would equal it too (Ed25519 is deterministic): same manifest, same bytes.
-    assertEquals(new String(bytes), Jws.sign(CanonicalJson.bytes(manifest(42)), keys));
+    // The signing key id is part of the signed payload, not only of the JWS header.
+    Map<?, ?> signed = CanonicalJson.mapper().readValue(Jws.verify(new String(bytes), keys::verificationKey).payload(), Map.class);
+    assertEquals(Map.of("signingKeyId", keys.signingKeyId(), "algorithm", "EdDSA"), signed.get("sealedWith"));
+    assertEquals(42, signed.get("sizeBytes"));
   }
 
   @Test
