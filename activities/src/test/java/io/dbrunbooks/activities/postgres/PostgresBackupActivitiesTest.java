@@ -11,6 +11,7 @@ import io.dbrunbooks.activities.config.SecretRef;
 import io.dbrunbooks.activities.config.StoreConfig;
 import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.keys.LocalKeyring;
 import io.dbrunbooks.activities.store.FileBackupStore;
 import io.dbrunbooks.workflows.backup.BackupActivities;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
@@ -50,7 +51,8 @@ class PostgresBackupActivitiesTest {
   @TempDir static Path tmp;
   static LocalCluster cluster;
   static Path storeRoot;
-  static TestKeySource keys = new TestKeySource("test-kek-1");
+  static LocalKeyring keys;
+  static int keyrings;
 
   TestActivityEnvironment env;
   BackupActivities activities;
@@ -58,6 +60,7 @@ class PostgresBackupActivitiesTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
+    keys = LocalKeyring.create(tmp.resolve("keyring.json"));
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     cluster = LocalCluster.start(tmp.resolve("pg"));
     cluster.createDatabase(DB);
@@ -100,7 +103,7 @@ class PostgresBackupActivitiesTest {
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new PostgresBackupActivities(config,
         t -> t.equals("tiny-store") ? new AlmostFullStore(store) : store,
-        t -> t.equals("other-keys") ? new TestKeySource("test-kek-1") : keys));
+        t -> t.equals("other-keys") ? freshKeyring() : keys));
     activities = env.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofMinutes(5))
         .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
@@ -256,14 +259,22 @@ class PostgresBackupActivitiesTest {
     assertTrue(f.getOriginalMessage().contains("1000 bytes free") && f.getOriginalMessage().contains(store.uri()), f.getOriginalMessage());
   }
 
+  static LocalKeyring freshKeyring() {
+    try {
+      return LocalKeyring.create(tmp.resolve("other-keyring-" + (++keyrings) + ".json"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void aKeySourceThatCannotUnwrapTheDataKeyFailsVerificationClearly() {
-    // "other-keys" gets a fresh key source on every lookup: same key id, different key material,
-    // which is what a lost or replaced keyring looks like at verification time.
+    // "other-keys" gets a new keyring on every lookup, which is what a lost or replaced keyring
+    // looks like at verification time: the data key's wrapping key is not in it.
     BackupArtifact a = activities.takeBackup(new TakeBackupRequest("other-keys", "key-1", BackupMethod.LOGICAL));
     ApplicationFailure f = failure("KeyUnavailable", () -> activities.verifyBackup(new VerifyRequest("other-keys", a)));
     assertTrue(f.isNonRetryable());
-    assertTrue(f.getOriginalMessage().contains("test-kek-1"), f.getOriginalMessage());
+    assertTrue(f.getOriginalMessage().contains(a.wrappingKeyId()), f.getOriginalMessage());
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.dbrunbooks.activities.config.PostgresConnection;
 import io.dbrunbooks.activities.config.StoreConfig;
 import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.keys.LocalKeyring;
 import io.dbrunbooks.activities.store.FileBackupStore;
 import io.dbrunbooks.workflows.backup.BackupActivities;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
@@ -40,7 +41,7 @@ class PostgresStandbyTest {
   @TempDir static Path tmp;
   static LocalCluster primary;
   static LocalCluster standby;
-  static final TestKeySource KEYS = new TestKeySource("k");
+  static LocalKeyring keys;
 
   TestActivityEnvironment env;
   BackupActivities activities;
@@ -48,6 +49,7 @@ class PostgresStandbyTest {
   @BeforeAll
   static void startPair() throws Exception {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    keys = LocalKeyring.create(tmp.resolve("keyring.json"));
     primary = LocalCluster.start(tmp.resolve("primary"));
     primary.sql("postgres", "CREATE TABLE ticks (at timestamptz DEFAULT now())", "INSERT INTO ticks DEFAULT VALUES");
     standby = primary.startStandby(tmp.resolve("standby"));
@@ -73,7 +75,7 @@ class PostgresStandbyTest {
         "standby", target("standby", standby.connection("postgres"), 1.0));
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new PostgresBackupActivities(new TargetsConfig(tmp.resolve("targets.yaml"), targets),
-        t -> new FileBackupStore(tmp.resolve("store")), t -> KEYS));
+        t -> new FileBackupStore(tmp.resolve("store")), t -> keys));
     activities = env.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofMinutes(1))
         .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
