@@ -60,7 +60,7 @@ final class ArtifactVerifier {
           .redirectError(scratch.resolve("sink-stderr.txt").toFile()).start();
 
       Process sinkProcess = sink;
-      progress = new ActivityProgress(Activity.getExecutionContext()).keepAlive(sinkProcess::destroyForcibly);
+      progress = ActivityProgress.heartbeatsOnly(Activity.getExecutionContext()).keepAlive(sinkProcess::destroyForcibly);
       Sha256InputStream stored;
       Sha256InputStream source;
       long frames;

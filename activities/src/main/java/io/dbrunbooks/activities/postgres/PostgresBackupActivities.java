@@ -124,7 +124,7 @@ public class PostgresBackupActivities implements BackupActivities {
   public BackupArtifact takeBackup(TakeBackupRequest request) {
     TargetConfig t = target(request.target());
     String prefix = prefix(t.name(), request.backupId());
-    return new ArtifactWriter(tools, t, storeFor.apply(t.name()), keysFor.apply(t.name()), password(t))
+    return new ArtifactWriter(tools, t, storeFor.apply(t.name()), keys(t), password(t))
         .write(request.backupId(), request.method(), prefix + fileName(request.method()));
   }
 
@@ -138,7 +138,7 @@ public class PostgresBackupActivities implements BackupActivities {
       throw nonRetryable(PgFailures.VERIFICATION_FAILED, "artifact " + a.location() + " is not where target '" + t.name()
           + "' keeps backup " + a.backupId() + " (" + store.locationOf(key) + ")");
     }
-    return new ArtifactVerifier(tools, store, keysFor.apply(t.name())).verify(a, key);
+    return new ArtifactVerifier(tools, store, keys(t)).verify(a, key);
   }
 
   @Override
@@ -208,6 +208,15 @@ public class PostgresBackupActivities implements BackupActivities {
           + e.getFile());
     } catch (IOException e) {
       throw retryable(PgFailures.STORE_ERROR, "backup store " + store.uri() + " failed to " + what + ": " + e);
+    }
+  }
+
+  /** The target's key source; a keyring that vanished or broke since start-up is not worth retrying. */
+  private KeySource keys(TargetConfig t) {
+    try {
+      return keysFor.apply(t.name());
+    } catch (java.io.UncheckedIOException e) {
+      throw keyFailure("key source of target '" + t.name() + "' is unavailable", e.getCause());
     }
   }
 

@@ -22,9 +22,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -74,11 +74,13 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
               .build());
 
+  // Waits out a cancel: an append whose outcome is unknown would leave the trail's numbering unsure.
   private final EvidenceActivities evidence =
       Workflow.newActivityStub(
           EvidenceActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(1))
+              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
               .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
               .build());
 
@@ -119,8 +121,11 @@ public class BackupWorkflowImpl implements BackupWorkflow {
             target + "/backups/" + backupId,
             "target/" + target + "/backup/" + backupId,
             request.operator());
-    List<String> deleted = new ArrayList<>();
     boolean artifactsMayExist = false;
+    PrecheckReport precheck;
+    BackupArtifact artifact;
+    VerificationReport verification;
+    SealedManifest sealed;
     try {
       // Inside the try: an unknown target or an unwritable registry fails here, and is reported.
       audit.record(
@@ -134,7 +139,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               "commitSha", request.commitSha()));
 
       enter(BackupPhase.PRECHECK);
-      PrecheckReport precheck = checks.precheck(new PrecheckRequest(target, method));
+      precheck = checks.precheck(new PrecheckRequest(target, method));
       audit.record(
           "backup.precheck",
           "succeeded",
@@ -148,7 +153,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       enter(BackupPhase.BACKUP);
       // Set before the call: a call that timed out may still have written the artifact.
       artifactsMayExist = true;
-      BackupArtifact artifact = streaming.takeBackup(new TakeBackupRequest(target, backupId, method));
+      artifact = streaming.takeBackup(new TakeBackupRequest(target, backupId, method));
       bytes = artifact.storedBytes();
       audit.record(
           "backup.taken",
@@ -163,7 +168,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               "stopLsn", artifact.stopLsn()));
 
       enter(BackupPhase.VERIFY);
-      VerificationReport verification = streaming.verifyBackup(new VerifyRequest(target, artifact));
+      verification = streaming.verifyBackup(new VerifyRequest(target, artifact));
       audit.record(
           "backup.verified",
           "succeeded",
@@ -171,64 +176,89 @@ public class BackupWorkflowImpl implements BackupWorkflow {
 
       enter(BackupPhase.SEAL);
       Map<String, Object> manifest = manifest(request, method, info, precheck, artifact, verification, audit);
-      SealedManifest sealed =
-          evidence.sealManifest(new SealRequest(target, target + "/backups/" + backupId + "/manifest", manifest));
-      audit.record(
-          "backup.sealed",
-          "succeeded",
-          meta("manifest", sealed.location(), "sha256", sealed.sha256(), "signingKeyId", sealed.signingKeyId()));
-
-      enter(BackupPhase.NOTIFY);
-      boolean notified =
-          notifySafely(
-              audit,
-              "backup.succeeded",
-              "backup " + backupId + " of " + target + " verified and sealed",
-              meta(
-                  "backupId", backupId,
-                  "manifest", sealed.location(),
-                  "artifact", artifact.location(),
-                  "sha256", artifact.sha256(),
-                  "storedBytes", String.valueOf(artifact.storedBytes())));
-
-      enter(BackupPhase.COMPLETED);
-      audit.record("backup.completed", "succeeded", meta("backupId", backupId));
-      return new BackupResult(
-          backupId, target, method, precheck, artifact, verification, sealed, notified, elapsedSeconds());
+      sealed = evidence.sealManifest(new SealRequest(target, target + "/backups/" + backupId + "/manifest", manifest));
     } catch (ActivityFailure | CanceledFailure e) {
-      lastError = Failures.describe(e);
-      log.warn("backup {} of {} failed in {}: {}", backupId, target, phase, lastError);
-      BackupPhase failedIn = phase;
-      enter(BackupPhase.COMPENSATING);
-      // Cleanup must run even when the run itself was canceled, hence the detached scope.
-      boolean mayExist = artifactsMayExist;
-      Workflow.newDetachedCancellationScope(
-              () -> {
-                if (mayExist) {
-                  deleted.addAll(cleanup.deleteArtifacts(new DeleteArtifactsRequest(target, backupId)));
+      throw compensate(e, audit, artifactsMayExist);
+    }
+
+    // Sealed: from here on the backup is valid evidence and is never deleted. What is left is
+    // bookkeeping, finished even if a cancel arrives meanwhile.
+    SealedManifest seal = sealed;
+    BackupArtifact stored = artifact;
+    boolean[] notified = {false};
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              audit.recordBestEffort(
+                  "backup.sealed",
+                  "succeeded",
+                  meta("manifest", seal.location(), "sha256", seal.sha256(), "signingKeyId", seal.signingKeyId()));
+              enter(BackupPhase.NOTIFY);
+              notified[0] =
+                  notifySafely(
+                      audit,
+                      "backup.succeeded",
+                      "backup " + backupId + " of " + target + " verified and sealed",
+                      meta(
+                          "backupId", backupId,
+                          "manifest", seal.location(),
+                          "artifact", stored.location(),
+                          "sha256", stored.sha256(),
+                          "storedBytes", String.valueOf(stored.storedBytes())));
+              enter(BackupPhase.COMPLETED);
+              audit.recordBestEffort("backup.completed", "succeeded", meta("backupId", backupId));
+            })
+        .run();
+    return new BackupResult(
+        backupId, target, method, precheck, artifact, verification, sealed, notified[0], elapsedSeconds());
+  }
+
+  /**
+   * The failure path: delete what was written (never evidence), record why, tell downstream. Runs
+   * in a detached scope so that a cancelled run still cleans up after itself.
+   *
+   * @return the exception the workflow ends with: a cancellation stays a cancellation
+   */
+  private RuntimeException compensate(RuntimeException e, AuditTrail audit, boolean artifactsMayExist) {
+    lastError = Failures.describe(e);
+    BackupPhase failedIn = phase;
+    log.warn("backup {} of {} failed in {}: {}", backupId, target, failedIn, lastError);
+    enter(BackupPhase.COMPENSATING);
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              String leftBehind = null;
+              if (artifactsMayExist) {
+                try {
+                  List<String> deleted = cleanup.deleteArtifacts(new DeleteArtifactsRequest(target, backupId));
                   audit.recordBestEffort(
                       "backup.artifacts-deleted", "succeeded", meta("deleted", String.join(",", deleted)));
+                } catch (ActivityFailure cleanupFailure) {
+                  // Say so loudly and carry on: the failure itself must still be recorded and sent.
+                  leftBehind = Failures.describe(cleanupFailure);
+                  audit.recordBestEffort(
+                      "backup.artifacts-delete-failed", "failed", meta("backupId", backupId, "error", leftBehind));
                 }
-                audit.recordBestEffort(
-                    "backup.failed",
-                    "failed",
-                    meta("phase", failedIn.name(), "error", lastError, "errorType", Failures.type(e)));
-                notifySafely(
-                    audit,
-                    "backup.failed",
-                    "backup " + backupId + " of " + target + " failed in " + failedIn + ": " + lastError,
-                    meta("backupId", backupId, "phase", failedIn.name(), "error", lastError));
-                enter(BackupPhase.FAILED);
-              })
-          .run();
-      if (e instanceof CanceledFailure canceled) {
-        throw canceled;
-      }
-      throw ApplicationFailure.newNonRetryableFailureWithCause(
-          "backup of " + target + " failed in " + failedIn + ": " + lastError,
-          "BackupFailed",
-          e);
+              }
+              audit.recordBestEffort(
+                  "backup.failed",
+                  "failed",
+                  meta("phase", failedIn.name(), "error", lastError, "errorType", Failures.type(e)));
+              notifySafely(
+                  audit,
+                  "backup.failed",
+                  "backup " + backupId + " of " + target + " failed in " + failedIn + ": " + lastError,
+                  meta(
+                      "backupId", backupId,
+                      "phase", failedIn.name(),
+                      "error", lastError,
+                      "artifactsLeftBehind", leftBehind == null ? null : "delete failed: " + leftBehind));
+              enter(BackupPhase.FAILED);
+            })
+        .run();
+    if (CancellationScope.current().isCancelRequested()) {
+      return new CanceledFailure("backup of " + target + " canceled in " + failedIn);
     }
+    return ApplicationFailure.newNonRetryableFailureWithCause(
+        "backup of " + target + " failed in " + failedIn + ": " + lastError, "BackupFailed", e);
   }
 
   @Override
@@ -306,18 +336,16 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     m.put("precheck", precheck);
     m.put("artifact", artifact);
     m.put("verification", verification);
-    m.put(
-        "artifacts",
-        List.of(
-            Map.of(
-                "key", artifact.key(),
-                "location", artifact.location(),
-                "sha256", artifact.sha256(),
-                "storedBytes", artifact.storedBytes())));
-    m.put("keys", Map.of("dataKeyWrappingKeyId", artifact.wrappingKeyId()));
+    Map<String, Object> stored = new LinkedHashMap<>();
+    stored.put("key", artifact.key());
+    stored.put("location", artifact.location());
+    stored.put("sha256", artifact.sha256());
+    stored.put("storedBytes", artifact.storedBytes());
+    m.put("artifacts", List.of(stored));
+    m.put("keys", meta("dataKeyWrappingKeyId", artifact.wrappingKeyId()));
     m.put("wal", walSection(verification));
     m.put("auditChain", audit.chain());
-    m.put("auditHead", Map.of("sequence", audit.head().sequence(), "hash", audit.head().hash()));
+    m.put("auditHead", Map.of("sequence", audit.head().sequence(), "hash", audit.head().hash())); // never null: set by the verify entry
     return m;
   }
 
@@ -359,7 +387,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     sb.append("**Backup** `").append(backupId).append("` of **").append(target).append("**\n\n");
     sb.append("Phase: ").append(phase);
     if (phase == BackupPhase.BACKUP && bytes > 0) {
-      sb.append(String.format(" — %.1f MiB written, %.1f MiB/s", bytes / 1048576.0, throughput / 1048576.0));
+      sb.append(String.format(Locale.ROOT, " — %.1f MiB written, %.1f MiB/s", bytes / 1048576.0, throughput / 1048576.0));
     }
     if (lastError != null) {
       sb.append("\n\nError: ").append(lastError);

@@ -228,6 +228,34 @@ class BackupWorkflowTest {
     assertEquals(BackupPhase.COMPLETED, run.progress().phase());
   }
 
+  @Test
+  void onceSealedABackupIsKeptEvenWhenLaterBookkeepingFails() {
+    evidence.failAction = "backup.completed";
+
+    BackupResult result = stub("backup/orders").run(request("orders"));
+
+    assertEquals(List.of("precheck", "take", "verify"), backup.calls, "nothing deleted after sealing");
+    assertEquals(1, backup.stored.size());
+    assertEquals(1, evidence.manifests.size());
+    assertEquals(List.of("backup.succeeded"), notify.events(), "one run, one outcome");
+    assertTrue(result.notified());
+  }
+
+  @Test
+  void aFailedCleanupIsRecordedAndTheFailureStillReported() {
+    backup.verifyFailure = FakeBackupActivities.nonRetryable("pg_verifybackup: checksum mismatch", "BackupVerificationFailed");
+    backup.deleteFailure = FakeBackupActivities.nonRetryable("store went read-only", "StoreUnwritable");
+
+    WorkflowFailedException e = runExpectingFailure(request("orders"));
+
+    assertTrue(rootMessage(e).contains("failed in VERIFY: pg_verifybackup: checksum mismatch"), rootMessage(e));
+    assertEquals(
+        List.of("backup.requested", "backup.precheck", "backup.taken", "backup.artifacts-delete-failed", "backup.failed"),
+        evidence.actions());
+    assertEquals(List.of("backup.failed"), notify.events());
+    assertTrue(notify.sent.get(0).details().get("artifactsLeftBehind").contains("store went read-only"));
+  }
+
   // Cancelling a running backup is tested end to end on the real dev server (BackupEndToEndTest):
   // the Java test server rejects RequestCancelActivityTask for a running activity.
 }

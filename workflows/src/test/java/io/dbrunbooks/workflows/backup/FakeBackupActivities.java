@@ -14,6 +14,7 @@ class FakeBackupActivities implements BackupActivities {
   volatile RuntimeException precheckFailure;
   volatile RuntimeException takeFailure;
   volatile RuntimeException verifyFailure;
+  volatile RuntimeException deleteFailure;
   /** When set, takeBackup waits on it, so a test can query or cancel mid-backup. */
   volatile CountDownLatch holdTake;
   final CountDownLatch takeStarted = new CountDownLatch(1);
@@ -71,6 +72,9 @@ class FakeBackupActivities implements BackupActivities {
   @Override
   public List<String> deleteArtifacts(DeleteArtifactsRequest r) {
     calls.add("delete");
+    if (deleteFailure != null) {
+      throw deleteFailure;
+    }
     List<String> removed = stored.stream().filter(k -> k.startsWith(r.target() + "/" + r.backupId() + "/")).toList();
     stored.removeAll(removed);
     return removed.stream().map(k -> "file:/backups/" + k).toList();

@@ -18,10 +18,15 @@ class FakeEvidenceActivities implements EvidenceActivities {
   final List<AuditAppend> entries = new CopyOnWriteArrayList<>();
   final Map<String, Map<String, Object>> manifests = new ConcurrentHashMap<>();
   volatile RuntimeException sealFailure;
+  /** Appends of this action fail, as a registry that went read-only mid-run would. */
+  volatile String failAction;
   private final Map<String, String> hashes = new ConcurrentHashMap<>();
 
   @Override
   public AuditRecord appendAudit(AuditAppend a) {
+    if (a.event().action().equals(failAction)) {
+      throw FakeBackupActivities.nonRetryable("evidence registry is read-only", "EvidenceUnwritable");
+    }
     String previous = a.sequence() == 1 ? "0".repeat(64) : hashes.get(a.chain() + "#" + (a.sequence() - 1));
     if (previous == null) {
       throw new IllegalStateException("audit entry " + (a.sequence() - 1) + " missing in " + a.chain());
