@@ -6,6 +6,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dbrunbooks.activities.config.ConfigException;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.TargetsConfigLoader;
+import io.dbrunbooks.activities.config.UnknownTargetException;
+import io.dbrunbooks.activities.keys.KeyringException;
 import io.dbrunbooks.worker.StartupException;
 import io.dbrunbooks.worker.TemporalConnection;
 import io.temporal.envconfig.ClientConfigProfile;
@@ -114,14 +116,17 @@ public final class RunbooksCli extends CommandGroup {
     if (e instanceof CliFailure f) {
       return f.exitCode();
     }
-    if (e instanceof ConfigException) {
+    // A target name the file does not define, a keyring or key file that cannot be used: fix the
+    // command line or the configuration, retrying the same command cannot help.
+    if (e instanceof ConfigException || e instanceof UnknownTargetException || e instanceof KeyringException) {
       return EXIT_USAGE;
     }
     return EXIT_FAILED;
   }
 
   private static String message(Exception e) {
-    if (e instanceof CliFailure || e instanceof ConfigException) {
+    if (e instanceof CliFailure || e instanceof ConfigException || e instanceof UnknownTargetException
+        || e instanceof KeyringException) {
       return e.getMessage();
     }
     return "error: " + (e.getMessage() == null ? e.toString() : e.getMessage());
