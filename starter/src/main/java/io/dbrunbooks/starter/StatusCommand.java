@@ -103,7 +103,8 @@ final class StatusCommand extends CliCommand {
         out().println(String.format("  %-11s%s", "backup id", p.backupId()));
       }
       if (p.bytes() > 0) {
-        out().println(String.format("  %-11s%s at %s", "written", Human.bytes(p.bytes()), Human.rate(p.throughputBytesPerSecond())));
+        out().println(String.format("  %-11s%s", "written", Human.bytes(p.bytes())
+            + (p.throughputBytesPerSecond() > 0 ? " at " + Human.rate(p.throughputBytesPerSecond()) : "")));
       }
       if (p.lastError() != null) {
         out().println(String.format("  %-11s%s", "last error", p.lastError()));
