@@ -16,13 +16,17 @@ import io.dbrunbooks.workflows.backup.BackupRequest;
 import io.dbrunbooks.workflows.backup.BackupResult;
 import io.dbrunbooks.workflows.backup.BackupWorkflow;
 
+import java.io.File;
 import java.io.PrintWriter;
 
 import java.nio.file.Path;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -152,12 +156,27 @@ final class DemoCommand extends CliCommand {
     if (temporal.uiAddress() != null) {
       out.println("  Web UI          " + temporal.uiAddress() + "/namespaces/default/workflows" + (keepRunning ? "" : "   (with --keep-running)"));
     }
-    out.println("  history         temporal workflow show --workflow-id " + id
+    out.println("  history         " + temporalCommand() + " workflow show --workflow-id " + id
         + (temporalPort == EmbeddedTemporal.DEFAULT_PORT ? "" : " --address " + temporal.address())
         + (keepRunning ? "" : "   (with --keep-running)"));
     out.println("  catalog         runbooks backups list --target " + TARGET + " --targets " + targetsFile);
     out.println("  evidence        runbooks evidence verify " + result.backupId() + " --targets " + targetsFile);
     out.println("  files           " + dir + "/{backups,evidence,keyring.json,targets.yaml}");
+  }
+
+  /** {@code temporal} when it is on PATH, else the full path of the binary the demo used. */
+  private String temporalCommand() {
+    Map<String, String> env = cli().env;
+    Optional<Path> binary;
+    try {
+      binary = EmbeddedTemporal.findTemporalBinary(env);
+    } catch (StartupException e) {
+      return "temporal";
+    }
+    String path = env.getOrDefault("PATH", "");
+    boolean onPath = binary.isPresent() && binary.get().getParent() != null
+        && Arrays.asList(path.split(File.pathSeparator)).contains(binary.get().getParent().toString());
+    return binary.isEmpty() || onPath ? "temporal" : binary.get().toString();
   }
 
   private <T extends AutoCloseable> T remember(T resource) {
