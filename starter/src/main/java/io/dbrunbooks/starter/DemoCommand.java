@@ -154,11 +154,11 @@ final class DemoCommand extends CliCommand {
     String id = BackupWorkflow.workflowId(TARGET);
     out.println("where to look next:");
     if (temporal.uiAddress() != null) {
-      out.println("  Web UI          " + temporal.uiAddress() + "/namespaces/default/workflows" + (keepRunning ? "" : "   (with --keep-running)"));
+      out.println("  Web UI          " + temporal.uiAddress() + "/namespaces/default/workflows" + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
     }
     out.println("  history         " + temporalCommand() + " workflow show --workflow-id " + id
         + (temporalPort == EmbeddedTemporal.DEFAULT_PORT ? "" : " --address " + temporal.address())
-        + (keepRunning ? "" : "   (with --keep-running)"));
+        + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
     out.println("  catalog         runbooks backups list --target " + TARGET + " --targets " + targetsFile);
     out.println("  evidence        runbooks evidence verify " + result.backupId() + " --targets " + targetsFile);
     out.println("  files           " + dir + "/{backups,evidence,keyring.json,targets.yaml}");
