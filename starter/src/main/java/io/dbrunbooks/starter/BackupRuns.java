@@ -1,0 +1,199 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.workflows.backup.BackupArtifact;
+import io.dbrunbooks.workflows.backup.BackupProgress;
+import io.dbrunbooks.workflows.backup.BackupRequest;
+import io.dbrunbooks.workflows.backup.BackupResult;
+import io.dbrunbooks.workflows.backup.BackupWorkflow;
+import io.dbrunbooks.workflows.backup.VerificationReport;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TerminatedFailure;
+import io.temporal.failure.TimeoutFailure;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * Starting and following {@link BackupWorkflow} runs, shared by {@code backup start}, {@code status}
+ * and {@code demo} so that all three start and report a backup the same way.
+ */
+final class BackupRuns {
+  private BackupRuns() {}
+
+  record Started(String workflowId, String runId) {}
+
+  /** The end of a followed run: the result, or the failure message. */
+  record Outcome(BackupResult result, String failure) {
+    boolean ok() {
+      return result != null;
+    }
+  }
+
+  /**
+   * Starts a backup with workflow id {@code backup/<target>} on the runbooks task queue. The id is
+   * the lock: with conflict policy FAIL a second start while one runs is refused by the server.
+   *
+   * @throws CliFailure exit 3 when a backup of the target is already running
+   */
+  static Started start(WorkflowClient client, BackupRequest request) {
+    String workflowId = BackupWorkflow.workflowId(request.target());
+    BackupWorkflow stub = client.newWorkflowStub(BackupWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(workflowId)
+        .setTaskQueue(TaskQueues.RUNBOOKS)
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+        .build());
+    try {
+      WorkflowExecution e = WorkflowClient.start(stub::run, request);
+      return new Started(e.getWorkflowId(), e.getRunId());
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new CliFailure(RunbooksCli.EXIT_ALREADY_RUNNING, "a backup of " + request.target() + " is already running (workflow "
+          + workflowId + ", run " + e.getExecution().getRunId() + "); watch it with: runbooks status " + workflowId, e);
+    }
+  }
+
+  /**
+   * Waits for the run to end, asking its {@code progress} query every {@code interval} and handing
+   * each changed answer to {@code onProgress}. A query that cannot be answered (no worker polling)
+   * is reported once through {@code onQueryProblem}; the wait goes on, as Temporal's does.
+   */
+  static Outcome follow(WorkflowClient client, Started run, Duration interval, Consumer<BackupProgress> onProgress,
+      Consumer<String> onQueryProblem) {
+    WorkflowStub stub = client.newUntypedWorkflowStub(run.workflowId(), Optional.of(run.runId()), Optional.of(BackupWorkflow.TYPE));
+    CompletableFuture<BackupResult> result = stub.getResultAsync(BackupResult.class);
+    BackupProgress last = null;
+    boolean queryProblemReported = false;
+    while (true) {
+      try {
+        return new Outcome(result.get(interval.toMillis(), TimeUnit.MILLISECONDS), null);
+      } catch (TimeoutException stillRunning) {
+        try {
+          BackupProgress p = stub.query("progress", BackupProgress.class);
+          if (last == null || p.phase() != last.phase() || p.bytes() != last.bytes()) {
+            onProgress.accept(p);
+          }
+          last = p;
+        } catch (WorkflowException | io.grpc.StatusRuntimeException e) {
+          if (!queryProblemReported && !result.isDone()) {
+            onQueryProblem.accept("progress not available (" + describe(e) + "); is a worker polling task queue " + TaskQueues.RUNBOOKS + "?");
+            queryProblemReported = true;
+          }
+        }
+      } catch (ExecutionException e) {
+        return new Outcome(null, describe(e.getCause()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw CliFailure.failed("interrupted while waiting for " + run.workflowId() + "; the backup goes on: runbooks status " + run.workflowId());
+      }
+    }
+  }
+
+  /** The innermost useful message of a workflow failure, without Java class names. */
+  static String describe(Throwable t) {
+    Throwable c = t;
+    while (c instanceof WorkflowException && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof ApplicationFailure a) {
+      return a.getOriginalMessage();
+    }
+    if (c instanceof TerminatedFailure) {
+      return "terminated: " + ((TerminatedFailure) c).getOriginalMessage();
+    }
+    if (c instanceof CanceledFailure) {
+      return "canceled";
+    }
+    if (c instanceof TimeoutFailure tf) {
+      return "timed out (" + tf.getTimeoutType() + ")";
+    }
+    if (c instanceof io.temporal.failure.TemporalFailure tf) {
+      return tf.getOriginalMessage();
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+
+  static String progressLine(BackupProgress p) {
+    StringBuilder b = new StringBuilder("  ").append(String.format("%-12s", p.phase().name().toLowerCase()));
+    if (p.bytes() > 0) {
+      b.append(Human.bytes(p.bytes())).append(" written");
+      if (p.throughputBytesPerSecond() > 0) {
+        b.append(" at ").append(Human.rate(p.throughputBytesPerSecond()));
+      }
+      b.append(", ");
+    }
+    b.append(Human.seconds(p.elapsedSeconds())).append(" elapsed");
+    if (p.lastError() != null) {
+      b.append("; error: ").append(p.lastError());
+    }
+    return b.toString();
+  }
+
+  /** A person's summary of a completed backup: what was stored where, and what proves it. */
+  static void printSummary(PrintWriter out, BackupResult r) {
+    BackupArtifact a = r.artifact();
+    VerificationReport v = r.verification();
+    out.println("backup " + r.backupId() + " of " + r.target() + " completed in " + Human.seconds(r.durationSeconds()));
+    row(out, "method", r.method().name().toLowerCase() + (a.toolVersion() == null ? "" : " (" + a.toolVersion() + ")"));
+    row(out, "size", Human.bytes(a.sourceBytes()) + " from the tool, " + Human.bytes(a.storedBytes()) + " stored ("
+        + a.compression() + ", " + a.encryption() + ")");
+    row(out, "sha256", a.sha256() + " (stored bytes)");
+    if (v != null && v.startLsn() != null) {
+      row(out, "WAL", "LSN " + v.startLsn() + " .. " + v.stopLsn() + ", timeline " + v.timeline()
+          + (v.startWal() == null ? "" : ", segments " + v.startWal() + " .. " + v.stopWal()));
+    }
+    if (v != null) {
+      row(out, "verified", v.tool() + ", " + v.checks().size() + " checks passed");
+    }
+    row(out, "artifact", a.location());
+    row(out, "manifest", r.manifest().location());
+    row(out, "keys", "data key wrapped by " + a.wrappingKeyId() + "; manifest signed by " + r.manifest().signingKeyId()
+        + " (" + r.manifest().algorithm() + ")");
+  }
+
+  private static void row(PrintWriter out, String name, String value) {
+    out.println(String.format("  %-10s%s", name, value));
+  }
+
+  /** The same summary for {@code --json}: no wrapped data key, nothing that needs a key to be useful. */
+  static Map<String, Object> summary(BackupResult r) {
+    BackupArtifact a = r.artifact();
+    VerificationReport v = r.verification();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("backupId", r.backupId());
+    m.put("target", r.target());
+    m.put("method", r.method());
+    m.put("durationSeconds", r.durationSeconds());
+    m.put("sourceBytes", a.sourceBytes());
+    m.put("storedBytes", a.storedBytes());
+    m.put("sha256", a.sha256());
+    m.put("artifact", a.location());
+    m.put("startLsn", v == null ? null : v.startLsn());
+    m.put("stopLsn", v == null ? null : v.stopLsn());
+    m.put("timeline", v == null ? null : v.timeline());
+    m.put("manifest", r.manifest().location());
+    m.put("manifestSha256", r.manifest().sha256());
+    m.put("wrappingKeyId", a.wrappingKeyId());
+    m.put("signingKeyId", r.manifest().signingKeyId());
+    m.put("notified", r.notified());
+    return m;
+  }
+
+  static Duration pollInterval() {
+    return Duration.ofSeconds(2);
+  }
+}

@@ -1,0 +1,32 @@
+package io.dbrunbooks.starter;
+
+/**
+ * A command ends with a message a person can act on and a documented exit code (see {@link
+ * RunbooksCli}). Thrown instead of printing and returning so that helpers shared by several
+ * commands (connecting, loading the targets file) can stop any of them the same way.
+ */
+final class CliFailure extends RuntimeException {
+  private final int exitCode;
+
+  CliFailure(int exitCode, String message) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+
+  CliFailure(int exitCode, String message, Throwable cause) {
+    super(message, cause);
+    this.exitCode = exitCode;
+  }
+
+  int exitCode() {
+    return exitCode;
+  }
+
+  static CliFailure failed(String message) {
+    return new CliFailure(RunbooksCli.EXIT_FAILED, message);
+  }
+
+  static CliFailure usage(String message) {
+    return new CliFailure(RunbooksCli.EXIT_USAGE, message);
+  }
+}

@@ -1,0 +1,214 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.activities.config.TargetResources;
+import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.config.TargetsConfigLoader;
+import io.dbrunbooks.activities.evidence.EvidenceVerifier;
+import io.dbrunbooks.activities.keys.LocalKeyring;
+import io.dbrunbooks.activities.postgres.LocalCluster;
+import io.dbrunbooks.worker.EmbeddedTemporal;
+import io.dbrunbooks.worker.Registrations;
+import io.dbrunbooks.worker.RunbookWorker;
+import io.dbrunbooks.worker.StartupException;
+import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.backup.BackupMethod;
+import io.dbrunbooks.workflows.backup.BackupRequest;
+import io.dbrunbooks.workflows.backup.BackupResult;
+import io.dbrunbooks.workflows.backup.BackupWorkflow;
+
+import java.io.File;
+import java.io.PrintWriter;
+
+import java.nio.file.Path;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code runbooks demo}: the whole backup runbook on one machine, from nothing. A sandbox
+ * PostgreSQL cluster with sample data, a keyring and targets file, the embedded Temporal service, an
+ * in-process worker, one physical backup started exactly as {@code backup start} starts it, and an
+ * offline verification of its evidence. Everything lives in the work directory, which a re-run
+ * recreates from scratch.
+ */
+@Command(name = "demo", description = {
+    "Run the backup runbook end to end in a sandbox: start here.",
+    "PostgreSQL with sample data, embedded Temporal, a worker, a physical backup, offline evidence",
+    "verification. Everything lives in --work-dir; a re-run starts over.",
+    "Needs the PostgreSQL server binaries; uses 127.0.0.1:7233 (and the Web UI on 8233 when the temporal CLI is installed)."})
+final class DemoCommand extends CliCommand {
+  static final String TARGET = "orders";
+  /** Marks a directory as ours, so a re-run only ever deletes what a demo created. */
+  static final String MARKER = ".runbooks-demo";
+
+  @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = ".runbooks-demo",
+      description = "Where the cluster, keys, backups, evidence and Temporal state go (default ./${DEFAULT-VALUE}).")
+  Path workDir;
+
+  @Option(names = "--keep-running", description = "Leave PostgreSQL, Temporal and the worker running until Ctrl-C.")
+  boolean keepRunning;
+
+  @Option(names = "--temporal-port", hidden = true, defaultValue = "7233")
+  int temporalPort;
+
+  @Option(names = "--ui-port", hidden = true, defaultValue = "8233")
+  int uiPort;
+
+  private final Deque<AutoCloseable> running = new ArrayDeque<>();
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = workDir.toAbsolutePath().normalize();
+    PrintWriter out = out();
+    // Before touching anything: a taken port is the most likely failure and needs nothing cleaned up.
+    if (!DemoSandbox.portFree(temporalPort)) {
+      throw CliFailure.usage("127.0.0.1:" + temporalPort + " is already in use, probably by another Temporal server or a demo"
+          + " started with --keep-running. Stop it (a leftover dev server shows up as 'temporal server start-dev') and run the demo again.");
+    }
+    try {
+      step(out, "preparing work directory " + dir);
+      DemoSandbox.recreate(dir, MARKER, out);
+
+      step(out, "creating a sandbox PostgreSQL cluster");
+      LocalCluster cluster = remember(LocalCluster.start(dir.resolve("postgres")));
+      DemoSandbox.loadSampleData(cluster, TARGET);
+      out.println("  database " + TARGET + " on 127.0.0.1:" + cluster.port() + ": " + DemoSandbox.rowCounts(cluster, TARGET));
+
+      step(out, "creating a keyring and a targets file");
+      LocalKeyring keyring = LocalKeyring.create(dir.resolve("keyring.json"));
+      out.println("  keyring " + keyring.path() + " (mode 0600): key-encryption key " + keyring.activeKekId()
+          + ", signing key " + keyring.signingKeyId());
+      Path targetsFile = DemoSandbox.writeTargets(dir, TARGET, cluster, keyring.path());
+      out.println("  targets " + targetsFile + " (password read from " + cluster.passwordFile() + ", mode 0600)");
+      TargetsConfig config = TargetsConfigLoader.load(targetsFile, cli().env);
+
+      step(out, "starting Temporal on 127.0.0.1:" + temporalPort);
+      EmbeddedTemporal temporal;
+      try {
+        temporal = remember(EmbeddedTemporal.start(dir.resolve("temporal"), temporalPort, uiPort));
+      } catch (StartupException e) {
+        throw new CliFailure(e.getMessage().contains("already in use") ? RunbooksCli.EXIT_USAGE : RunbooksCli.EXIT_FAILED,
+            "cannot start Temporal: " + e.getMessage(), e);
+      }
+      out.println("  " + (temporal.kind() == EmbeddedTemporal.Kind.DEV_SERVER
+          ? "temporal server start-dev, Web UI " + temporal.uiAddress()
+          : "the SDK's Java test server (install the temporal CLI for the Web UI)"));
+      TemporalConnection connection = remember(TemporalConnection.local(temporal.address()));
+      connection.checkReachable(Duration.ofSeconds(10));
+
+      step(out, "starting a worker on task queue db-runbooks");
+      Registrations registrations = Registrations.forConfig(config);
+      remember(RunbookWorker.start(connection.client(), registrations.workflowTypes(), registrations.activities()));
+
+      step(out, "starting a physical backup of " + TARGET + " (as: runbooks backup start --target " + TARGET + " --operator demo --wait)");
+      BackupRuns.Started run = BackupRuns.start(connection.client(),
+          new BackupRequest(TARGET, BackupMethod.PHYSICAL, "demo", null, null));
+      out.println("  workflow " + run.workflowId() + ", run " + run.runId());
+      BackupRuns.Outcome outcome = BackupRuns.follow(connection.client(), run, Duration.ofMillis(500),
+          p -> {
+            out.println(BackupRuns.progressLine(p));
+            out.flush();
+          },
+          problem -> out.println("  " + problem));
+      if (!outcome.ok()) {
+        err().println("the demo backup failed: " + outcome.failure());
+        err().println("PostgreSQL log: " + dir.resolve("postgres/postgres.log") + "; Temporal log: " + dir.resolve("temporal/temporal-server.log"));
+        return RunbooksCli.EXIT_FAILED;
+      }
+      BackupResult result = outcome.result();
+
+      step(out, "verifying the evidence offline (as: runbooks evidence verify " + result.backupId() + ")");
+      TargetResources resources = new TargetResources(config);
+      EvidenceVerifier.Report report = new EvidenceVerifier(resources.evidence(TARGET), resources.store(TARGET),
+          resources.keys(TARGET)::verificationKey).verify(TARGET, result.backupId());
+      EvidenceVerifyCommand.print(out, report);
+
+      out.println();
+      BackupRuns.printSummary(out, result);
+      out.println();
+      whereNext(out, dir, targetsFile, temporal, result);
+      if (!report.ok()) {
+        return RunbooksCli.EXIT_FAILED;
+      }
+      if (keepRunning) {
+        out.println();
+        out.println("everything keeps running (PostgreSQL on 127.0.0.1:" + cluster.port() + ", Temporal on " + temporal.address()
+            + ", the worker); press Ctrl-C to stop it all.");
+        out.flush();
+        awaitCtrlC();
+      }
+      return RunbooksCli.EXIT_OK;
+    } finally {
+      stopAll(out);
+    }
+  }
+
+  private void whereNext(PrintWriter out, Path dir, Path targetsFile, EmbeddedTemporal temporal, BackupResult result) {
+    String id = BackupWorkflow.workflowId(TARGET);
+    out.println("where to look next:");
+    if (temporal.uiAddress() != null) {
+      out.println("  Web UI          " + temporal.uiAddress() + "/namespaces/default/workflows" + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
+    }
+    out.println("  history         " + temporalCommand() + " workflow show --workflow-id " + id
+        + (temporalPort == EmbeddedTemporal.DEFAULT_PORT ? "" : " --address " + temporal.address())
+        + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
+    out.println("  catalog         runbooks backups list --target " + TARGET + " --targets " + targetsFile);
+    out.println("  evidence        runbooks evidence verify " + result.backupId() + " --targets " + targetsFile);
+    out.println("  files           " + dir + "/{backups,evidence,keyring.json,targets.yaml}");
+  }
+
+  /** {@code temporal} when it is on PATH, else the full path of the binary the demo used. */
+  private String temporalCommand() {
+    Map<String, String> env = cli().env;
+    Optional<Path> binary;
+    try {
+      binary = EmbeddedTemporal.findTemporalBinary(env);
+    } catch (StartupException e) {
+      return "temporal";
+    }
+    String path = env.getOrDefault("PATH", "");
+    boolean onPath = binary.isPresent() && binary.get().getParent() != null
+        && Arrays.asList(path.split(File.pathSeparator)).contains(binary.get().getParent().toString());
+    return binary.isEmpty() || onPath ? "temporal" : binary.get().toString();
+  }
+
+  private <T extends AutoCloseable> T remember(T resource) {
+    running.push(resource);
+    return resource;
+  }
+
+  /** Worker first (lets a running task finish), then the client, Temporal, and PostgreSQL last. */
+  private void stopAll(PrintWriter out) {
+    if (running.isEmpty()) {
+      return;
+    }
+    step(out, "stopping the worker, Temporal and PostgreSQL");
+    while (!running.isEmpty()) {
+      AutoCloseable r = running.pop();
+      try {
+        r.close();
+      } catch (Exception e) {
+        err().println("while stopping " + r.getClass().getSimpleName() + ": " + e.getMessage());
+      }
+    }
+    out.flush();
+  }
+
+  /** Waits for Ctrl-C; the JVM's shutdown hook stops everything in order before exiting. */
+  private void awaitCtrlC() throws InterruptedException {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(out()), "runbooks-demo-shutdown"));
+    new CountDownLatch(1).await();
+  }
+
+  private static void step(PrintWriter out, String what) {
+    out.println("==> " + what);
+    out.flush();
+  }
+}

@@ -1,0 +1,144 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.activities.postgres.LocalCluster;
+import io.dbrunbooks.activities.postgres.PgTools;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The demo's sandbox: its work directory, sample database and targets file. */
+final class DemoSandbox {
+  private DemoSandbox() {}
+
+  /**
+   * Empties {@code dir} for a fresh run. Only a directory a demo created (it holds {@code marker})
+   * is ever deleted; anything else that is not empty is refused. A PostgreSQL left running by a
+   * killed {@code --keep-running} demo is stopped first, or its files could not be reused.
+   */
+  static void recreate(Path dir, String marker, PrintWriter out) throws IOException {
+    if (Files.exists(dir)) {
+      boolean ours = Files.exists(dir.resolve(marker));
+      boolean empty;
+      try (Stream<Path> s = Files.list(dir)) {
+        empty = s.findAny().isEmpty();
+      }
+      if (!ours && !empty) {
+        throw CliFailure.usage(dir + " exists and was not created by runbooks demo; refusing to delete it. Choose another --work-dir.");
+      }
+      if (ours) {
+        stopLeftoverPostgres(dir.resolve("postgres/data"), out);
+        out.println("  removing the previous demo's files");
+        deleteTree(dir);
+      }
+    }
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(marker), "created by runbooks demo; a re-run deletes this directory\n");
+    if (isRoot()) {
+      // LocalCluster runs PostgreSQL as the postgres user, who must be able to reach its directory.
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    }
+  }
+
+  private static void stopLeftoverPostgres(Path data, PrintWriter out) throws IOException {
+    if (!Files.exists(data.resolve("postmaster.pid"))) {
+      return;
+    }
+    out.println("  stopping the PostgreSQL a previous demo left running");
+    List<String> cmd = new ArrayList<>();
+    if (isRoot()) {
+      cmd.addAll(List.of("runuser", "-u", LocalCluster.SUPERUSER, "--"));
+    }
+    cmd.addAll(List.of(PgTools.locate().program("pg_ctl"), "-D", data.toString(), "-m", "immediate", "-w", "stop"));
+    try {
+      new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping the old demo cluster", e);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** A small shop: 2,000 customers, 10,000 orders, 30,000 order items. */
+  static void loadSampleData(LocalCluster cluster, String database) throws SQLException {
+    cluster.createDatabase(database);
+    cluster.sql(database,
+        "CREATE TABLE customers (id bigserial PRIMARY KEY, name text NOT NULL, email text NOT NULL UNIQUE,"
+            + " created_at timestamptz NOT NULL DEFAULT now())",
+        "CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers,"
+            + " status text NOT NULL, ordered_at timestamptz NOT NULL)",
+        "CREATE TABLE order_items (order_id bigint NOT NULL REFERENCES orders, line int NOT NULL, sku text NOT NULL,"
+            + " quantity int NOT NULL, unit_price numeric(10,2) NOT NULL, PRIMARY KEY (order_id, line))",
+        "INSERT INTO customers (name, email) SELECT 'Customer ' || g, 'customer' || g || '@example.com'"
+            + " FROM generate_series(1, 2000) g",
+        "INSERT INTO orders (customer_id, status, ordered_at) SELECT 1 + (g * 7919) % 2000,"
+            + " (ARRAY['new','paid','shipped','delivered'])[1 + g % 4], now() - g * interval '7 minutes'"
+            + " FROM generate_series(1, 10000) g",
+        "INSERT INTO order_items SELECT o, l, 'SKU-' || lpad(((o * 31 + l) % 500)::text, 4, '0'), 1 + (o + l) % 5,"
+            + " 1 + ((o * 13 + l * 7) % 10000) / 100.0 FROM generate_series(1, 10000) o, generate_series(1, 3) l",
+        "ANALYZE");
+  }
+
+  static String rowCounts(LocalCluster cluster, String database) throws IOException {
+    String counts = cluster.psql(database, "SELECT (SELECT count(*) FROM customers) || ' customers, '"
+        + " || (SELECT count(*) FROM orders) || ' orders, ' || (SELECT count(*) FROM order_items) || ' order items'");
+    return counts.strip();
+  }
+
+  /** The targets file the worker and the offline commands read; the password stays in its file. */
+  static Path writeTargets(Path dir, String target, LocalCluster cluster, Path keyring) throws IOException {
+    Path file = dir.resolve("targets.yaml");
+    Files.writeString(file, String.join("\n",
+        "# written by runbooks demo",
+        "targets:",
+        "  " + target + ":",
+        "    engine: postgres",
+        "    connection:",
+        "      host: 127.0.0.1",
+        "      port: " + cluster.port(),
+        "      database: " + target,
+        "      user: " + LocalCluster.SUPERUSER,
+        "      password: { file: " + cluster.passwordFile() + " }",
+        "      sslmode: disable",
+        "    backupStore: file:" + dir.resolve("backups"),
+        "    evidence: file:" + dir.resolve("evidence"),
+        "    keys: { keyring: " + keyring + " }",
+        "    maxReplicationLagSeconds: 30",
+        ""));
+    return file;
+  }
+
+  static boolean portFree(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static boolean isRoot() {
+    try {
+      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
+  }
+}

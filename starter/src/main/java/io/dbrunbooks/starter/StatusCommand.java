@@ -1,0 +1,151 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.backup.BackupProgress;
+import io.dbrunbooks.workflows.backup.BackupResult;
+import io.dbrunbooks.workflows.backup.BackupWorkflow;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowStub;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code runbooks status <workflow-id>}: where a run is, from Temporal and the run's progress query. */
+@Command(name = "status", description = {
+    "Show a run: status, phase, bytes, throughput, elapsed time, last error; for a completed backup its result.",
+    "Exits 0 for a running or completed run, 1 for a failed, canceled, terminated or timed-out one."})
+final class StatusCommand extends CliCommand {
+  @Parameters(paramLabel = "WORKFLOW-ID", description = "e.g. backup/orders")
+  String workflowId;
+
+  @Override
+  public Integer call() {
+    try (TemporalConnection connection = cli().connect()) {
+      WorkflowStub stub = connection.client().newUntypedWorkflowStub(workflowId);
+      WorkflowExecutionDescription d;
+      try {
+        d = stub.describe();
+      } catch (WorkflowNotFoundException e) {
+        throw CliFailure.failed("no workflow " + workflowId + " in namespace " + connection.namespace() + " at " + connection.address());
+      } catch (WorkflowException | StatusRuntimeException e) {
+        if (e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.NOT_FOUND
+            || e.getCause() instanceof StatusRuntimeException c && c.getStatus().getCode() == Status.Code.NOT_FOUND) {
+          throw CliFailure.failed("no workflow " + workflowId + " in namespace " + connection.namespace() + " at " + connection.address());
+        }
+        throw e;
+      }
+      WorkflowExecutionStatus status = d.getStatus();
+      String runId = d.getExecution().getRunId();
+      Map<String, Object> view = new LinkedHashMap<>();
+      view.put("workflowId", workflowId);
+      view.put("runId", runId);
+      view.put("type", d.getWorkflowType());
+      view.put("status", statusName(status));
+      view.put("startTime", d.getStartTime());
+      view.put("closeTime", d.getCloseTime());
+
+      boolean backup = BackupWorkflow.TYPE.equals(d.getWorkflowType());
+      WorkflowStub run = connection.client().newUntypedWorkflowStub(workflowId, Optional.of(runId), Optional.of(d.getWorkflowType()));
+      BackupProgress progress = null;
+      String progressProblem = null;
+      if (backup) {
+        try {
+          progress = run.query("progress", BackupProgress.class);
+        } catch (WorkflowException | StatusRuntimeException e) {
+          // Queries need a worker; the status from Temporal is still worth showing.
+          progressProblem = "progress not available (" + BackupRuns.describe(e) + "); is a worker running?";
+        }
+      }
+      BackupResult result = null;
+      String failure = null;
+      if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED && backup) {
+        result = awaitResult(run);
+      } else if (status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+          && status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+        failure = failureOf(run);
+      }
+      view.put("progress", progress);
+      if (result != null) {
+        view.put("result", BackupRuns.summary(result));
+      }
+      view.put("error", failure != null ? failure : progress == null ? null : progress.lastError());
+
+      if (json()) {
+        printJson(view);
+      } else {
+        print(d, status, progress, progressProblem, result, failure);
+      }
+      return failure == null ? RunbooksCli.EXIT_OK : RunbooksCli.EXIT_FAILED;
+    }
+  }
+
+  private void print(WorkflowExecutionDescription d, WorkflowExecutionStatus status, BackupProgress p, String problem,
+      BackupResult result, String failure) {
+    out().println(workflowId + " (" + d.getWorkflowType() + ", run " + d.getExecution().getRunId() + "): " + statusName(status));
+    Instant end = d.getCloseTime() != null ? d.getCloseTime() : Instant.now();
+    out().println(String.format("  %-11s%s", "started", d.getStartTime()));
+    out().println(String.format("  %-11s%s", "elapsed", Human.seconds(Duration.between(d.getStartTime(), end).toMillis() / 1000.0)));
+    if (p != null) {
+      out().println(String.format("  %-11s%s", "phase", p.phase().name().toLowerCase()));
+      if (p.backupId() != null) {
+        out().println(String.format("  %-11s%s", "backup id", p.backupId()));
+      }
+      if (p.bytes() > 0) {
+        out().println(String.format("  %-11s%s", "written", Human.bytes(p.bytes())
+            + (p.throughputBytesPerSecond() > 0 ? " at " + Human.rate(p.throughputBytesPerSecond()) : "")));
+      }
+      if (p.lastError() != null) {
+        out().println(String.format("  %-11s%s", "last error", p.lastError()));
+      }
+    } else if (problem != null) {
+      out().println("  " + problem);
+    }
+    if (failure != null) {
+      out().println(String.format("  %-11s%s", "failure", failure));
+    }
+    if (result != null) {
+      BackupRuns.printSummary(out(), result);
+    }
+  }
+
+  private static BackupResult awaitResult(WorkflowStub run) {
+    try {
+      return run.getResultAsync(5, TimeUnit.SECONDS, BackupResult.class).get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static String failureOf(WorkflowStub run) {
+    try {
+      run.getResultAsync(5, TimeUnit.SECONDS, Object.class).get(10, TimeUnit.SECONDS);
+      return null;
+    } catch (ExecutionException e) {
+      return BackupRuns.describe(e.getCause());
+    } catch (TimeoutException e) {
+      return "(could not read the failure: " + e + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(interrupted)";
+    }
+  }
+
+  static String statusName(WorkflowExecutionStatus s) {
+    return s.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase().replace('_', ' ');
+  }
+}

@@ -1,0 +1,93 @@
+package io.dbrunbooks.starter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code runbooks demo} in-process with real parts (PostgreSQL, temporal dev server or the Java test
+ * server, the worker) on free ports, then the offline commands against what it left behind.
+ */
+class DemoCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void demoBacksUpAndVerifiesThenTheCatalogAndVerifierWorkOnItsFiles() throws Exception {
+    // Under root PostgreSQL runs as the postgres user, who must be able to traverse the temp dir.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    Path work = tmp.resolve("demo");
+    String targets = work.resolve("targets.yaml").toString();
+
+    Cli.Result demo = Cli.run("demo", "--work-dir", work.toString(),
+        "--temporal-port", String.valueOf(freePort()), "--ui-port", String.valueOf(freePort()));
+    assertEquals(0, demo.exitCode(), demo.toString());
+    Matcher id = Pattern.compile("backup (orders-\\S+) of orders completed").matcher(demo.out());
+    assertTrue(id.find(), demo.toString());
+    String backupId = id.group(1);
+    assertTrue(demo.out().contains("all 4 checks passed"), demo.out());
+    assertTrue(!demo.out().contains("✗"), demo.out());
+    assertTrue(demo.out().contains("runbooks evidence verify " + backupId), demo.out());
+
+    Cli.Result list = Cli.run("backups", "list", "--target", "orders", "--targets", targets, "--json");
+    assertEquals(0, list.exitCode(), list.toString());
+    JsonNode entries = new ObjectMapper().readTree(list.out());
+    assertEquals(1, entries.size(), list.out());
+    assertEquals(backupId, entries.get(0).get("backupId").asText());
+    assertEquals("physical", entries.get(0).get("method").asText());
+    assertEquals("present", entries.get(0).get("artifact").asText());
+
+    Cli.Result verified = Cli.run("evidence", "verify", backupId, "--targets", targets);
+    assertEquals(0, verified.exitCode(), verified.toString());
+    assertTrue(verified.out().contains("✓ manifest signature"), verified.out());
+
+    Path artifact = onlyFile(work.resolve("backups"));
+    flipOneByte(artifact);
+    Cli.Result tampered = Cli.run("evidence", "verify", backupId, "--targets", targets);
+    assertEquals(1, tampered.exitCode(), tampered.toString());
+    assertTrue(tampered.out().contains("✗ artifact orders/" + backupId + "/" + artifact.getFileName()), tampered.out());
+    assertTrue(tampered.out().contains("✓ manifest signature"), "only the artifact is named: " + tampered.out());
+  }
+
+  private static Path onlyFile(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      List<Path> files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+      assertEquals(1, files.size(), "one artifact in the store: " + files);
+      return files.get(0);
+    }
+  }
+
+  private static void flipOneByte(Path file) throws IOException {
+    file.toFile().setWritable(true, true);
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      long middle = f.length() / 2;
+      f.seek(middle);
+      int b = f.read();
+      f.seek(middle);
+      f.write(b ^ 0x01);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
