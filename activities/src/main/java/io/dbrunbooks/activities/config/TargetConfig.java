@@ -5,6 +5,8 @@ package io.dbrunbooks.activities.config;
  *
  * @param engine {@code postgres}
  * @param maxReplicationLagSeconds the precheck refuses to back up when replication lag is above this
+ * @param maxBackupBytesPerSecond upper bound on how fast the backup step reads from the database
+ *     tool (spares the production server's I/O); 0 means unlimited
  */
 public record TargetConfig(
     String name,
@@ -14,4 +16,19 @@ public record TargetConfig(
     RegistryConfig evidence,
     KeySourceConfig keys,
     double maxReplicationLagSeconds,
-    NotifierConfig notifier) {}
+    NotifierConfig notifier,
+    long maxBackupBytesPerSecond) {
+
+  /** A target without a backup rate limit. */
+  public TargetConfig(
+      String name,
+      String engine,
+      PostgresConnection connection,
+      StoreConfig backupStore,
+      RegistryConfig evidence,
+      KeySourceConfig keys,
+      double maxReplicationLagSeconds,
+      NotifierConfig notifier) {
+    this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, 0);
+  }
+}

@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
  *     evidence: file:/var/lib/db-runbooks/evidence       # absolute file: URI; S3 is not supported yet
  *     keys: { keyring: /etc/db-runbooks/keyring.json }   # absolute path of a readable keyring file
  *     maxReplicationLagSeconds: 30              # optional, >= 0, default 60
+ *     maxBackupRate: 50MiB/s                    # optional: read the backup no faster (B, KiB, MiB, GiB, KB, MB, GB per s); default unlimited
  *     notifier: { webhook: https://hooks.example.com/db } # optional; omit for log only
  * }</pre>
  *
@@ -121,7 +122,7 @@ public final class TargetsConfigLoader {
 
   private TargetConfig target(String name, Field field, String path) {
     Obj t = new Obj(field.value(), path, field.keyLoc(),
-        Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier"));
+        Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier", "maxBackupRate"));
     Field engineField = t.required("engine");
     String engine = string(engineField, path + ".engine");
     if (!engine.equals("postgres")) {
@@ -141,7 +142,12 @@ public final class TargetsConfigLoader {
     if (notifierField != null) {
       notifier = notifier(notifierField, path + ".notifier");
     }
-    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier);
+    long rate = 0;
+    Field rateField = t.optional("maxBackupRate");
+    if (rateField != null) {
+      rate = rate(rateField, path + ".maxBackupRate");
+    }
+    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate);
   }
 
   private PostgresConnection connection(String target, Field field, String path) {
@@ -270,6 +276,27 @@ public final class TargetsConfigLoader {
       }
     }
     throw error(f.keyLoc(), path, "expected a number of seconds >= 0, got " + describe(f.value()));
+  }
+
+  private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(B|KiB|MiB|GiB|KB|MB|GB)/s");
+  private static final Map<String, Long> RATE_UNITS = Map.of(
+      "B", 1L, "KiB", 1L << 10, "MiB", 1L << 20, "GiB", 1L << 30, "KB", 1_000L, "MB", 1_000_000L, "GB", 1_000_000_000L);
+
+  /** {@code 20MiB/s}, {@code 500KB/s}, ...: bytes per second, at least 64 KiB/s so a backup still ends. */
+  private long rate(Field f, String path) {
+    String expected = "expected a rate like \"50MiB/s\" (units B, KiB, MiB, GiB, KB, MB, GB per second, at least 64KiB/s), got ";
+    if (!(f.value() instanceof Scalar s) || s.token() != JsonToken.VALUE_STRING) {
+      throw error(f.keyLoc(), path, expected + describe(f.value()));
+    }
+    java.util.regex.Matcher m = RATE.matcher(s.text().strip());
+    if (!m.matches()) {
+      throw error(f.keyLoc(), path, expected + describe(f.value()));
+    }
+    double bytes = Double.parseDouble(m.group(1)) * RATE_UNITS.get(m.group(2));
+    if (!Double.isFinite(bytes) || bytes < 64 * 1024 || bytes > Long.MAX_VALUE / 2) {
+      throw error(f.keyLoc(), path, expected + describe(f.value()));
+    }
+    return (long) bytes;
   }
 
   private Path absolutePath(Field f, String path) {

@@ -82,7 +82,7 @@ final class ArtifactWriter {
       compressed.setWorkers(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1)));
       Sha256OutputStream source = new Sha256OutputStream(compressed);
       try {
-        copy(run.stdout(), source, progress);
+        copy(run.stdout(), source, progress, target.maxBackupBytesPerSecond(), System::nanoTime);
         int exit = run.waitFor();
         progress.checkCancelled(); // a tool killed because the activity was cancelled is not a tool failure
         if (exit != 0) {
@@ -151,13 +151,36 @@ final class ArtifactWriter {
   }
 
   static void copy(InputStream in, java.io.OutputStream out, ActivityProgress progress) throws IOException {
-    byte[] buf = new byte[1 << 20];
+    copy(in, out, progress, 0, System::nanoTime);
+  }
+
+  /**
+   * Copies, reading no faster than {@code maxBytesPerSecond} on average (0: unlimited). The tool
+   * blocks on its full pipe meanwhile, so the database server is read at that pace too.
+   */
+  static void copy(InputStream in, java.io.OutputStream out, ActivityProgress progress, long maxBytesPerSecond,
+      java.util.function.LongSupplier nanoClock) throws IOException {
+    // Smaller reads under a limit keep the pace smooth and heartbeats flowing while throttled.
+    byte[] buf = new byte[maxBytesPerSecond > 0 ? (int) Math.min(1 << 20, Math.max(8192, maxBytesPerSecond / 8)) : 1 << 20];
+    long started = nanoClock.getAsLong();
     long total = 0;
     int n;
     while ((n = in.read(buf)) >= 0) {
       out.write(buf, 0, n);
       total += n;
       progress.update(total);
+      if (maxBytesPerSecond > 0) {
+        long dueNanos = (long) (total * 1e9 / maxBytesPerSecond);
+        long aheadMillis = (dueNanos - (nanoClock.getAsLong() - started)) / 1_000_000;
+        if (aheadMillis > 0) {
+          try {
+            Thread.sleep(aheadMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while throttling the backup");
+          }
+        }
+      }
     }
   }
 

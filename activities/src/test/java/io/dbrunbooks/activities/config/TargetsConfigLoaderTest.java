@@ -102,6 +102,26 @@ class TargetsConfigLoaderTest {
     assertEquals(new NotifierConfig(null), billing.notifier());
   }
 
+  private static String withRate(String rate) {
+    return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    maxBackupRate: " + rate + "\n");
+  }
+
+  @Test
+  void backupRateIsOptionalAndReadInBytesPerSecond() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withRate("20MiB/s")), ENV);
+    assertEquals(20L << 20, config.target("orders").maxBackupBytesPerSecond());
+    assertEquals(0L, config.target("billing-2").maxBackupBytesPerSecond(), "unlimited by default");
+    assertEquals(1_500_000L, TargetsConfigLoader.load(write(withRate("\"1.5MB/s\"")), ENV).target("orders").maxBackupBytesPerSecond());
+  }
+
+  @Test
+  void backupRateNeedsAUnitPerSecondAndASaneFloor() throws IOException {
+    assertMessage(refused(withRate("20MiB")), 15, 5, "targets.orders.maxBackupRate", "expected a rate like \"50MiB/s\"");
+    assertMessage(refused(withRate("20")), 15, 5, "targets.orders.maxBackupRate", "got 20");
+    assertMessage(refused(withRate("fast")), 15, 5, "targets.orders.maxBackupRate", "got \"fast\"");
+    assertMessage(refused(withRate("1KiB/s")), 15, 5, "targets.orders.maxBackupRate", "at least 64KiB/s");
+  }
+
   @Test
   void trustAuthenticationNeedsNoPassword() throws IOException {
     TargetsConfig config = TargetsConfigLoader.load(write(VALID.replace("      password: { env: ORDERS_PGPASSWORD }\n", "")), Map.of());

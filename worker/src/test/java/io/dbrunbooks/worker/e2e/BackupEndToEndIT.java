@@ -1,0 +1,535 @@
+package io.dbrunbooks.worker.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbrunbooks.activities.evidence.AuditChain;
+import io.dbrunbooks.activities.evidence.EvidenceVerifier;
+import io.dbrunbooks.activities.evidence.FileEvidenceRegistry;
+import io.dbrunbooks.activities.evidence.Jws;
+import io.dbrunbooks.activities.keys.LocalKeyring;
+import io.dbrunbooks.activities.postgres.LocalCluster;
+import io.dbrunbooks.activities.store.FileBackupStore;
+import io.dbrunbooks.worker.EmbeddedTemporal;
+import io.dbrunbooks.workflows.backup.BackupMethod;
+import io.dbrunbooks.workflows.backup.BackupProgress;
+import io.dbrunbooks.workflows.backup.BackupRequest;
+import io.dbrunbooks.workflows.backup.BackupResult;
+import io.dbrunbooks.workflows.backup.BackupWorkflow;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.converter.DefaultDataConverter;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end, as an operator would run it: the real {@code temporal server start-dev}, the worker
+ * as its own JVM from the shaded jar, a throwaway PostgreSQL cluster, and runs started with the
+ * {@code temporal} CLI exactly as README.md shows.
+ *
+ * <p>One dev server, cluster and worker for the whole class (the machine has two cores). The
+ * target is throttled ({@code maxBackupRate}) so a backup lasts long enough to be killed or
+ * canceled in the middle of the stream.
+ *
+ * <p>Re-record the replay histories in {@code workflows/src/test/resources/histories/} with
+ * {@code ./mvnw -B verify -pl worker -am -Drecord.histories=true}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BackupEndToEndIT {
+  static final String TARGET = "orders";
+  static final String WORKFLOW_ID = BackupWorkflow.workflowId(TARGET);
+  /** Slow enough that a ~100 MB base backup takes several seconds; the kill and cancel tests need that. */
+  static final String RATE = "16MiB/s";
+  static final long RATE_BYTES = 16L << 20;
+  static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
+
+  @TempDir static Path tmp;
+  static Path temporalBinary;
+  static Path storeDir;
+  static Path evidenceDir;
+  static Path targetsFile;
+  static Path workerLog;
+  static LocalKeyring keyring;
+  static LocalCluster cluster;
+  static EmbeddedTemporal server;
+  static int port;
+  static WorkflowServiceStubs service;
+  static WorkflowClient client;
+  static Process worker;
+  static final List<Process> workers = new ArrayList<>();
+
+  @BeforeAll
+  static void startEverything() throws Exception {
+    // The postgres user (LocalCluster under root) must be able to reach into the temp dir.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    temporalBinary = EmbeddedTemporal.findTemporalBinary(System.getenv()).orElseThrow(() -> new AssertionError(
+        "the end-to-end tests need the temporal CLI on PATH, in TEMPORAL_CLI or in ~/.cache/db-runbooks/bin (.ci/run installs it)"));
+    assertTrue(Files.isRegularFile(workerJar()), "the shaded worker jar must be packaged before the ITs run: " + workerJar());
+
+    cluster = LocalCluster.start(tmp.resolve("pg"));
+    cluster.createDatabase(TARGET);
+    cluster.sql(TARGET,
+        "CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, email text)",
+        "CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int REFERENCES customers, total numeric(12,2), note text)",
+        "CREATE TABLE order_lines (order_id bigint REFERENCES orders, sku text, qty int, payload text)",
+        "INSERT INTO customers (name, email) SELECT 'customer ' || g, 'c' || g || '@example.com' FROM generate_series(1, 20000) g",
+        "INSERT INTO orders (customer_id, total, note) SELECT 1 + g % 20000, g * 1.5, md5(g::text) FROM generate_series(1, 200000) g",
+        // ~70 MB of incompressible-ish rows: the backup must stream for a while under the rate limit.
+        "INSERT INTO order_lines SELECT 1 + g % 200000, 'sku-' || (g % 97), g % 7, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text)"
+            + " FROM generate_series(1, 500000) g",
+        "CHECKPOINT");
+
+    storeDir = tmp.resolve("store");
+    evidenceDir = tmp.resolve("evidence");
+    keyring = LocalKeyring.create(tmp.resolve("keyring.json"));
+    targetsFile = tmp.resolve("targets.yaml");
+    Files.writeString(targetsFile, String.join("\n",
+        "targets:",
+        "  " + TARGET + ":",
+        "    engine: postgres",
+        "    connection:",
+        "      host: 127.0.0.1",
+        "      port: " + cluster.port(),
+        "      database: " + TARGET,
+        "      user: " + LocalCluster.SUPERUSER,
+        "      password: { file: " + cluster.passwordFile() + " }",
+        "      sslmode: disable",
+        "    backupStore: file:" + storeDir,
+        "    evidence: file:" + evidenceDir,
+        "    keys: { keyring: " + keyring.path() + " }",
+        "    maxBackupRate: " + RATE,
+        ""));
+
+    port = freePort();
+    server = EmbeddedTemporal.startDevServer(temporalBinary, tmp.resolve("temporal"), port, freePort());
+    service = WorkflowServiceStubs.newServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder().setTarget(server.address()).build());
+    client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace("default").build());
+    workerLog = tmp.resolve("worker.log");
+    worker = startWorker();
+  }
+
+  @AfterAll
+  static void stopEverything() throws Exception {
+    for (Process p : workers) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+    if (service != null) {
+      service.shutdownNow();
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  // ---- a. the README example ----------------------------------------------------------------
+
+  @Test
+  @Order(1)
+  void readmeExampleTakesAVerifiedSealedBackup() throws Exception {
+    CliResult start = runReadmeCommand();
+    assertEquals(0, start.exit(), () -> "README command failed:\n" + start.output());
+
+    BackupResult result = awaitResult(WORKFLOW_ID, BackupResult.class);
+    assertEquals(TARGET, result.target());
+    assertEquals(BackupMethod.PHYSICAL, result.method());
+    assertTrue(result.artifact().storedBytes() > 0);
+    assertTrue(result.artifact().sourceBytes() > 50L << 20, "the whole cluster was read: " + result.artifact().sourceBytes());
+    // The rate limit held: reading N bytes at R bytes/s takes at least N/R seconds.
+    double streamedSeconds = Duration.between(Instant.parse(result.artifact().startedAt()),
+        Instant.parse(result.artifact().finishedAt())).toMillis() / 1000.0;
+    assertTrue(streamedSeconds >= result.artifact().sourceBytes() / (double) RATE_BYTES * 0.95,
+        "maxBackupRate " + RATE + " not honoured: " + result.artifact().sourceBytes() + " bytes in " + streamedSeconds + " s");
+
+    // The sealed manifest records what the README asked for, under a signature the public keys verify.
+    Path manifest = evidenceDir.resolve(EvidenceVerifier.manifestPath(TARGET, result.backupId()));
+    assertTrue(Files.isRegularFile(manifest), "sealed manifest " + manifest);
+    JsonNode sealed = new ObjectMapper().readTree(Jws.verify(Files.readString(manifest), keyring.publicKeySet()).payload());
+    assertEquals(result.backupId(), sealed.path("backupId").asText());
+    assertEquals(WORKFLOW_ID, sealed.path("workflowId").asText());
+    assertEquals("alice", sealed.path("operator").asText());
+    assertEquals("CHG-1234", sealed.path("ticket").asText());
+    assertEquals("physical", sealed.path("method").asText());
+    assertEvidenceVerifies(result.backupId());
+    assertEquals(List.of(TARGET + "/" + result.backupId() + "/base.tar.zst.aes"), storeFiles(result.backupId()));
+
+    recordHistory(WORKFLOW_ID, "backup-physical-success.json");
+  }
+
+  // ---- d. one backup per target at a time ---------------------------------------------------
+
+  @Test
+  @Order(2)
+  void secondReadmeStartWhileRunningIsRefused() throws Exception {
+    CliResult first = runReadmeCommand();
+    assertEquals(0, first.exit(), first::output);
+    try {
+      CliResult second = runReadmeCommand();
+      assertNotEquals(0, second.exit(), () -> "second start must fail:\n" + second.output());
+      String out = second.output().toLowerCase();
+      assertTrue(out.contains("already started") || out.contains("already running"), () -> "unclear answer:\n" + second.output());
+    } finally {
+      // Leave no run behind for the next test.
+      awaitResult(WORKFLOW_ID, BackupResult.class);
+    }
+  }
+
+  // ---- b. kill -9 in the middle of the backup step ------------------------------------------
+
+  @Test
+  @Order(3)
+  void killedWorkerMidBackupAnotherOneFinishesWithOneCleanArtifact() throws Exception {
+    WorkflowExecution run = startBackup();
+    long bytes = awaitTakeBackupHeartbeat(run);
+    assertTrue(bytes > 0);
+    String backupId = query(run).backupId();
+    Path partial = storeDir.resolve(TARGET).resolve(backupId).resolve("base.tar.zst.aes.partial");
+
+    worker.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+    assertTrue(worker.waitFor(30, TimeUnit.SECONDS), "worker did not die");
+    assertEquals(137, worker.exitValue(), "killed by SIGKILL");
+    assertTrue(Files.isRegularFile(partial), "the killed attempt left its partial upload " + partial);
+    assertFalse(Files.exists(storeDir.resolve(TARGET).resolve(backupId).resolve("base.tar.zst.aes")), "no complete artifact yet");
+
+    worker = startWorker();
+    BackupResult result = awaitResult(run, BackupResult.class);
+    assertEquals(backupId, result.backupId(), "the retry starts over under the same backup id");
+
+    assertEquals(List.of(TARGET + "/" + backupId + "/base.tar.zst.aes"), storeFiles(backupId), "exactly one artifact");
+    assertEquals(List.of(), partialsInStore(), "no partial upload left anywhere in the store");
+    assertEvidenceVerifies(backupId);
+    assertEquals(2, takeBackupAttempts(run), "one killed attempt, one that finished");
+    recordHistory(run.getWorkflowId(), "backup-physical-worker-killed.json");
+  }
+
+  // ---- c. cancel in the middle of the backup step -------------------------------------------
+
+  @Test
+  @Order(4)
+  void canceledMidBackupLeavesNoArtifactAndRecordsTheFailure() throws Exception {
+    WorkflowExecution run = startBackup();
+    awaitTakeBackupHeartbeat(run);
+    String backupId = query(run).backupId();
+
+    client.newUntypedWorkflowStub(run, Optional.empty()).cancel();
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> awaitResult(run, BackupResult.class));
+    assertInstanceOf(CanceledFailure.class, e.getCause(), () -> "expected a canceled run, got " + e);
+    assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED, describe(run).getWorkflowExecutionInfo().getStatus());
+
+    Path backupDir = storeDir.resolve(TARGET).resolve(backupId);
+    assertTrue(!Files.exists(backupDir) || listFiles(backupDir).isEmpty(), () -> "left behind: " + listFiles(backupDir));
+    assertEquals(List.of(), partialsInStore());
+
+    String chain = EvidenceVerifier.chainOf(TARGET, backupId);
+    FileEvidenceRegistry registry = new FileEvidenceRegistry(evidenceDir);
+    AuditChain.Head head = new AuditChain(registry).verify(chain);
+    JsonNode last = new ObjectMapper().readTree(registry.get(AuditChain.entryPath(chain, head.sequence())).orElseThrow());
+    assertEquals("backup.failed", last.path("event").path("action").asText(), last::toString);
+    assertEquals("BACKUP", last.path("event").path("metadata").path("phase").asText(), last::toString);
+    recordHistory(run.getWorkflowId(), "backup-failed-canceled.json");
+  }
+
+  // ---- e. bad input: a target the worker does not know --------------------------------------
+
+  @Test
+  @Order(5)
+  void unknownTargetFailsNamingItAndTheConfiguredOnes() throws Exception {
+    String unknown = "nosuch";
+    WorkflowExecution run = WorkflowClient.start(
+        client.newWorkflowStub(BackupWorkflow.class, options(BackupWorkflow.workflowId(unknown)))::run,
+        new BackupRequest(unknown, BackupMethod.PHYSICAL, "alice", "CHG-1234", null));
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> awaitResult(run, BackupResult.class));
+    String messages = messages(e);
+    assertTrue(messages.contains("unknown target '" + unknown + "'"), () -> "should name the unknown target: " + messages);
+    assertTrue(messages.contains("defines " + TARGET), () -> "should list the configured targets: " + messages);
+
+    assertFalse(Files.exists(storeDir.resolve(unknown)), "nothing in the store for " + unknown);
+    assertFalse(Files.exists(evidenceDir.resolve(unknown)), "nothing in the evidence registry for " + unknown);
+    recordHistory(run.getWorkflowId(), "backup-failed-unknown-target.json");
+  }
+
+  // ---- the worker JVM -------------------------------------------------------------------------
+
+  static Path workerJar() {
+    return Path.of(System.getProperty("worker.jar", "target/db-runbooks-worker.jar")).toAbsolutePath();
+  }
+
+  static Process startWorker() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", workerJar().toString(), "--targets", targetsFile.toString())
+        .directory(tmp.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(workerLog.toFile()));
+    pb.environment().put("TEMPORAL_ADDRESS", "127.0.0.1:" + port);
+    pb.environment().put("RUNBOOKS_WORK_DIR", tmp.resolve("worker-work").toString());
+    long logStart = Files.exists(workerLog) ? Files.size(workerLog) : 0;
+    Process p = pb.start();
+    workers.add(p);
+    await("worker ready line in " + workerLog, Duration.ofSeconds(60), () -> {
+      if (!p.isAlive()) {
+        fail("worker exited with " + p.exitValue() + ":\n" + workerLogTail());
+      }
+      return workerLogSince(logStart).contains("worker ready") ? true : null;
+    });
+    return p;
+  }
+
+  static String workerLogSince(long offset) {
+    try {
+      byte[] all = Files.readAllBytes(workerLog);
+      return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static String workerLogTail() {
+    String all = workerLogSince(0);
+    return all.substring(Math.max(0, all.length() - 4000));
+  }
+
+  // ---- the README command -------------------------------------------------------------------
+
+  record CliResult(int exit, String output) {}
+
+  /** The {@code temporal workflow start} command of README.md's first bash block that has one. */
+  static String readmeStartCommand() throws IOException {
+    Path readme = Path.of(System.getProperty("repo.root", "..")).resolve("README.md");
+    String text = Files.readString(readme);
+    Matcher m = Pattern.compile("```bash\\n(.*?)```", Pattern.DOTALL).matcher(text);
+    while (m.find()) {
+      String block = m.group(1);
+      int at = block.indexOf("temporal workflow start");
+      if (at >= 0) {
+        // The command runs to the first line that does not end in a continuation backslash.
+        StringBuilder cmd = new StringBuilder();
+        for (String line : block.substring(at).split("\n")) {
+          cmd.append(line).append('\n');
+          if (!line.stripTrailing().endsWith("\\")) {
+            break;
+          }
+        }
+        String command = cmd.toString().strip();
+        assertTrue(command.contains("--workflow-id " + WORKFLOW_ID), "README example must start " + WORKFLOW_ID + ":\n" + command);
+        return command;
+      }
+    }
+    throw new AssertionError("README.md (" + readme + ") has no ```bash block with a `temporal workflow start` command;"
+        + " the end-to-end test runs that example exactly as written");
+  }
+
+  static CliResult runReadmeCommand() throws Exception {
+    return bash(readmeStartCommand());
+  }
+
+  static CliResult bash(String command) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).directory(tmp.toFile());
+    pb.environment().put("TEMPORAL_ADDRESS", "127.0.0.1:" + port);
+    pb.environment().put("TEMPORAL_NAMESPACE", "default");
+    pb.environment().put("PATH", temporalBinary.toAbsolutePath().getParent() + File.pathSeparator + System.getenv("PATH"));
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("timed out: " + command);
+    }
+    return new CliResult(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  // ---- Temporal helpers -----------------------------------------------------------------------
+
+  static WorkflowOptions options(String workflowId) {
+    return WorkflowOptions.newBuilder().setTaskQueue(TaskQueues.RUNBOOKS).setWorkflowId(workflowId).build();
+  }
+
+  static WorkflowExecution startBackup() {
+    BackupWorkflow wf = client.newWorkflowStub(BackupWorkflow.class, options(WORKFLOW_ID));
+    return WorkflowClient.start(wf::run, new BackupRequest(TARGET, BackupMethod.PHYSICAL, "alice", "CHG-1234", null));
+  }
+
+  static <T> T awaitResult(String workflowId, Class<T> type) throws Exception {
+    return client.newUntypedWorkflowStub(workflowId).getResult(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS, type);
+  }
+
+  static <T> T awaitResult(WorkflowExecution run, Class<T> type) throws Exception {
+    return client.newUntypedWorkflowStub(run, Optional.empty()).getResult(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS, type);
+  }
+
+  static BackupProgress query(WorkflowExecution run) {
+    return client.newUntypedWorkflowStub(run, Optional.empty()).query("progress", BackupProgress.class);
+  }
+
+  static DescribeWorkflowExecutionResponse describe(WorkflowExecution run) {
+    return service.blockingStub().describeWorkflowExecution(
+        DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default").setExecution(run).build());
+  }
+
+  /** Waits until the TakeBackup activity has heartbeated a byte count above zero; returns it. */
+  static long awaitTakeBackupHeartbeat(WorkflowExecution run) {
+    return await("TakeBackup heartbeat with bytes > 0", Duration.ofSeconds(60), () -> {
+      for (PendingActivityInfo a : describe(run).getPendingActivitiesList()) {
+        if (a.getActivityType().getName().equals("TakeBackup") && a.hasHeartbeatDetails()) {
+          Long bytes = DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
+              0, Optional.of(a.getHeartbeatDetails()), Long.class, Long.class);
+          if (bytes != null && bytes > 0) {
+            return bytes;
+          }
+        }
+      }
+      assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING, describe(run).getWorkflowExecutionInfo().getStatus(),
+          "the backup ended before it could be interrupted: raise the data size or lower " + RATE);
+      return null;
+    });
+  }
+
+  /** The attempt number of TakeBackup's (last) start, from the run's history. */
+  static int takeBackupAttempts(WorkflowExecution run) {
+    List<HistoryEvent> events = client.fetchHistory(run.getWorkflowId(), run.getRunId()).getEvents();
+    Map<Long, String> scheduled = new HashMap<>();
+    int attempts = 0;
+    for (HistoryEvent e : events) {
+      if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+        scheduled.put(e.getEventId(), e.getActivityTaskScheduledEventAttributes().getActivityType().getName());
+      } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+          && "TakeBackup".equals(scheduled.get(e.getActivityTaskStartedEventAttributes().getScheduledEventId()))) {
+        attempts = Math.max(attempts, e.getActivityTaskStartedEventAttributes().getAttempt());
+      }
+    }
+    return attempts;
+  }
+
+  /**
+   * With {@code -Drecord.histories=true}, writes the run's history (JSON) for the replay test in
+   * workflows/src/test/resources/histories/, replacing the committed copy.
+   */
+  static void recordHistory(String workflowId, String fileName) throws IOException {
+    if (!Boolean.getBoolean("record.histories")) {
+      return;
+    }
+    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/histories");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(fileName), client.fetchHistory(workflowId).toJson(true));
+  }
+
+  // ---- evidence and store checks --------------------------------------------------------------
+
+  static void assertEvidenceVerifies(String backupId) throws Exception {
+    FileEvidenceRegistry registry = new FileEvidenceRegistry(evidenceDir);
+    AuditChain.Head head = new AuditChain(registry).verify(EvidenceVerifier.chainOf(TARGET, backupId));
+    assertTrue(head.sequence() >= 5, "audit chain has every step: " + head);
+    EvidenceVerifier.Report report =
+        new EvidenceVerifier(registry, new FileBackupStore(storeDir), keyring.publicKeySet()).verify(TARGET, backupId);
+    assertTrue(report.ok(), () -> "evidence verification failed: " + report.failures());
+  }
+
+  /** Store keys under {@code <target>/<backupId>/}, partial uploads included. */
+  static List<String> storeFiles(String backupId) {
+    Path dir = storeDir.resolve(TARGET).resolve(backupId);
+    return listFiles(dir).stream().map(p -> storeDir.relativize(p).toString()).toList();
+  }
+
+  static List<Path> partialsInStore() throws IOException {
+    try (Stream<Path> s = Files.walk(storeDir)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".partial")).toList();
+    }
+  }
+
+  static List<Path> listFiles(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String messages(Throwable t) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      sb.append(c.getMessage()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  // ---- polling --------------------------------------------------------------------------------
+
+  /** Polls {@code probe} every 200 ms until it returns non-null; fails after {@code timeout}. */
+  static <T> T await(String what, Duration timeout, Supplier<T> probe) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      T value = probe.get();
+      if (value != null) {
+        return value;
+      }
+      if (System.nanoTime() > deadline) {
+        fail("timed out after " + timeout + " waiting for " + what + "\nworker log:\n" + workerLogTail());
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what, e);
+      }
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.dbrunbooks.workflows.backup;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.temporal.testing.WorkflowReplayer;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Replays every history in {@code src/test/resources/histories/} — recorded from real runs on
+ * {@code temporal server start-dev} by the worker's end-to-end test — against the current {@link
+ * BackupWorkflowImpl}. A change that would break runs already in flight (reordered, added or
+ * removed activity calls, timers, search-attribute upserts...) fails here with a
+ * non-determinism error. Such a change needs {@code Workflow.getVersion}, not a re-recording.
+ *
+ * <p>To record new histories (for a new path through the workflow, or after a deliberate,
+ * versioned change): {@code ./mvnw -B verify -pl worker -am -Drecord.histories=true}, then commit
+ * the JSON files.
+ */
+class BackupReplayTest {
+  static final String DIR = "histories";
+
+  @TestFactory
+  Stream<DynamicTest> everyRecordedHistoryReplaysDeterministically() throws Exception {
+    URL url = BackupReplayTest.class.getClassLoader().getResource(DIR);
+    assertNotNull(url, "no " + DIR + "/ on the test classpath");
+    List<String> files;
+    try (Stream<Path> s = Files.list(Path.of(url.toURI()))) {
+      files = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList();
+    }
+    assertFalse(files.isEmpty(), "no recorded histories in " + url);
+    return files.stream().map(name -> DynamicTest.dynamicTest(name,
+        () -> WorkflowReplayer.replayWorkflowExecutionFromResource(DIR + "/" + name, BackupWorkflowImpl.class)));
+  }
+}
