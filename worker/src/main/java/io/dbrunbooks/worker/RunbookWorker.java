@@ -4,6 +4,7 @@ import io.dbrunbooks.workflows.common.TaskQueues;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,11 @@ public final class RunbookWorker implements AutoCloseable {
   public static RunbookWorker start(
       WorkflowClient client, String taskQueue, List<Class<?>> workflowTypes, List<Object> activities) {
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker worker = factory.newWorker(taskQueue);
+    // The SDK batches heartbeats for up to 80% of the heartbeat timeout (24 s here), and a cancel
+    // only reaches an activity through a heartbeat reply: 5 s stops a cancelled backup promptly.
+    Worker worker =
+        factory.newWorker(
+            taskQueue, WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(Duration.ofSeconds(5)).build());
     if (!workflowTypes.isEmpty()) {
       worker.registerWorkflowImplementationTypes(workflowTypes.toArray(new Class<?>[0]));
     }

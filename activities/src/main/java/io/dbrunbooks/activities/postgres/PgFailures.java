@@ -17,6 +17,7 @@ final class PgFailures {
   static final String DATABASE_NOT_FOUND = "DatabaseNotFound";
   static final String DATABASE_ERROR = "DatabaseError";
   static final String INSUFFICIENT_PRIVILEGE = "InsufficientPrivilege";
+  static final String UNSUPPORTED_LAYOUT = "UnsupportedClusterLayout";
   static final String LAG_TOO_HIGH = "ReplicationLagTooHigh";
   static final String INSUFFICIENT_SPACE = "InsufficientSpace";
   static final String KEY_UNAVAILABLE = "KeyUnavailable";

@@ -26,6 +26,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Function;
@@ -103,8 +104,23 @@ public class PostgresBackupActivities implements BackupActivities {
     }
   }
 
-  /** pg_basebackup needs a walsender and a role allowed to use it; say so before the take fails. */
+  /**
+   * pg_basebackup needs a walsender and a role allowed to use it, and streaming one tar to stdout
+   * works only for a cluster without extra tablespaces: say so before the take fails (and before
+   * its retries ask the primary for four fast checkpoints in a row).
+   */
   private static void requireReplication(TargetConfig t, Connection db) throws SQLException {
+    try (Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT spcname FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY 1")) {
+      List<String> extra = new ArrayList<>();
+      while (rs.next()) {
+        extra.add(rs.getString(1));
+      }
+      if (!extra.isEmpty()) {
+        throw nonRetryable(PgFailures.UNSUPPORTED_LAYOUT, "target '" + t.name() + "' has tablespaces " + String.join(", ", extra)
+            + "; physical backups of clusters with tablespaces are not supported yet (take a logical backup instead)");
+      }
+    }
     try (Statement s = db.createStatement();
         ResultSet rs = s.executeQuery("SELECT rolsuper OR rolreplication, current_setting('max_wal_senders')::int"
             + " FROM pg_roles WHERE rolname = current_user")) {

@@ -155,6 +155,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       artifactsMayExist = true;
       artifact = streaming.takeBackup(new TakeBackupRequest(target, backupId, method));
       bytes = artifact.storedBytes();
+      throughput = sourceThroughput(artifact);
       audit.record(
           "backup.taken",
           "succeeded",
@@ -393,6 +394,15 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       sb.append("\n\nError: ").append(lastError);
     }
     return sb.toString();
+  }
+
+  /** Bytes per second the tool produced, from the step's own timestamps (0 when unknown). */
+  private static double sourceThroughput(BackupArtifact a) {
+    if (a.startedAt() == null || a.finishedAt() == null) {
+      return 0;
+    }
+    long millis = Duration.between(Instant.parse(a.startedAt()), Instant.parse(a.finishedAt())).toMillis();
+    return millis <= 0 ? 0 : a.sourceBytes() * 1000.0 / millis;
   }
 
   private double elapsedSeconds() {
