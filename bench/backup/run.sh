@@ -47,6 +47,9 @@ cleanup() {
     [[ -n $pid ]] && wait "$pid" 2>/dev/null
   done
   if [[ -f $DATA/postmaster.pid ]]; then
+    # Leave the kept cluster archiving nowhere, not into this run's (deleted next time) pgbackrest repo.
+    [[ -n ${PGPORT:-} ]] && as_pg "$PG_BINDIR/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAtX \
+      -c "ALTER SYSTEM SET archive_command = '/bin/true'" -c "SELECT pg_reload_conf()" postgres >/dev/null 2>&1
     as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1
   fi
   exit $rc
@@ -121,6 +124,7 @@ log "cluster on port $PGPORT: $SOURCE_BYTES bytes in databases; warming the page
 find "$DATA" -type f -print0 | xargs -0 cat >/dev/null
 
 declare -A SECS BYTES RSS NOTE
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- a. raw pg_basebackup
 log "a. pg_basebackup -Ft -X fetch --compress=client-zstd --checkpoint=fast"
@@ -266,6 +270,8 @@ PGV=$("$PG_BINDIR/postgres" --version)
   echo "== backup benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)  scale $SCALE (pgbench -i took $(cat "$CLUSTER/ready") s)"
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo)"
   echo "versions: $PGV; $(pgbackrest version); $("$TEMPORAL" --version); $(java -version 2>&1 | head -1)"
+  echo "load average at start: $LOAD_START (other work on the machine skews the figures)"
+  echo "worker: $WORKER_JAR"
   echo "worker JVM: java ${WORKER_JAVA_OPTS:-(default flags)} -> $JVM_FLAGS"
   echo "source: $SOURCE_BYTES bytes (sum of pg_database_size); workflow wall incl. client: $(printf '%.1f' "$(echo "$wf_end - $wf_start" | bc -l)") s; verify step: $VERIFY_SECS s"
   echo "worker RSS after start (idle): $((WORKER_IDLE_KB / 1024)) MB"
