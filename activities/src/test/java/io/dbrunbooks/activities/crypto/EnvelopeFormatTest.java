@@ -31,6 +31,18 @@ class EnvelopeFormatTest {
     assertArrayEquals(plain, decrypt(sealed));
   }
 
+  /** Frames are encrypted in 2 KiB cipher updates; the reader decrypts each frame in one call. */
+  @ParameterizedTest
+  @ValueSource(ints = {2047, 2048, 2049, 4096, 6151, 6152, 20000})
+  void roundTripsAcrossCipherUpdateSlices(int size) throws IOException {
+    int frame = 3 * 2048 + 7;
+    byte[] plain = bytes(size, size);
+    byte[] sealed = encrypt(plain, frame);
+    assertEquals(EnvelopeFormat.Header.create(frame, new byte[4], "kek-1", wrapped).encoded().length + (long) size
+        + (size / frame + 1) * EnvelopeFormat.TAG_BYTES, sealed.length);
+    assertArrayEquals(plain, decrypt(sealed));
+  }
+
   @Test
   void roundTripsWithTheDefaultFrameSizeInSmallWrites() throws IOException {
     byte[] plain = bytes(EnvelopeFormat.DEFAULT_FRAME_SIZE * 2 + 12345, 9);
