@@ -44,6 +44,8 @@ public class PostgresBackupActivities implements BackupActivities {
   private final Function<String, BackupStore> storeFor;
   private final Function<String, KeySource> keysFor;
   private final PgTools tools;
+  private java.time.Duration stallLimit = io.dbrunbooks.activities.progress.ActivityProgress.STALL_LIMIT;
+  private java.time.Duration firstByteGrace = io.dbrunbooks.activities.progress.ActivityProgress.FIRST_BYTE_GRACE;
 
   public PostgresBackupActivities(TargetsConfig config, Function<String, BackupStore> storeFor, Function<String, KeySource> keysFor) {
     this(config, storeFor, keysFor, PgTools.locate());
@@ -55,6 +57,17 @@ public class PostgresBackupActivities implements BackupActivities {
     this.storeFor = storeFor;
     this.keysFor = keysFor;
     this.tools = tools;
+  }
+
+  /**
+   * The take's stall watchdog: no byte for {@code stallLimit} (or {@code firstByteGrace} before the
+   * first byte) kills the tool and fails the attempt retryably as BackupStalled. Defaults 10 and 30
+   * minutes. Call before registering the activities.
+   */
+  public PostgresBackupActivities withStallLimits(java.time.Duration stallLimit, java.time.Duration firstByteGrace) {
+    this.stallLimit = stallLimit;
+    this.firstByteGrace = firstByteGrace;
+    return this;
   }
 
   @Override
@@ -140,7 +153,7 @@ public class PostgresBackupActivities implements BackupActivities {
   public BackupArtifact takeBackup(TakeBackupRequest request) {
     TargetConfig t = target(request.target());
     String prefix = prefix(t.name(), request.backupId());
-    return new ArtifactWriter(tools, t, storeFor.apply(t.name()), keys(t), password(t))
+    return new ArtifactWriter(tools, t, storeFor.apply(t.name()), keys(t), password(t), stallLimit, firstByteGrace)
         .write(request.backupId(), request.method(), prefix + fileName(request.method()));
   }
 
