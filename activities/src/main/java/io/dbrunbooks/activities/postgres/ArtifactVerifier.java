@@ -49,6 +49,7 @@ final class ArtifactVerifier {
     List<String> checks = new ArrayList<>();
     Path scratch = null;
     Process sink = null;
+    PgTools.CurrentChild child = new PgTools.CurrentChild();
     ActivityProgress progress = null;
     try {
       scratch = Files.createTempDirectory("db-runbooks-verify-");
@@ -59,8 +60,11 @@ final class ArtifactVerifier {
       sink = new ProcessBuilder(sinkCommand).redirectOutput(sinkOutput.toFile())
           .redirectError(scratch.resolve("sink-stderr.txt").toFile()).start();
 
-      Process sinkProcess = sink;
-      progress = ActivityProgress.heartbeatsOnly(Activity.getExecutionContext()).keepAlive(sinkProcess::destroyForcibly);
+      // Whatever runs now (tar, pg_restore, then pg_verifybackup) dies with its descendants when
+      // the activity is cancelled or times out, so the blocked thread wakes up and rethrows.
+      child.track(sink);
+      progress = ActivityProgress.heartbeatsOnly(Activity.getExecutionContext(), "verification of " + where,
+          ActivityProgress.STALL_LIMIT, ActivityProgress.FIRST_BYTE_GRACE).keepAlive(child::killNow);
       Sha256InputStream stored;
       Sha256InputStream source;
       long frames;
@@ -108,7 +112,7 @@ final class ArtifactVerifier {
       }
       List<String> listing = Files.readAllLines(sinkOutput);
       if (physical != null) {
-        PhysicalCheck.Result r = physical.check(a, listing.size(), checks);
+        PhysicalCheck.Result r = physical.check(a, listing.size(), checks, child, progress);
         progress.checkCancelled();
         return new VerificationReport(a.backupId(), storedSha, sourceSha, source.count(), "pg_verifybackup", checks,
             r.startLsn(), r.stopLsn(), r.startWal(), r.stopWal(), r.timeline(), r.startTime(), a.finishedAt(),
@@ -132,7 +136,7 @@ final class ArtifactVerifier {
         progress.close();
       }
       if (sink != null && sink.isAlive()) {
-        sink.destroyForcibly();
+        PgTools.killTree(sink);
       }
       PhysicalCheck.deleteTree(scratch);
     }

@@ -57,6 +57,7 @@ class PostgresBackupActivitiesTest {
   TestActivityEnvironment env;
   BackupActivities activities;
   FileBackupStore store;
+  TargetsConfig config;
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -99,7 +100,7 @@ class PostgresBackupActivitiesTest {
         new SecretRef(null, write("app-pw", "app-secret")), "disable"), 30));
     targets.put("tiny-store", target("tiny-store", c, 30));
     targets.put("other-keys", target("other-keys", c, 30));
-    TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), targets);
+    config = new TargetsConfig(tmp.resolve("targets.yaml"), targets);
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new PostgresBackupActivities(config,
         t -> t.equals("tiny-store") ? new AlmostFullStore(store) : store,
@@ -257,6 +258,62 @@ class PostgresBackupActivitiesTest {
     ApplicationFailure f = failure("InsufficientSpace", () -> activities.precheck(new PrecheckRequest("tiny-store", BackupMethod.PHYSICAL)));
     assertTrue(f.isNonRetryable());
     assertTrue(f.getOriginalMessage().contains("1000 bytes free") && f.getOriginalMessage().contains(store.uri()), f.getOriginalMessage());
+  }
+
+  @Test
+  void cancellingAVerificationKillsPgVerifybackupAndRemovesTheScratchDirectory() throws Exception {
+    BackupArtifact a = activities.takeBackup(new TakeBackupRequest("orders", "cancel-verify-1", BackupMethod.PHYSICAL));
+    // pg_verifybackup of this small cluster takes well under a second: a wrapper that waits in a
+    // child process first gives the test time to cancel it mid-run, and proves descendants die too.
+    Path bin = Files.createDirectories(tmp.resolve("slow-verify-bin"));
+    Path wrapper = bin.resolve("pg_verifybackup");
+    Files.writeString(wrapper, "#!/bin/sh\nsleep 60\nexec '" + PgTools.locate().program("pg_verifybackup") + "' \"$@\"\n");
+    Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    java.util.Set<String> scratchBefore = verifyScratchDirs();
+    TestActivityEnvironment cancelEnv = TestActivityEnvironment.newInstance();
+    try {
+      cancelEnv.registerActivitiesImplementations(new PostgresBackupActivities(config, t -> store, t -> keys, new PgTools(bin)));
+      BackupActivities slow = cancelEnv.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      java.util.concurrent.CompletableFuture<VerificationReport> verify =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> slow.verifyBackup(new VerifyRequest("orders", a)));
+      ProcessHandle tool = null;
+      for (int i = 0; i < 600 && tool == null && !verify.isDone(); i++) {
+        tool = ourTools().stream().filter(p -> commandLine(p).contains(wrapper.toString())).findFirst().orElse(null);
+        Thread.sleep(50);
+      }
+      assertNotNull(tool, "pg_verifybackup never started: " + (verify.isDone() ? verify.join() : "still running"));
+      cancelEnv.requestCancelActivity();
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> verify.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof io.temporal.failure.CanceledFailure, "cancelled, not failed: " + e.getCause());
+      tool.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(List.of(), ourTools().stream().map(PostgresBackupActivitiesTest::commandLine).toList(),
+          "no pg_verifybackup, tar or sleep child left");
+      assertEquals(scratchBefore, verifyScratchDirs(), "the scratch directory was removed");
+    } finally {
+      cancelEnv.close();
+    }
+  }
+
+  /** This JVM's live descendants that verification could have started. */
+  static List<ProcessHandle> ourTools() {
+    return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).filter(p -> {
+      String c = commandLine(p);
+      return c.contains("pg_verifybackup") || c.startsWith("tar ") || c.matches("(.*/)?sleep 60");
+    }).toList();
+  }
+
+  static String commandLine(ProcessHandle p) {
+    return p.info().commandLine().orElse("");
+  }
+
+  static java.util.Set<String> verifyScratchDirs() throws IOException {
+    try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("db-runbooks-verify-"))
+          .collect(java.util.stream.Collectors.toSet());
+    }
   }
 
   static LocalKeyring freshKeyring() {
