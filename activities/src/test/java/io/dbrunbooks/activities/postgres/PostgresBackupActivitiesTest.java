@@ -269,13 +269,10 @@ class PostgresBackupActivitiesTest {
     Path wrapper = bin.resolve("pg_verifybackup");
     Files.writeString(wrapper, "#!/bin/sh\nsleep 60\nexec '" + PgTools.locate().program("pg_verifybackup") + "' \"$@\"\n");
     Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
-    java.util.Set<String> scratchBefore = verifyScratchDirs();
+    Path scratch = tmp.resolve("scratch-cancel");
     TestActivityEnvironment cancelEnv = TestActivityEnvironment.newInstance();
     try {
-      cancelEnv.registerActivitiesImplementations(new PostgresBackupActivities(config, t -> store, t -> keys, new PgTools(bin)));
-      BackupActivities slow = cancelEnv.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      BackupActivities slow = activitiesWith(cancelEnv, new PgTools(bin), new ScratchSpace(scratch));
       java.util.concurrent.CompletableFuture<VerificationReport> verify =
           java.util.concurrent.CompletableFuture.supplyAsync(() -> slow.verifyBackup(new VerifyRequest("orders", a)));
       ProcessHandle tool = null;
@@ -291,7 +288,7 @@ class PostgresBackupActivitiesTest {
       tool.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
       assertEquals(List.of(), ourTools().stream().map(PostgresBackupActivitiesTest::commandLine).toList(),
           "no pg_verifybackup, tar or sleep child left");
-      assertEquals(scratchBefore, verifyScratchDirs(), "the scratch directory was removed");
+      assertEquals(List.of(), listDir(scratch), "the scratch directory was removed");
     } finally {
       cancelEnv.close();
     }
@@ -309,10 +306,64 @@ class PostgresBackupActivitiesTest {
     return p.info().commandLine().orElse("");
   }
 
-  static java.util.Set<String> verifyScratchDirs() throws IOException {
-    try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("db-runbooks-verify-"))
-          .collect(java.util.stream.Collectors.toSet());
+  static List<String> listDir(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** The activities with other tools or another scratch directory, in their own activity environment. */
+  BackupActivities activitiesWith(TestActivityEnvironment e, PgTools tools, ScratchSpace scratch) {
+    e.registerActivitiesImplementations(new PostgresBackupActivities(config, t -> store, t -> keys, tools, scratch));
+    return e.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30))
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+  }
+
+  @Test
+  void aScratchDirectoryWithoutRoomForTheExtractedBackupIsRefusedBeforeAPhysicalBackup() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("small-scratch"));
+    TestActivityEnvironment e = TestActivityEnvironment.newInstance();
+    try {
+      BackupActivities small = activitiesWith(e, PgTools.locate(), new ScratchSpace(dir) {
+        @Override
+        public long freeBytes() {
+          return 1000;
+        }
+      });
+      ApplicationFailure f = failure("InsufficientSpace", () -> small.precheck(new PrecheckRequest("orders", BackupMethod.PHYSICAL)));
+      assertTrue(f.isNonRetryable());
+      String m = f.getOriginalMessage();
+      assertTrue(m.contains("scratch directory " + dir) && m.contains("1000 bytes free") && m.contains("RUNBOOKS_SCRATCH_DIR"), m);
+      assertTrue(m.matches("(?s).*needs about \\d+ bytes.*"), m);
+      // A logical backup is verified by streaming into pg_restore --list: no scratch space needed.
+      assertEquals("primary", small.precheck(new PrecheckRequest("orders", BackupMethod.LOGICAL)).role());
+    } finally {
+      e.close();
+    }
+  }
+
+  @Test
+  void aFullScratchVolumeDuringExtractionIsNotRetried() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("tmpfs-scratch"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir.toString())
+        .redirectErrorStream(true).start();
+    boolean mounted = mount.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mount.exitValue() == 0;
+    org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root): "
+        + new String(mount.getInputStream().readAllBytes()));
+    TestActivityEnvironment e = TestActivityEnvironment.newInstance();
+    try {
+      BackupArtifact a = activities.takeBackup(new TakeBackupRequest("orders", "enospc-1", BackupMethod.PHYSICAL));
+      BackupActivities tight = activitiesWith(e, PgTools.locate(), new ScratchSpace(dir));
+      ApplicationFailure f = failure("InsufficientSpace", () -> tight.verifyBackup(new VerifyRequest("orders", a)));
+      assertTrue(f.isNonRetryable(), "the same backup needs the same room on a retry");
+      String m = f.getOriginalMessage();
+      assertTrue(m.contains(a.location()) && m.contains("scratch directory " + dir) && m.contains("RUNBOOKS_SCRATCH_DIR")
+          && m.contains("No space left on device"), m);
+      assertEquals(List.of(), listDir(dir), "the partial extraction was removed");
+    } finally {
+      e.close();
+      new ProcessBuilder("umount", dir.toString()).inheritIO().start().waitFor();
     }
   }
 
