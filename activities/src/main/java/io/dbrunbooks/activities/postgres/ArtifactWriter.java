@@ -116,7 +116,16 @@ final class ArtifactWriter {
         throw e;
       }
       source.close();
-      upload.commit();
+      // Last chance to find out that the server gave up on this attempt (cancelled, timed out,
+      // retried elsewhere): heartbeat errors are otherwise only logged while the copy runs.
+      progress.confirmStillCurrent();
+      try {
+        upload.commit();
+      } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.NoSuchFileException e) {
+        // Another attempt of this backup got ahead of this one; the newest attempt's artifact stands.
+        throw retryable(PgFailures.STORE_ERROR, "backup " + backupId + " attempt " + ctx.getInfo().getAttempt()
+            + " did not commit " + store.locationOf(key) + ": " + e.getMessage());
+      }
       long size = PostgresBackupActivities.storeCall(store, "stat " + key, () -> store.size(key));
       if (size != stored.count()) {
         throw retryable(PgFailures.STORE_ERROR, store.locationOf(key) + " holds " + size + " bytes after commit, "

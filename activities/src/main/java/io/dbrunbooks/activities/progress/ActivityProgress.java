@@ -202,6 +202,16 @@ public final class ActivityProgress implements AutoCloseable {
     }
   }
 
+  /**
+   * Heartbeats now, past the throttle, and throws if this attempt was cancelled, timed out or
+   * stalled: for the moment right before an irreversible step (committing an artifact), so an
+   * attempt the server has already given up on does not publish its result.
+   */
+  public void confirmStillCurrent() {
+    checkCancelled();
+    heartbeat(clock.getAsLong());
+  }
+
   /** True once the watchdog stopped the copy as stalled. */
   public boolean hasStalled() {
     return completionOrStall instanceof ApplicationFailure;
