@@ -19,6 +19,10 @@ import java.util.Optional;
  *
  * <ol>
  *   <li>its signature, with the public key named by the JWS {@code kid};
+ *   <li>that it belongs where it was read from: its {@code backupId} and {@code target} fields name
+ *       this backup and target (a validly signed manifest copied from another backup fails here);
+ *   <li>that {@code sealedWith.signingKeyId}, the signing key recorded inside the signed payload,
+ *       is the key the JWS header names;
  *   <li>the audit chain {@code <target>/backups/<backupId>}: contiguous and linked;
  *   <li>the manifest field {@code auditHead} — {@code {"sequence": n, "hash": "<hex sha256>"}}, the
  *       chain head at seal time — against audit entry {@code n} (this catches a rewritten last entry);
@@ -65,7 +69,15 @@ public final class EvidenceVerifier {
   public Report verify(String target, String backupId) {
     List<Check> checks = new ArrayList<>();
     String chain = chainOf(target, backupId);
-    Map<String, Object> manifest = checkSignature(manifestPath(target, backupId), checks);
+    String path = manifestPath(target, backupId);
+    String[] verifiedKid = new String[1];
+    Map<String, Object> manifest = checkSignature(path, checks, verifiedKid);
+    if (manifest != null) {
+      checkLocation(path, target, backupId, manifest, checks);
+      if (verifiedKid[0] != null) {
+        checkSealedWith(verifiedKid[0], manifest.get(EvidenceActivitiesImpl.SEALED_WITH), checks);
+      }
+    }
     checkChain(chain, checks);
     if (manifest != null) {
       checkAuditHead(chain, manifest.get("auditHead"), checks);
@@ -74,8 +86,43 @@ public final class EvidenceVerifier {
     return new Report(target, backupId, List.copyOf(checks));
   }
 
-  /** Returns the manifest body even when the signature fails, so the other checks still run. */
-  private Map<String, Object> checkSignature(String path, List<Check> checks) {
+  /**
+   * A signature proves who wrote a manifest, not which backup it is for: one copied from another
+   * backup's evidence verifies as well. Its own fields must name the place it was read from.
+   */
+  private void checkLocation(String path, String target, String backupId, Map<String, Object> manifest, List<Check> checks) {
+    String name = "manifest location";
+    Object id = manifest.get("backupId");
+    Object t = manifest.get("target");
+    if (backupId.equals(id) && target.equals(t)) {
+      checks.add(new Check(name, true, "manifest names backup " + backupId + " of target " + target + ", where it was read from"));
+    } else {
+      checks.add(new Check(name, false, "manifest read from " + registry.locationOf(path) + " is for backup "
+          + (id == null ? "(no backupId field)" : "'" + id + "'") + " of target " + (t == null ? "(no target field)" : "'" + t + "'")
+          + ", not backup '" + backupId + "' of target '" + target + "': it was copied or moved from another backup's evidence"));
+    }
+  }
+
+  /** The key id inside the signed payload must be the one the (unsigned-by-itself) JWS header names. */
+  private static void checkSealedWith(String headerKid, Object field, List<Check> checks) {
+    String name = "signing key";
+    Object recorded = field instanceof Map<?, ?> m ? m.get("signingKeyId") : null;
+    if (!(recorded instanceof String kid)) {
+      checks.add(new Check(name, false, "manifest field '" + EvidenceActivitiesImpl.SEALED_WITH
+          + ".signingKeyId' is missing; the JWS header names key " + headerKid));
+    } else if (!kid.equals(headerKid)) {
+      checks.add(new Check(name, false, "manifest says it was sealed with key " + kid + " but its JWS header names key "
+          + headerKid));
+    } else {
+      checks.add(new Check(name, true, "manifest and JWS header both name key " + kid));
+    }
+  }
+
+  /**
+   * Returns the manifest body even when the signature fails, so the other checks still run;
+   * {@code verifiedKid[0]} is the header's key id when the signature verified.
+   */
+  private Map<String, Object> checkSignature(String path, List<Check> checks, String[] verifiedKid) {
     String name = "manifest signature";
     String compact;
     try {
@@ -92,6 +139,7 @@ public final class EvidenceVerifier {
     try {
       Jws.Verified v = Jws.verify(compact, keys);
       checks.add(new Check(name, true, "signed by " + v.header().kid() + " (" + v.header().alg() + ")"));
+      verifiedKid[0] = v.header().kid();
       return parse(v.payload());
     } catch (JwsException | IOException e) {
       checks.add(new Check(name, false, "manifest " + registry.locationOf(path) + ": " + e.getMessage()));

@@ -37,11 +37,13 @@ final class ArtifactVerifier {
   private final PgTools tools;
   private final BackupStore store;
   private final KeySource keys;
+  private final ScratchSpace scratchSpace;
 
-  ArtifactVerifier(PgTools tools, BackupStore store, KeySource keys) {
+  ArtifactVerifier(PgTools tools, BackupStore store, KeySource keys, ScratchSpace scratchSpace) {
     this.tools = tools;
     this.store = store;
     this.keys = keys;
+    this.scratchSpace = scratchSpace;
   }
 
   VerificationReport verify(BackupArtifact a, String key) {
@@ -49,18 +51,25 @@ final class ArtifactVerifier {
     List<String> checks = new ArrayList<>();
     Path scratch = null;
     Process sink = null;
+    PgTools.StderrTail sinkErrors = null;
+    PgTools.CurrentChild child = new PgTools.CurrentChild();
     ActivityProgress progress = null;
     try {
-      scratch = Files.createTempDirectory("db-runbooks-verify-");
+      Files.createDirectories(scratchSpace.dir());
+      scratch = Files.createTempDirectory(scratchSpace.dir(), "db-runbooks-verify-");
       PhysicalCheck physical = a.method() == BackupMethod.PHYSICAL ? new PhysicalCheck(tools, scratch) : null;
       List<String> sinkCommand = physical != null ? physical.extractCommand()
           : List.of(tools.program("pg_restore"), "--list");
       Path sinkOutput = scratch.resolve(physical != null ? "tar-entries.txt" : "toc.txt");
-      sink = new ProcessBuilder(sinkCommand).redirectOutput(sinkOutput.toFile())
-          .redirectError(scratch.resolve("sink-stderr.txt").toFile()).start();
+      // stderr stays in memory: on a full scratch volume a file would lose the very error to report.
+      sink = new ProcessBuilder(sinkCommand).redirectOutput(sinkOutput.toFile()).start();
+      sinkErrors = PgTools.StderrTail.drain(sink.getErrorStream(), 16 * 1024);
 
-      Process sinkProcess = sink;
-      progress = ActivityProgress.heartbeatsOnly(Activity.getExecutionContext()).keepAlive(sinkProcess::destroyForcibly);
+      // Whatever runs now (tar, pg_restore, then pg_verifybackup) dies with its descendants when
+      // the activity is cancelled or times out, so the blocked thread wakes up and rethrows.
+      child.track(sink);
+      progress = ActivityProgress.heartbeatsOnly(Activity.getExecutionContext(), "verification of " + where,
+          ActivityProgress.STALL_LIMIT, ActivityProgress.FIRST_BYTE_GRACE).keepAlive(child::killNow);
       Sha256InputStream stored;
       Sha256InputStream source;
       long frames;
@@ -95,20 +104,20 @@ final class ArtifactVerifier {
       checks.add("decompressed " + source.count() + " bytes; source SHA-256 " + sourceSha + " matches the tool's output");
 
       int exit = waitFor(sink);
+      joinQuietly(sinkErrors);
       progress.checkCancelled();
-      String sinkErr = Files.readString(scratch.resolve("sink-stderr.txt"));
-      if (exit != 0 && sinkErr.contains("No space left on device")) {
-        // The artifact checked out; only the scratch space for unpacking it ran out.
-        throw retryable(PgFailures.STORE_ERROR, "verification of " + where + " ran out of scratch space in " + scratch.getParent()
-            + " (set java.io.tmpdir to a larger volume): " + sinkErr.strip());
+      String sinkErr = sinkErrors.text();
+      if (exit != 0 && ScratchSpace.isOutOfSpace(sinkErr)) {
+        // The artifact checked out; only the scratch space for unpacking it ran out, and will again.
+        throw outOfScratchSpace(a, sinkErrors.lastLines(3));
       }
       if (exit != 0) {
         throw nonRetryable(VERIFICATION_FAILED, where + ": " + String.join(" ", sinkCommand.subList(0, 1)) + " rejected the "
-            + a.format() + " (exit " + exit + "): " + sinkErr.strip());
+            + a.format() + " (exit " + exit + "): " + sinkErrors.lastLines(20));
       }
       List<String> listing = Files.readAllLines(sinkOutput);
       if (physical != null) {
-        PhysicalCheck.Result r = physical.check(a, listing.size(), checks);
+        PhysicalCheck.Result r = physical.check(a, listing.size(), checks, child, progress);
         progress.checkCancelled();
         return new VerificationReport(a.backupId(), storedSha, sourceSha, source.count(), "pg_verifybackup", checks,
             r.startLsn(), r.stopLsn(), r.startWal(), r.stopWal(), r.timeline(), r.startTime(), a.finishedAt(),
@@ -126,13 +135,16 @@ final class ArtifactVerifier {
     } catch (StoreReadException e) {
       throw retryable(PgFailures.STORE_ERROR, "reading " + where + " failed: " + e.getCause());
     } catch (IOException e) {
+      if (ScratchSpace.isOutOfSpace(e.getMessage())) {
+        throw outOfScratchSpace(a, e.toString());
+      }
       throw retryable(PgFailures.STORE_ERROR, "verification of " + where + " could not run: " + e);
     } finally {
       if (progress != null) {
         progress.close();
       }
       if (sink != null && sink.isAlive()) {
-        sink.destroyForcibly();
+        PgTools.killTree(sink);
       }
       PhysicalCheck.deleteTree(scratch);
     }
@@ -182,6 +194,15 @@ final class ArtifactVerifier {
     }
   }
 
+  private static void joinQuietly(PgTools.StderrTail t) throws IOException {
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
   private static int waitFor(Process p) throws IOException {
     try {
       return p.waitFor();
@@ -190,6 +211,20 @@ final class ArtifactVerifier {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     }
+  }
+
+  /** Out of scratch space is not worth retrying: the same backup needs the same room next time. */
+  private ApplicationFailure outOfScratchSpace(BackupArtifact a, String detail) {
+    long free;
+    try {
+      free = scratchSpace.freeBytes();
+    } catch (IOException e) {
+      free = -1;
+    }
+    return nonRetryable(PgFailures.INSUFFICIENT_SPACE, "verification of " + a.location() + " ran out of space extracting"
+        + " the backup in the scratch directory " + scratchSpace + " (" + free + " bytes free now, needed about "
+        + ScratchSpace.neededFor(a.sourceBytes()) + " for its " + a.sourceBytes() + "-byte tar); " + scratchSpace.guidance()
+        + ": " + detail);
   }
 
   private static ApplicationFailure mismatch(String where, String what, String expected, long expectedBytes, String got, long gotBytes) {

@@ -42,13 +42,23 @@ final class ArtifactWriter {
   private final BackupStore store;
   private final KeySource keys;
   private final String password;
+  private final java.time.Duration stallLimit;
+  private final java.time.Duration firstByteGrace;
 
   ArtifactWriter(PgTools tools, TargetConfig target, BackupStore store, KeySource keys, String password) {
+    this(tools, target, store, keys, password, ActivityProgress.STALL_LIMIT, ActivityProgress.FIRST_BYTE_GRACE);
+  }
+
+  /** {@code stallLimit}/{@code firstByteGrace}: see {@link ActivityProgress}'s stall watchdog. */
+  ArtifactWriter(PgTools tools, TargetConfig target, BackupStore store, KeySource keys, String password,
+      java.time.Duration stallLimit, java.time.Duration firstByteGrace) {
     this.tools = tools;
     this.target = target;
     this.store = store;
     this.keys = keys;
     this.password = password;
+    this.stallLimit = stallLimit;
+    this.firstByteGrace = firstByteGrace;
   }
 
   BackupArtifact write(String backupId, BackupMethod method, String key) {
@@ -71,10 +81,12 @@ final class ArtifactWriter {
     String startedAt = Instant.now().toString();
     PgTools.Running run = null;
     try (ArtifactUpload upload = PostgresBackupActivities.storeCall(store, "create " + key, () -> store.create(key));
-        ActivityProgress progress = new ActivityProgress(ctx)) {
+        ActivityProgress progress = new ActivityProgress(ctx, tool + " of target '" + target.name() + "' to "
+            + store.locationOf(key), stallLimit, firstByteGrace)) {
       run = tools.start(tools.builder(tool, arguments(method), password));
       run.stdin().close();
-      // No bytes flow while the server runs the backup's checkpoint, which can take minutes.
+      // No bytes flow while the server runs the backup's checkpoint, which can take minutes; a tool
+      // or store that stops moving bytes altogether is killed by the stall watchdog.
       progress.keepAlive(run::kill);
       Sha256OutputStream stored = new Sha256OutputStream(upload.stream());
       EncryptingOutputStream encrypted = new EncryptingOutputStream(stored, dataKey.plaintext(), dataKey.wrappingKeyId(), dataKey.wrapped());
@@ -92,10 +104,28 @@ final class ArtifactWriter {
       } catch (IOException | RuntimeException e) {
         // Frees zstd's native context; what this writes lands in the .partial that the abort removes.
         closeQuietly(source, e);
+        if (progress.hasStalled() && !(e instanceof ApplicationFailure)) {
+          // Killing a stalled tool can surface as an I/O error: report the stall, not the symptom.
+          try {
+            progress.checkCancelled();
+          } catch (ApplicationFailure stall) {
+            stall.addSuppressed(e);
+            throw stall;
+          }
+        }
         throw e;
       }
       source.close();
-      upload.commit();
+      // Last chance to find out that the server gave up on this attempt (cancelled, timed out,
+      // retried elsewhere): heartbeat errors are otherwise only logged while the copy runs.
+      progress.confirmStillCurrent();
+      try {
+        upload.commit();
+      } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.NoSuchFileException e) {
+        // Another attempt of this backup got ahead of this one; the newest attempt's artifact stands.
+        throw retryable(PgFailures.STORE_ERROR, "backup " + backupId + " attempt " + ctx.getInfo().getAttempt()
+            + " did not commit " + store.locationOf(key) + ": " + e.getMessage());
+      }
       long size = PostgresBackupActivities.storeCall(store, "stat " + key, () -> store.size(key));
       if (size != stored.count()) {
         throw retryable(PgFailures.STORE_ERROR, store.locationOf(key) + " holds " + size + " bytes after commit, "

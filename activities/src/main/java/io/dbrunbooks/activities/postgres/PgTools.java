@@ -92,7 +92,17 @@ public final class PgTools {
 
   /** Runs a tool to completion with its stdout captured (bounded) and stdin closed. */
   public Result run(String tool, List<String> args, String password) throws IOException {
+    return run(tool, args, password, p -> {});
+  }
+
+  /**
+   * As {@link #run(String, List, String)}, handing the started process to {@code started} first so
+   * that a cancellation hook can kill it (see {@link CurrentChild}).
+   */
+  public Result run(String tool, List<String> args, String password, java.util.function.Consumer<Process> started)
+      throws IOException {
     Running r = start(builder(tool, args, password));
+    started.accept(r.process());
     r.process().getOutputStream().close();
     byte[] out = readBounded(r.process().getInputStream(), 4 << 20);
     int code = r.waitFor();
@@ -142,8 +152,37 @@ public final class PgTools {
     }
 
     public void kill() {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
+      killTree(process);
+    }
+  }
+
+  /** Kills a process and its descendants (a shell's children, tar's compressor); null is fine. */
+  public static void killTree(Process p) {
+    if (p != null) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+  }
+
+  /**
+   * The child process a step is running now, for a cancellation or stall hook that runs on another
+   * thread: {@link #killNow()} kills whatever is current, and anything started afterwards is killed
+   * as soon as it is tracked, so a hook that fires between two tools cannot miss the second one.
+   */
+  public static final class CurrentChild {
+    private final java.util.concurrent.atomic.AtomicReference<Process> current = new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile boolean killed;
+
+    public void track(Process p) {
+      current.set(p);
+      if (killed) {
+        killTree(p);
+      }
+    }
+
+    public void killNow() {
+      killed = true;
+      killTree(current.get());
     }
   }
 

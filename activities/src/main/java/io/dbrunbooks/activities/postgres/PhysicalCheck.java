@@ -5,6 +5,7 @@ import static io.dbrunbooks.activities.postgres.PgFailures.nonRetryable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbrunbooks.activities.progress.ActivityProgress;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,10 +41,19 @@ final class PhysicalCheck {
     return List.of("tar", "-x", "-v", "-f", "-", "-C", dir.toString());
   }
 
-  Result check(BackupArtifact a, int entries, List<String> checks) throws IOException {
+  /**
+   * @param child tracks pg_verifybackup so the activity's cancellation hook can kill it
+   * @param progress rechecked after pg_verifybackup: a tool killed by a cancellation is not a verification failure
+   */
+  Result check(BackupArtifact a, int entries, List<String> checks, PgTools.CurrentChild child, ActivityProgress progress)
+      throws IOException {
     String where = a.location();
     checks.add("tar extracted: " + entries + " entries");
-    PgTools.Result r = tools.run("pg_verifybackup", List.of(dir.toString()), null);
+    // pg_verifybackup moves no bytes we can count, however long it reads: heartbeats and
+    // cancellation go on, the stall watchdog stops.
+    progress.stopWatchdog();
+    PgTools.Result r = tools.run("pg_verifybackup", List.of(dir.toString()), null, child::track);
+    progress.checkCancelled();
     if (r.exitCode() != 0) {
       throw nonRetryable(VERIFICATION_FAILED, where + ": pg_verifybackup found problems:\n" + (r.stderr() + r.stdout()).strip());
     }

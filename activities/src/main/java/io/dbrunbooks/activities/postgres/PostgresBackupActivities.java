@@ -44,6 +44,9 @@ public class PostgresBackupActivities implements BackupActivities {
   private final Function<String, BackupStore> storeFor;
   private final Function<String, KeySource> keysFor;
   private final PgTools tools;
+  private final ScratchSpace scratch;
+  private java.time.Duration stallLimit = io.dbrunbooks.activities.progress.ActivityProgress.STALL_LIMIT;
+  private java.time.Duration firstByteGrace = io.dbrunbooks.activities.progress.ActivityProgress.FIRST_BYTE_GRACE;
 
   public PostgresBackupActivities(TargetsConfig config, Function<String, BackupStore> storeFor, Function<String, KeySource> keysFor) {
     this(config, storeFor, keysFor, PgTools.locate());
@@ -51,10 +54,28 @@ public class PostgresBackupActivities implements BackupActivities {
 
   public PostgresBackupActivities(TargetsConfig config, Function<String, BackupStore> storeFor,
       Function<String, KeySource> keysFor, PgTools tools) {
+    this(config, storeFor, keysFor, tools, ScratchSpace.fromEnvironment());
+  }
+
+  /** @param scratch where verification extracts physical backups ({@link ScratchSpace#fromEnvironment()} by default) */
+  public PostgresBackupActivities(TargetsConfig config, Function<String, BackupStore> storeFor,
+      Function<String, KeySource> keysFor, PgTools tools, ScratchSpace scratch) {
     this.config = config;
     this.storeFor = storeFor;
     this.keysFor = keysFor;
     this.tools = tools;
+    this.scratch = scratch;
+  }
+
+  /**
+   * The take's stall watchdog: no byte for {@code stallLimit} (or {@code firstByteGrace} before the
+   * first byte) kills the tool and fails the attempt retryably as BackupStalled. Defaults 10 and 30
+   * minutes. Call before registering the activities.
+   */
+  public PostgresBackupActivities withStallLimits(java.time.Duration stallLimit, java.time.Duration firstByteGrace) {
+    this.stallLimit = stallLimit;
+    this.firstByteGrace = firstByteGrace;
+    return this;
   }
 
   @Override
@@ -96,11 +117,31 @@ public class PostgresBackupActivities implements BackupActivities {
             + " has " + free + " bytes free, less than the " + size + " bytes to back up (before compression);"
             + " free space there or point the target at a larger store");
       }
+      if (request.method() == BackupMethod.PHYSICAL) {
+        requireScratchSpace(t, size);
+      }
       return new PrecheckReport(t.name(), version, versionNum, systemId, lag.role(), lag.lagSeconds(),
           t.maxReplicationLagSeconds(), lag.standbys(), size, free, Instant.now().toString());
     } catch (SQLException e) {
       throw retryable(PgFailures.DATABASE_ERROR, "precheck of target '" + t.name() + "' at " + server + " failed (SQLSTATE "
           + e.getSQLState() + "): " + e.getMessage());
+    }
+  }
+
+  /** Verification extracts the whole physical backup into the scratch directory: refuse now if it cannot fit. */
+  private void requireScratchSpace(TargetConfig t, long clusterBytes) {
+    long free;
+    try {
+      free = scratch.freeBytes();
+    } catch (IOException e) {
+      throw nonRetryable(PgFailures.INSUFFICIENT_SPACE, "target '" + t.name() + "': the scratch directory " + scratch
+          + " where verification extracts physical backups is unusable (" + e + "); " + scratch.guidance());
+    }
+    long needed = ScratchSpace.neededFor(clusterBytes);
+    if (free < needed) {
+      throw nonRetryable(PgFailures.INSUFFICIENT_SPACE, "target '" + t.name() + "': the scratch directory " + scratch
+          + " has " + free + " bytes free, verification needs about " + needed + " bytes there to extract the "
+          + clusterBytes + "-byte cluster with its WAL; " + scratch.guidance());
     }
   }
 
@@ -140,7 +181,7 @@ public class PostgresBackupActivities implements BackupActivities {
   public BackupArtifact takeBackup(TakeBackupRequest request) {
     TargetConfig t = target(request.target());
     String prefix = prefix(t.name(), request.backupId());
-    return new ArtifactWriter(tools, t, storeFor.apply(t.name()), keys(t), password(t))
+    return new ArtifactWriter(tools, t, storeFor.apply(t.name()), keys(t), password(t), stallLimit, firstByteGrace)
         .write(request.backupId(), request.method(), prefix + fileName(request.method()));
   }
 
@@ -154,7 +195,7 @@ public class PostgresBackupActivities implements BackupActivities {
       throw nonRetryable(PgFailures.VERIFICATION_FAILED, "artifact " + a.location() + " is not where target '" + t.name()
           + "' keeps backup " + a.backupId() + " (" + store.locationOf(key) + ")");
     }
-    return new ArtifactVerifier(tools, store, keys(t)).verify(a, key);
+    return new ArtifactVerifier(tools, store, keys(t), scratch).verify(a, key);
   }
 
   @Override

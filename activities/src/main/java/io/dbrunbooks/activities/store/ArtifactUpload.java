@@ -8,7 +8,12 @@ public interface ArtifactUpload extends AutoCloseable {
 
   OutputStream stream();
 
-  /** Makes the artifact visible atomically, after flushing it to durable storage. */
+  /**
+   * Makes the artifact visible atomically, after flushing it to durable storage. Never replaces an
+   * existing artifact: fails ({@link java.nio.file.FileAlreadyExistsException}) if {@code key}
+   * exists, or ({@link java.nio.file.NoSuchFileException}) if a newer upload of the key discarded
+   * this one.
+   */
   void commit() throws IOException;
 
   /** Aborts and removes the partial artifact unless {@link #commit()} succeeded. */

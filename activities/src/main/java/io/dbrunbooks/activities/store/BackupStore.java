@@ -22,8 +22,10 @@ public interface BackupStore {
 
   /**
    * Starts writing {@code key}, discarding any partial upload of the same key left by an earlier
-   * attempt. The caller writes to {@link ArtifactUpload#stream()} and calls {@link
-   * ArtifactUpload#commit()}; closing without commit aborts.
+   * attempt (the newest upload wins). The caller writes to {@link ArtifactUpload#stream()} and calls
+   * {@link ArtifactUpload#commit()}; closing without commit aborts. An upload's partial is its own
+   * (e.g. {@code <key>.<token>.partial}): aborting removes only that one, and a superseded upload's
+   * commit fails rather than overwrite the newer upload's artifact.
    */
   ArtifactUpload create(String key) throws IOException;
 

@@ -7,10 +7,11 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,12 +19,20 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A backup store in a local (or mounted) directory. An upload is written to {@code <key>.partial},
- * fsynced, then renamed into place, so a crash leaves at most a {@code .partial} file that readers
- * never see.
+ * A backup store in a local (or mounted) directory. An upload is written to {@code
+ * <key>.<token>.partial}, a name unique to that upload, fsynced, then hard-linked to the final name
+ * (which fails if that name exists) and unlinked, so a crash leaves at most a {@code .partial} file
+ * that readers never see, and a commit never replaces an artifact.
+ *
+ * <p>Two attempts of one backup can overlap: a worker cut off from Temporal keeps streaming while
+ * the server has already started a retry elsewhere. The newest attempt wins: it deletes the
+ * backup's prefix and every partial of its key before writing, so the old attempt's commit fails
+ * (its partial is gone, or the final name exists) instead of renaming its bytes over the new
+ * artifact. An old attempt that committed before the new one started is deleted by it.
  */
 public final class FileBackupStore implements BackupStore {
   static final String PARTIAL = ".partial";
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   private final Path root;
 
@@ -44,11 +53,32 @@ public final class FileBackupStore implements BackupStore {
   @Override
   public ArtifactUpload create(String key) throws IOException {
     Path target = resolve(key);
-    Path partial = partialOf(target);
     Files.createDirectories(target.getParent());
-    Files.deleteIfExists(partial);
+    // Newest attempt wins: every earlier upload of this key, finished or not, loses its partial.
+    for (Path stale : partialsOf(target)) {
+      Files.deleteIfExists(stale);
+    }
+    byte[] token = new byte[8];
+    RANDOM.nextBytes(token);
+    Path partial = target.resolveSibling(target.getFileName() + "." + java.util.HexFormat.of().formatHex(token) + PARTIAL);
     FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    return new Upload(channel, partial, target);
+    return new Upload(channel, partial, target, key);
+  }
+
+  /** Partials of {@code target} left by any upload: {@code <name>.<token>.partial}, and the older {@code <name>.partial}. */
+  private static List<Path> partialsOf(Path target) throws IOException {
+    String name = target.getFileName().toString();
+    List<Path> found = new ArrayList<>();
+    try (var dir = Files.newDirectoryStream(target.getParent())) {
+      for (Path p : dir) {
+        String n = p.getFileName().toString();
+        if (n.equals(name + PARTIAL) || (n.startsWith(name + ".") && n.endsWith(PARTIAL)
+            && n.substring(name.length() + 1, n.length() - PARTIAL.length()).matches("[0-9a-f]{16}"))) {
+          found.add(p);
+        }
+      }
+    }
+    return found;
   }
 
   @Override
@@ -155,21 +185,19 @@ public final class FileBackupStore implements BackupStore {
     }
   }
 
-  private static Path partialOf(Path target) {
-    return target.resolveSibling(target.getFileName() + PARTIAL);
-  }
-
   private static final class Upload implements ArtifactUpload {
     private final FileChannel channel;
     private final Path partial;
     private final Path target;
+    private final String key;
     private final OutputStream stream;
     private boolean committed;
 
-    Upload(FileChannel channel, Path partial, Path target) {
+    Upload(FileChannel channel, Path partial, Path target, String key) {
       this.channel = channel;
       this.partial = partial;
       this.target = target;
+      this.key = key;
       this.stream = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20) {
         @Override
         public void close() throws IOException {
@@ -189,12 +217,39 @@ public final class FileBackupStore implements BackupStore {
       stream.flush();
       channel.force(true);
       channel.close();
-      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      // The rename itself is durable only once the directory entry is synced.
+      publish();
+      // The new name is durable only once the directory entry is synced.
       try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
         dir.force(true);
       }
       committed = true;
+    }
+
+    /** Gives the partial its final name without ever replacing an artifact that is already there. */
+    private void publish() throws IOException {
+      try {
+        Files.createLink(target, partial);
+      } catch (FileAlreadyExistsException e) {
+        throw new FileAlreadyExistsException(target.toString(), partial.toString(), "artifact " + key
+            + " already exists and a commit never replaces one (a newer attempt of this backup committed first)");
+      } catch (NoSuchFileException e) {
+        throw new NoSuchFileException(partial.toString(), target.toString(), "this upload of " + key
+            + " was superseded: a newer upload of the same key discarded its partial file");
+      } catch (UnsupportedOperationException | FileSystemException e) {
+        // A file system without hard links: a plain move, which refuses an existing target (checked
+        // just before the rename, so not atomic against a concurrent commit).
+        if (e instanceof java.nio.file.AccessDeniedException ade) {
+          throw ade;
+        }
+        try {
+          Files.move(partial, target);
+        } catch (NoSuchFileException gone) {
+          throw new NoSuchFileException(partial.toString(), target.toString(), "this upload of " + key
+              + " was superseded: a newer upload of the same key discarded its partial file");
+        }
+        return;
+      }
+      Files.delete(partial);
     }
 
     @Override

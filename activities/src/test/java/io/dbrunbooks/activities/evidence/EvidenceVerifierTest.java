@@ -37,10 +37,11 @@ class EvidenceVerifierTest {
   FileEvidenceRegistry registry;
   PublicKeySet publicKeys;
   String artifactSha;
+  LocalKeyring keys;
 
   @BeforeEach
   void sealAGoodBackup() throws Exception {
-    LocalKeyring keys = LocalKeyring.create(dir.resolve("keyring.json"));
+    keys = LocalKeyring.create(dir.resolve("keyring.json"));
     publicKeys = PublicKeySet.of(keys.publicKeys());
     store = new FileBackupStore(dir.resolve("store"));
     registry = new FileEvidenceRegistry(dir.resolve("evidence"));
@@ -55,6 +56,7 @@ class EvidenceVerifierTest {
     }
     evidence.sealManifest(new SealRequest("orders", "orders/backups/" + ID + "/manifest", Map.of(
         "backupId", ID,
+        "target", "orders",
         "auditHead", Map.of("sequence", head.sequence(), "hash", head.hash()),
         "artifacts", List.of(
             Map.of("key", ARTIFACT, "sha256", artifactSha, "storedBytes", 200_000),
@@ -69,7 +71,8 @@ class EvidenceVerifierTest {
   void aGoodBackupPassesEveryCheck() {
     EvidenceVerifier.Report r = verify();
     assertTrue(r.ok(), r.toString());
-    assertEquals(List.of("manifest signature", "audit chain", "audit head", "artifact " + ARTIFACT, "artifact " + WAL),
+    assertEquals(List.of("manifest signature", "manifest location", "signing key", "audit chain", "audit head",
+        "artifact " + ARTIFACT, "artifact " + WAL),
         r.checks().stream().map(EvidenceVerifier.Check::name).toList());
   }
 
@@ -83,7 +86,9 @@ class EvidenceVerifierTest {
 
     EvidenceVerifier.Report r = verify();
     assertFalse(r.ok());
-    assertEquals(List.of("manifest signature"), r.failures().stream().map(EvidenceVerifier.Check::name).toList(), r.toString());
+    // The forged backupId no longer names where the manifest lies either: both are reported.
+    assertEquals(List.of("manifest signature", "manifest location"), r.failures().stream().map(EvidenceVerifier.Check::name).toList(),
+        r.toString());
     assertTrue(r.failures().get(0).message().contains("signature does not verify with key " + publicKeys.encoded().keySet().iterator().next()));
   }
 
@@ -141,6 +146,62 @@ class EvidenceVerifierTest {
     EvidenceVerifier.Report r = verify();
     assertEquals(List.of("audit head"), r.failures().stream().map(EvidenceVerifier.Check::name).toList(), r.toString());
     assertTrue(r.failures().get(0).message().startsWith("audit entry 3 hashes to " + Digests.sha256Hex(Files.readAllBytes(entry))), r.toString());
+  }
+
+  static final String OTHER_ID = "orders-20261122T020000Z-9bb001";
+
+  /** Everything of backup ID, copied to where backup OTHER_ID (or another target) keeps its evidence. */
+  private void copyEvidence(String toTarget, String toId) throws Exception {
+    Path from = dir.resolve("evidence/orders/backups/" + ID);
+    Path to = dir.resolve("evidence/" + toTarget + "/backups/" + toId);
+    try (var s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path q = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(q);
+        } else {
+          Files.copy(p, q);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aValidlySignedManifestCopiedToAnotherBackupFailsTheLocationCheck() throws Exception {
+    copyEvidence("orders", OTHER_ID);
+    EvidenceVerifier.Report r = new EvidenceVerifier(registry, store, publicKeys).verify("orders", OTHER_ID);
+    assertEquals(List.of("manifest location"), r.failures().stream().map(EvidenceVerifier.Check::name).toList(), r.toString());
+    String m = r.failures().get(0).message();
+    assertTrue(m.contains("is for backup '" + ID + "' of target 'orders', not backup '" + OTHER_ID + "'")
+        && m.contains(registry.locationOf(EvidenceVerifier.manifestPath("orders", OTHER_ID))), m);
+    assertTrue(r.checks().get(0).ok(), "the signature itself is fine: " + r);
+  }
+
+  @Test
+  void aManifestCopiedToAnotherTargetFailsTheLocationCheck() throws Exception {
+    copyEvidence("shipping", ID);
+    EvidenceVerifier.Report r = new EvidenceVerifier(registry, store, publicKeys).verify("shipping", ID);
+    assertEquals(List.of("manifest location"), r.failures().stream().map(EvidenceVerifier.Check::name).toList(), r.toString());
+    assertTrue(r.failures().get(0).message().contains("of target 'orders', not backup '" + ID + "' of target 'shipping'"),
+        r.failures().get(0).message());
+  }
+
+  @Test
+  void aSealedWithKeyThatIsNotTheHeaderKidIsNamed() throws Exception {
+    // Re-sign the same payload with the real key, but with sealedWith naming another key.
+    Path jws = writable(dir.resolve("evidence/orders/backups/" + ID + "/manifest.jws"));
+    String[] p = Files.readString(jws).split("\\.");
+    String body = new String(Base64.getUrlDecoder().decode(p[1]));
+    String kid = keys.signingKeyId();
+    assertTrue(body.contains("\"signingKeyId\":\"" + kid + "\""), body);
+    String forged = body.replace("\"signingKeyId\":\"" + kid + "\"", "\"signingKeyId\":\"local:kek-rotated-away\"");
+    Files.delete(jws);
+    Files.writeString(jws, Jws.sign(forged.getBytes(java.nio.charset.StandardCharsets.UTF_8), kid, keys.signingAlgorithm(), keys::sign));
+
+    EvidenceVerifier.Report r = verify();
+    assertEquals(List.of("signing key"), r.failures().stream().map(EvidenceVerifier.Check::name).toList(), r.toString());
+    assertEquals("manifest says it was sealed with key local:kek-rotated-away but its JWS header names key " + kid,
+        r.failures().get(0).message());
   }
 
   private String write(String key, int size, long seed) throws Exception {

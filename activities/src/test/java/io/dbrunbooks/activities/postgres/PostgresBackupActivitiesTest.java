@@ -57,6 +57,7 @@ class PostgresBackupActivitiesTest {
   TestActivityEnvironment env;
   BackupActivities activities;
   FileBackupStore store;
+  TargetsConfig config;
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -99,7 +100,7 @@ class PostgresBackupActivitiesTest {
         new SecretRef(null, write("app-pw", "app-secret")), "disable"), 30));
     targets.put("tiny-store", target("tiny-store", c, 30));
     targets.put("other-keys", target("other-keys", c, 30));
-    TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), targets);
+    config = new TargetsConfig(tmp.resolve("targets.yaml"), targets);
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new PostgresBackupActivities(config,
         t -> t.equals("tiny-store") ? new AlmostFullStore(store) : store,
@@ -257,6 +258,113 @@ class PostgresBackupActivitiesTest {
     ApplicationFailure f = failure("InsufficientSpace", () -> activities.precheck(new PrecheckRequest("tiny-store", BackupMethod.PHYSICAL)));
     assertTrue(f.isNonRetryable());
     assertTrue(f.getOriginalMessage().contains("1000 bytes free") && f.getOriginalMessage().contains(store.uri()), f.getOriginalMessage());
+  }
+
+  @Test
+  void cancellingAVerificationKillsPgVerifybackupAndRemovesTheScratchDirectory() throws Exception {
+    BackupArtifact a = activities.takeBackup(new TakeBackupRequest("orders", "cancel-verify-1", BackupMethod.PHYSICAL));
+    // pg_verifybackup of this small cluster takes well under a second: a wrapper that waits in a
+    // child process first gives the test time to cancel it mid-run, and proves descendants die too.
+    Path bin = Files.createDirectories(tmp.resolve("slow-verify-bin"));
+    Path wrapper = bin.resolve("pg_verifybackup");
+    Files.writeString(wrapper, "#!/bin/sh\nsleep 60\nexec '" + PgTools.locate().program("pg_verifybackup") + "' \"$@\"\n");
+    Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path scratch = tmp.resolve("scratch-cancel");
+    TestActivityEnvironment cancelEnv = TestActivityEnvironment.newInstance();
+    try {
+      BackupActivities slow = activitiesWith(cancelEnv, new PgTools(bin), new ScratchSpace(scratch));
+      java.util.concurrent.CompletableFuture<VerificationReport> verify =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> slow.verifyBackup(new VerifyRequest("orders", a)));
+      ProcessHandle tool = null;
+      for (int i = 0; i < 600 && tool == null && !verify.isDone(); i++) {
+        tool = ourTools().stream().filter(p -> commandLine(p).contains(wrapper.toString())).findFirst().orElse(null);
+        Thread.sleep(50);
+      }
+      assertNotNull(tool, "pg_verifybackup never started: " + (verify.isDone() ? verify.join() : "still running"));
+      cancelEnv.requestCancelActivity();
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> verify.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof io.temporal.failure.CanceledFailure, "cancelled, not failed: " + e.getCause());
+      tool.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(List.of(), ourTools().stream().map(PostgresBackupActivitiesTest::commandLine).toList(),
+          "no pg_verifybackup, tar or sleep child left");
+      assertEquals(List.of(), listDir(scratch), "the scratch directory was removed");
+    } finally {
+      cancelEnv.close();
+    }
+  }
+
+  /** This JVM's live descendants that verification could have started. */
+  static List<ProcessHandle> ourTools() {
+    return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).filter(p -> {
+      String c = commandLine(p);
+      return c.contains("pg_verifybackup") || c.startsWith("tar ") || c.matches("(.*/)?sleep 60");
+    }).toList();
+  }
+
+  static String commandLine(ProcessHandle p) {
+    return p.info().commandLine().orElse("");
+  }
+
+  static List<String> listDir(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** The activities with other tools or another scratch directory, in their own activity environment. */
+  BackupActivities activitiesWith(TestActivityEnvironment e, PgTools tools, ScratchSpace scratch) {
+    e.registerActivitiesImplementations(new PostgresBackupActivities(config, t -> store, t -> keys, tools, scratch));
+    return e.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30))
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+  }
+
+  @Test
+  void aScratchDirectoryWithoutRoomForTheExtractedBackupIsRefusedBeforeAPhysicalBackup() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("small-scratch"));
+    TestActivityEnvironment e = TestActivityEnvironment.newInstance();
+    try {
+      BackupActivities small = activitiesWith(e, PgTools.locate(), new ScratchSpace(dir) {
+        @Override
+        public long freeBytes() {
+          return 1000;
+        }
+      });
+      ApplicationFailure f = failure("InsufficientSpace", () -> small.precheck(new PrecheckRequest("orders", BackupMethod.PHYSICAL)));
+      assertTrue(f.isNonRetryable());
+      String m = f.getOriginalMessage();
+      assertTrue(m.contains("scratch directory " + dir) && m.contains("1000 bytes free") && m.contains("RUNBOOKS_SCRATCH_DIR"), m);
+      assertTrue(m.matches("(?s).*needs about \\d+ bytes.*"), m);
+      // A logical backup is verified by streaming into pg_restore --list: no scratch space needed.
+      assertEquals("primary", small.precheck(new PrecheckRequest("orders", BackupMethod.LOGICAL)).role());
+    } finally {
+      e.close();
+    }
+  }
+
+  @Test
+  void aFullScratchVolumeDuringExtractionIsNotRetried() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("tmpfs-scratch"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir.toString())
+        .redirectErrorStream(true).start();
+    boolean mounted = mount.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mount.exitValue() == 0;
+    org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root): "
+        + new String(mount.getInputStream().readAllBytes()));
+    TestActivityEnvironment e = TestActivityEnvironment.newInstance();
+    try {
+      BackupArtifact a = activities.takeBackup(new TakeBackupRequest("orders", "enospc-1", BackupMethod.PHYSICAL));
+      BackupActivities tight = activitiesWith(e, PgTools.locate(), new ScratchSpace(dir));
+      ApplicationFailure f = failure("InsufficientSpace", () -> tight.verifyBackup(new VerifyRequest("orders", a)));
+      assertTrue(f.isNonRetryable(), "the same backup needs the same room on a retry");
+      String m = f.getOriginalMessage();
+      assertTrue(m.contains(a.location()) && m.contains("scratch directory " + dir) && m.contains("RUNBOOKS_SCRATCH_DIR")
+          && m.contains("No space left on device"), m);
+      assertEquals(List.of(), listDir(dir), "the partial extraction was removed");
+    } finally {
+      e.close();
+      new ProcessBuilder("umount", dir.toString()).inheritIO().start().waitFor();
+    }
   }
 
   static LocalKeyring freshKeyring() {

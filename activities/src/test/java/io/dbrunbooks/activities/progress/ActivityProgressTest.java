@@ -191,4 +191,56 @@ class ActivityProgressTest {
       }
     }
   }
+
+  @Test
+  void confirmStillCurrentHeartbeatsPastTheThrottleAndThrowsOnceCancelled() {
+    TestActivityEnvironment activityEnv = TestActivityEnvironment.newInstance();
+    try {
+      activityEnv.registerActivitiesImplementations(new CommitActivity());
+      Thread canceller = new Thread(() -> {
+        try {
+          CommitActivity.started.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        activityEnv.requestCancelActivity();
+        CommitActivity.cancelRequested.countDown();
+      });
+      canceller.start();
+      CopyActivity stub = activityEnv.newActivityStub(CopyActivity.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(1)).setHeartbeatTimeout(Duration.ofSeconds(30)).build());
+      org.junit.jupiter.api.Assertions.assertThrows(io.temporal.failure.CanceledFailure.class, stub::copy);
+      assertEquals(0, CommitActivity.committed.get(), "nothing was committed after the cancellation");
+    } finally {
+      activityEnv.close();
+    }
+  }
+
+  /** Copies with an hour-long heartbeat throttle, then asks before "committing" whether it still should. */
+  public static class CommitActivity implements CopyActivity {
+    static final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    static final java.util.concurrent.CountDownLatch cancelRequested = new java.util.concurrent.CountDownLatch(1);
+    static final java.util.concurrent.atomic.AtomicInteger committed = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void copy() {
+      ActivityProgress p = new ActivityProgress(Activity.getExecutionContext(), Duration.ofHours(1), Duration.ofHours(1),
+          System::nanoTime);
+      p.update(1000);
+      started.countDown();
+      try {
+        cancelRequested.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        p.update(2000); // throttled: no heartbeat, so the copy loop alone would not notice
+        // The SDK learns of a cancellation from a heartbeat's answer: the confirmation may need a
+        // round trip, as it would right before a real commit.
+        for (int i = 0; i < 100; i++) {
+          p.confirmStillCurrent();
+          Thread.sleep(50);
+        }
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      committed.incrementAndGet();
+    }
+  }
 }

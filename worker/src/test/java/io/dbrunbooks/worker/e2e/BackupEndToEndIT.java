@@ -235,12 +235,15 @@ class BackupEndToEndIT {
     long bytes = awaitTakeBackupHeartbeat(run);
     assertTrue(bytes > 0);
     String backupId = query(run).backupId();
-    Path partial = storeDir.resolve(TARGET).resolve(backupId).resolve("base.tar.zst.aes.partial");
+    Path backupDir = storeDir.resolve(TARGET).resolve(backupId);
 
     worker.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
     assertTrue(worker.waitFor(30, TimeUnit.SECONDS), "worker did not die");
     assertEquals(137, worker.exitValue(), "killed by SIGKILL");
-    assertTrue(Files.isRegularFile(partial), "the killed attempt left its partial upload " + partial);
+    // Each upload writes its own base.tar.zst.aes.<token>.partial.
+    assertTrue(partialsInStore().stream().anyMatch(p -> p.getParent().equals(backupDir)
+        && p.getFileName().toString().matches("base\\.tar\\.zst\\.aes\\.[0-9a-f]{16}\\.partial")),
+        "the killed attempt left its partial upload in " + backupDir + ": " + partialsInStore());
     assertFalse(Files.exists(storeDir.resolve(TARGET).resolve(backupId).resolve("base.tar.zst.aes")), "no complete artifact yet");
 
     worker = startWorker();
