@@ -349,8 +349,13 @@ class PostgresBackupActivitiesTest {
     Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir.toString())
         .redirectErrorStream(true).start();
     boolean mounted = mount.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mount.exitValue() == 0;
-    org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root): "
-        + new String(mount.getInputStream().readAllBytes()));
+    String why = "cannot mount a 2 MiB tmpfs here (needs root): " + new String(mount.getInputStream().readAllBytes());
+    // CI runs as root and must run every test; a developer without root may skip this one.
+    if (System.getenv("CI") != null) {
+      assertTrue(mounted, why);
+    } else {
+      org.junit.jupiter.api.Assumptions.assumeTrue(mounted, why);
+    }
     TestActivityEnvironment e = TestActivityEnvironment.newInstance();
     try {
       BackupArtifact a = activities.takeBackup(new TakeBackupRequest("orders", "enospc-1", BackupMethod.PHYSICAL));
