@@ -40,7 +40,10 @@ class DemoCommandTest {
     Matcher id = Pattern.compile("backup (orders-\\S+) of orders completed").matcher(demo.out());
     assertTrue(id.find(), demo.toString());
     String backupId = id.group(1);
-    assertTrue(demo.out().contains("all 4 checks passed"), demo.out());
+    for (String check : List.of("manifest signature", "manifest location", "signing key", "audit chain", "audit head", "artifact")) {
+      assertTrue(demo.out().contains("✓ " + check), check + " not passed:\n" + demo.out());
+    }
+    assertTrue(demo.out().contains("all 6 checks passed"), demo.out());
     assertTrue(!demo.out().contains("✗"), demo.out());
     assertTrue(demo.out().contains("runbooks evidence verify " + backupId), demo.out());
 
