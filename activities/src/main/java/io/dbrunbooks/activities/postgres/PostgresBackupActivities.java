@@ -8,6 +8,7 @@ import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.UnknownTargetException;
 import io.dbrunbooks.activities.keys.KeySource;
+import io.dbrunbooks.activities.store.ArtifactUpload;
 import io.dbrunbooks.activities.store.BackupStore;
 import io.dbrunbooks.workflows.backup.BackupActivities;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
@@ -111,6 +112,13 @@ public class PostgresBackupActivities implements BackupActivities {
         throw nonRetryable(PgFailures.LAG_TOO_HIGH, refusal);
       }
       BackupStore store = storeFor.apply(t.name());
+      // Free space (next) says nothing about permissions or a read-only mount: try a write, keep nothing.
+      storeCall(store, "accept a write", () -> {
+        try (ArtifactUpload probe = store.create(t.name() + "/precheck-write-probe")) {
+          probe.stream().write(0);
+        }
+        return null;
+      });
       long free = storeCall(store, "check free space", store::freeBytes);
       if (free >= 0 && free < size) {
         throw nonRetryable(PgFailures.INSUFFICIENT_SPACE, "target '" + t.name() + "': the backup store " + store.uri()
@@ -264,6 +272,10 @@ public class PostgresBackupActivities implements BackupActivities {
       throw nonRetryable(PgFailures.STORE_UNWRITABLE, "backup store " + store.uri() + " refused to " + what + ": permission denied on "
           + e.getFile());
     } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).contains("Read-only file system")) {
+        throw nonRetryable(PgFailures.STORE_UNWRITABLE, "backup store " + store.uri() + " refused to " + what
+            + ": its file system is mounted read-only");
+      }
       throw retryable(PgFailures.STORE_ERROR, "backup store " + store.uri() + " failed to " + what + ": " + e);
     }
   }

@@ -343,19 +343,31 @@ class PostgresBackupActivitiesTest {
     }
   }
 
-  @Test
-  void aFullScratchVolumeDuringExtractionIsNotRetried() throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve("tmpfs-scratch"));
-    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir.toString())
+  /**
+   * Mounts a tmpfs at {@code dir} with the given options. CI runs as root and must run every test;
+   * a developer without root may skip the tests that need one.
+   */
+  static void mountTmpfs(Path dir, String options) throws Exception {
+    Files.createDirectories(dir);
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString())
         .redirectErrorStream(true).start();
     boolean mounted = mount.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mount.exitValue() == 0;
-    String why = "cannot mount a 2 MiB tmpfs here (needs root): " + new String(mount.getInputStream().readAllBytes());
-    // CI runs as root and must run every test; a developer without root may skip this one.
+    String why = "cannot mount a tmpfs here (needs root): " + new String(mount.getInputStream().readAllBytes());
     if (System.getenv("CI") != null) {
       assertTrue(mounted, why);
     } else {
       org.junit.jupiter.api.Assumptions.assumeTrue(mounted, why);
     }
+  }
+
+  static void unmount(Path dir) throws Exception {
+    new ProcessBuilder("umount", dir.toString()).inheritIO().start().waitFor();
+  }
+
+  @Test
+  void aFullScratchVolumeDuringExtractionIsNotRetried() throws Exception {
+    Path dir = tmp.resolve("tmpfs-scratch");
+    mountTmpfs(dir, "size=2m");
     TestActivityEnvironment e = TestActivityEnvironment.newInstance();
     try {
       BackupArtifact a = activities.takeBackup(new TakeBackupRequest("orders", "enospc-1", BackupMethod.PHYSICAL));
@@ -368,7 +380,37 @@ class PostgresBackupActivitiesTest {
       assertEquals(List.of(), listDir(dir), "the partial extraction was removed");
     } finally {
       e.close();
-      new ProcessBuilder("umount", dir.toString()).inheritIO().start().waitFor();
+      unmount(dir);
+    }
+  }
+
+  @Test
+  void aReadOnlyStoreIsRefusedAtPrecheckBeforeAnythingRuns() throws Exception {
+    // Root ignores permission bits, but not a read-only mount: the honest way to get EROFS here.
+    Path dir = tmp.resolve("readonly-store");
+    mountTmpfs(dir, "ro,size=1m");
+    TestActivityEnvironment e = TestActivityEnvironment.newInstance();
+    try {
+      e.registerActivitiesImplementations(new PostgresBackupActivities(config, t -> new FileBackupStore(dir), t -> keys));
+      BackupActivities readOnly = e.newActivityStub(BackupActivities.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(1))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      ApplicationFailure f = failure("StoreUnwritable", () -> readOnly.precheck(new PrecheckRequest("orders", BackupMethod.LOGICAL)));
+      assertTrue(f.isNonRetryable());
+      assertTrue(f.getOriginalMessage().contains("file:" + dir) && f.getOriginalMessage().contains("read-only"), f.getOriginalMessage());
+    } finally {
+      e.close();
+      unmount(dir);
+    }
+  }
+
+  @Test
+  void thePrecheckWriteProbeLeavesNothingInTheStore() throws IOException {
+    List<String> before = store.list("orders/");
+    activities.precheck(new PrecheckRequest("orders", BackupMethod.LOGICAL));
+    assertEquals(before, store.list("orders/"));
+    try (Stream<Path> files = Files.walk(storeRoot)) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("probe")), "no probe or partial left");
     }
   }
 
