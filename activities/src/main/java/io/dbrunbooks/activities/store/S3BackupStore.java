@@ -36,7 +36,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3BackupStore implements BackupStore {
   private static final Logger log = LoggerFactory.getLogger(S3BackupStore.class);
 
-  /** Default part size: 10,000 parts (S3's limit) of 16 MiB cover 156 GiB before parts grow. */
+  /** Default part size, and the memory one upload holds until its artifact passes 62.5 GiB. */
   public static final int DEFAULT_PART_SIZE = 16 << 20;
 
   /** S3 refuses parts below 5 MiB except the last one. */
@@ -206,8 +206,9 @@ public final class S3BackupStore implements BackupStore {
 
   /**
    * Buffers one part, uploads it when full. Parts grow (x2 after 4,000 parts, x4 after 7,000) so
-   * S3's 10,000-part limit still admits artifacts of about 2.2 TiB at the default size, at the cost
-   * of a larger buffer only for such artifacts.
+   * S3's 10,000-part limit admits artifacts of about 340 GiB at the default size (62.5 + 93.75 +
+   * 187.5 GiB) rather than 156 GiB, at the cost of a larger buffer (64 MiB) only for such artifacts.
+   * Beyond that the upload fails with a message naming the limit; raise the part size then.
    */
   private final class Upload implements ArtifactUpload {
     private final String objectKey;
