@@ -36,12 +36,33 @@ import java.util.regex.Pattern;
  *       user: runbooks_backup
  *       password: { env: ORDERS_PGPASSWORD }    # or { file: /run/secrets/orders-pg }; omit for trust/peer auth
  *       sslmode: prefer                         # optional: disable|allow|prefer|require|verify-ca|verify-full
- *     backupStore: file:/var/lib/db-runbooks/backups     # absolute file: URI; S3 is not supported yet
- *     evidence: file:/var/lib/db-runbooks/evidence       # absolute file: URI; S3 is not supported yet
- *     keys: { keyring: /etc/db-runbooks/keyring.json }   # absolute path of a readable keyring file
+ *     backupStore: file:/var/lib/db-runbooks/backups     # absolute file: URI, or s3://bucket/prefix (see below)
+ *     evidence: file:/var/lib/db-runbooks/evidence       # absolute file: URI, or an S3 Object Lock mapping (see below)
+ *     keys: { keyring: /etc/db-runbooks/keyring.json }   # absolute path of a readable keyring file, or { kms: ... }
  *     maxReplicationLagSeconds: 30              # optional, >= 0, default 60
  *     maxBackupRate: 50MiB/s                    # optional: read the backup no faster (B, KiB, MiB, GiB, KB, MB, GB per s); default unlimited
  *     notifier: { webhook: https://hooks.example.com/db } # optional; omit for log only
+ * }</pre>
+ *
+ * <p>AWS: S3 for the store and the registry, KMS for keys. Credentials always come from the SDK's
+ * default chain (environment, profile, instance or task role), never from this file; {@code
+ * endpoint}, {@code region} and {@code pathStyle} are optional everywhere (the SDK's defaults apply):
+ *
+ * <pre>{@code
+ *     backupStore: s3://acme-db-backups/prod                 # string form: SDK defaults
+ *     backupStore:                                           # mapping form
+ *       uri: s3://acme-db-backups/prod
+ *       endpoint: http://127.0.0.1:5000                      # optional: S3-compatible store or moto_server
+ *       region: eu-west-1                                    # optional
+ *       pathStyle: true                                      # optional, default false
+ *     evidence:
+ *       uri: s3://acme-db-evidence/prod                      # the bucket must have Object Lock enabled
+ *       retentionDays: 2555                                  # required for S3, >= 1: COMPLIANCE retention of each entry
+ *     keys:
+ *       kms:
+ *         keyId: alias/db-runbooks                           # SYMMETRIC_DEFAULT key wrapping data keys (id, ARN or alias)
+ *         signingKeyId: arn:aws:kms:eu-west-1:111122223333:key/...  # ECC_NIST_P256 SIGN_VERIFY key (ES256)
+ *         region: eu-west-1                                  # optional, as is endpoint
  * }</pre>
  *
  * <p>Validation is strict, because a typo in a backup configuration should stop the worker rather
@@ -129,8 +150,8 @@ public final class TargetsConfigLoader {
       throw error(engineField.keyLoc(), path + ".engine", "unsupported engine \"" + engine + "\": supported engines: postgres");
     }
     PostgresConnection connection = connection(name, t.required("connection"), path + ".connection");
-    StoreConfig store = new StoreConfig(fileUri(t.required("backupStore"), path + ".backupStore", "S3 backup stores are not supported yet"));
-    RegistryConfig evidence = new RegistryConfig(fileUri(t.required("evidence"), path + ".evidence", "S3 evidence registries are not supported yet"));
+    StoreConfig store = store(t.required("backupStore"), path + ".backupStore");
+    RegistryConfig evidence = registry(t.required("evidence"), path + ".evidence");
     KeySourceConfig keys = keys(name, t.required("keys"), path + ".keys");
     double lag = DEFAULT_MAX_REPLICATION_LAG_SECONDS;
     Field lagField = t.optional("maxReplicationLagSeconds");
@@ -199,11 +220,152 @@ public final class TargetsConfigLoader {
     return new SecretRef(null, p.toString());
   }
 
+  /** {@code file:/abs}, {@code s3://bucket/prefix}, or {@code { uri: s3://..., endpoint, region, pathStyle }}. */
+  private StoreConfig store(Field f, String path) {
+    if (f.value() instanceof MapNode) {
+      Obj m = new Obj(f.value(), path, f.keyLoc(), Set.of("uri", "endpoint", "region", "pathStyle"));
+      return new StoreConfig(s3Uri(m.required("uri"), path + ".uri"), aws(m, path));
+    }
+    String s = nonEmptyString(f, path);
+    return s.startsWith("s3://") ? new StoreConfig(s3Uri(f, path), AwsEndpoint.DEFAULT) : new StoreConfig(fileUri(f, path));
+  }
+
+  /** As {@link #store}, but an S3 registry must say how long Object Lock keeps each entry. */
+  private RegistryConfig registry(Field f, String path) {
+    if (f.value() instanceof MapNode) {
+      Obj m = new Obj(f.value(), path, f.keyLoc(), Set.of("uri", "endpoint", "region", "pathStyle", "retentionDays"));
+      String uri = s3Uri(m.required("uri"), path + ".uri");
+      return new RegistryConfig(uri, aws(m, path), retentionDays(m.required("retentionDays"), path + ".retentionDays"));
+    }
+    String s = nonEmptyString(f, path);
+    if (s.startsWith("s3://")) {
+      s3Uri(f, path);
+      throw error(f.keyLoc(), path, "an S3 evidence registry needs a retention period: write it as a mapping "
+          + "{ uri: " + s + ", retentionDays: N } (Object Lock COMPLIANCE retention in days, >= 1)");
+    }
+    return new RegistryConfig(fileUri(f, path));
+  }
+
+  private AwsEndpoint aws(Obj m, String path) {
+    String endpoint = null;
+    Field e = m.optional("endpoint");
+    if (e != null) {
+      endpoint = httpUrl(e, path + ".endpoint");
+    }
+    String region = null;
+    Field r = m.optional("region");
+    if (r != null) {
+      region = region(r, path + ".region");
+    }
+    boolean pathStyle = false;
+    Field ps = m.optional("pathStyle");
+    if (ps != null) {
+      if (!(ps.value() instanceof Scalar s) || !(s.token() == JsonToken.VALUE_TRUE || s.token() == JsonToken.VALUE_FALSE)) {
+        throw error(ps.keyLoc(), path + ".pathStyle", "expected true or false, got " + describe(ps.value()));
+      }
+      pathStyle = s.token() == JsonToken.VALUE_TRUE;
+    }
+    return new AwsEndpoint(endpoint, region, pathStyle);
+  }
+
+  private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+  private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z0-9]+)+");
+
+  /**
+   * {@code s3://bucket} or {@code s3://bucket/prefix}, returned without a trailing slash. The prefix
+   * must not hold empty, '.' or '..' segments: keys are built by joining it with '/'.
+   */
+  private String s3Uri(Field f, String path) {
+    String s = nonEmptyString(f, path);
+    String expected = "expected s3://bucket/prefix (a bucket name of 3-63 lower-case letters, digits, '.' and '-', "
+        + "then an optional prefix of non-empty segments), got \"" + s + "\"";
+    if (!s.startsWith("s3://")) {
+      throw error(f.keyLoc(), path, expected);
+    }
+    String rest = s.substring("s3://".length());
+    while (rest.endsWith("/")) {
+      rest = rest.substring(0, rest.length() - 1);
+    }
+    int slash = rest.indexOf('/');
+    String bucket = slash < 0 ? rest : rest.substring(0, slash);
+    if (!BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
+      throw error(f.keyLoc(), path, expected);
+    }
+    if (slash >= 0) {
+      for (String seg : rest.substring(slash + 1).split("/", -1)) {
+        if (seg.isEmpty() || seg.equals(".") || seg.equals("..") || seg.contains("\\") || seg.indexOf('\0') >= 0) {
+          throw error(f.keyLoc(), path, expected);
+        }
+      }
+    }
+    return "s3://" + rest;
+  }
+
+  private String httpUrl(Field f, String path) {
+    String url = nonEmptyString(f, path);
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme();
+      if (scheme != null && (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+        return url;
+      }
+    } catch (URISyntaxException ignored) {
+      // reported below
+    }
+    throw error(f.keyLoc(), path, "expected an http(s) URL such as http://127.0.0.1:5000, got \"" + url + "\"");
+  }
+
+  private String region(Field f, String path) {
+    String r = nonEmptyString(f, path);
+    if (!REGION.matcher(r).matches()) {
+      throw error(f.keyLoc(), path, "expected an AWS region name such as eu-west-1, got \"" + r + "\"");
+    }
+    return r;
+  }
+
+  private int retentionDays(Field f, String path) {
+    if (f.value() instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT) {
+      try {
+        long v = Long.parseLong(s.text());
+        if (v >= 1 && v <= 36_500) {
+          return (int) v;
+        }
+      } catch (NumberFormatException ignored) {
+        // out of range: reported below
+      }
+    }
+    throw error(f.keyLoc(), path, "expected a whole number of days 1-36500 (Object Lock COMPLIANCE retention), got " + describe(f.value()));
+  }
+
+  private KmsConfig kms(Field field, String path) {
+    Obj m = new Obj(field.value(), path, field.keyLoc(), Set.of("keyId", "signingKeyId", "endpoint", "region"));
+    String keyId = kmsKeyId(m.required("keyId"), path + ".keyId");
+    String signingKeyId = kmsKeyId(m.required("signingKeyId"), path + ".signingKeyId");
+    if (signingKeyId.startsWith("alias/") || signingKeyId.contains(":alias/")) {
+      // The signing key id is the JWS kid and goes into every manifest: an alias can be re-pointed
+      // later, so verification years from now would look up the wrong key.
+      throw error(m.present("signingKeyId").keyLoc(), path + ".signingKeyId",
+          "name the signing key by key id or key ARN, not by alias (\"" + signingKeyId + "\"): manifests record it as their kid");
+    }
+    return new KmsConfig(keyId, signingKeyId, aws(m, path));
+  }
+
+  private String kmsKeyId(Field f, String path) {
+    String id = nonEmptyString(f, path);
+    if (id.chars().anyMatch(Character::isWhitespace)) {
+      throw error(f.keyLoc(), path, "expected a KMS key id, key ARN or alias, got \"" + id + "\"");
+    }
+    return id;
+  }
+
   private KeySourceConfig keys(String target, Field field, String path) {
     Obj k = new Obj(field.value(), path, field.keyLoc(), Set.of("keyring", "kms"));
     Field kms = k.optional("kms");
     if (kms != null) {
-      throw error(kms.keyLoc(), path + ".kms", "AWS KMS key sources are not supported yet; use { keyring: /absolute/path }");
+      if (k.optional("keyring") != null) {
+        throw error(field.keyLoc(), path, "expected exactly one of { keyring: /absolute/path } or { kms: { keyId, signingKeyId } }");
+      }
+      return new KeySourceConfig(null, kms(kms, path + ".kms"));
     }
     Field keyring = k.required("keyring");
     Path p = absolutePath(keyring, path + ".keyring");
@@ -313,13 +475,10 @@ public final class TargetsConfigLoader {
     return p.normalize();
   }
 
-  /** Accepts {@code file:/abs/dir} (or {@code file:///abs/dir}); refuses S3 with {@code s3Refusal}. */
-  private String fileUri(Field f, String path, String s3Refusal) {
+  /** Accepts {@code file:/abs/dir} (or {@code file:///abs/dir}). */
+  private String fileUri(Field f, String path) {
     String s = nonEmptyString(f, path);
-    if (s.startsWith("s3://")) {
-      throw error(f.keyLoc(), path, s3Refusal + ": \"" + s + "\"; use a file: URI with an absolute path");
-    }
-    String expected = "expected a file: URI with an absolute path (e.g. file:/var/lib/db-runbooks/backups), got \"" + s + "\"";
+    String expected = "expected a file: URI with an absolute path (e.g. file:/var/lib/db-runbooks/backups) or s3://bucket/prefix, got \"" + s + "\"";
     URI uri;
     try {
       uri = new URI(s);

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Audit entries and sealed manifests, per target. Failures a retry cannot fix are non-retryable
  * {@link ApplicationFailure}s of type {@code UnknownTarget}, {@code EvidenceConflict}, {@code
- * AuditChainBroken}, {@code KeySourceError} or {@code InvalidEvidenceRequest}; plain I/O errors stay
+ * AuditChainBroken}, {@code KeySourceError}, {@code EvidenceRegistryUnusable} (e.g. an S3 bucket
+ * without Object Lock) or {@code InvalidEvidenceRequest}; plain I/O errors stay
  * retryable.
  */
 public class EvidenceActivitiesImpl implements EvidenceActivities {
@@ -158,6 +159,9 @@ public class EvidenceActivitiesImpl implements EvidenceActivities {
   private static RuntimeException ioFailure(IOException e) {
     if (e instanceof KeyringException) {
       return ApplicationFailure.newNonRetryableFailure(e.getMessage(), "KeySourceError");
+    }
+    if (e instanceof EvidenceRegistryException) {
+      return ApplicationFailure.newNonRetryableFailure(e.getMessage(), "EvidenceRegistryUnusable");
     }
     return Activity.wrap(e); // transient I/O: let the retry policy handle it
   }

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.security.PublicKey;
 
 /**
- * Wraps per-backup data keys and signs manifests. Implementations: a local keyring file; AWS KMS
- * later. Plaintext data keys never leave the activity that uses them.
+ * Wraps per-backup data keys and signs manifests. Implementations: a local keyring file
+ * ({@link LocalKeyring}) and AWS KMS ({@link KmsKeySource}). Plaintext data keys never leave the activity that uses them.
  */
 public interface KeySource {
 

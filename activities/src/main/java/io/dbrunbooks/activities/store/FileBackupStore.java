@@ -174,7 +174,7 @@ public final class FileBackupStore implements BackupStore {
     return root.resolve(key);
   }
 
-  private static void validate(String key) {
+  static void validate(String key) {
     if (key.isEmpty() || key.startsWith("/") || key.contains("\\") || key.contains("\0")) {
       throw new IllegalArgumentException("invalid artifact key '" + key + "': must be a relative slash-separated path");
     }

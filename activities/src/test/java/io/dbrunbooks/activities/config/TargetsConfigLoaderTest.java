@@ -167,10 +167,73 @@ class TargetsConfigLoaderTest {
         "targets.orders.maxReplicationLagSeconds", "expected a number of seconds >= 0, got -1");
   }
 
+  /** The orders target with S3 store, S3 Object Lock registry and KMS keys; line numbers as in VALID from line 11. */
+  private static final String AWS = VALID.replace("""
+          backupStore: file:/var/lib/db-runbooks/backups
+          evidence: file:///var/lib/db-runbooks/evidence
+          keys: { keyring: KEYRING }
+      """, """
+          backupStore: { uri: s3://acme-backups/prod/, endpoint: http://127.0.0.1:5000, region: us-east-1, pathStyle: true }
+          evidence: { uri: s3://acme-evidence, retentionDays: 365, endpoint: http://127.0.0.1:5000 }
+          keys: { kms: { keyId: alias/db-runbooks, signingKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab, region: eu-west-1 } }
+      """);
+
   @Test
-  void s3StoreIsRefusedHonestly() throws IOException {
-    assertMessage(refused(VALID.replace("file:/var/lib/db-runbooks/backups", "s3://bucket/prefix")), 11, 5,
-        "targets.orders.backupStore", "S3 backup stores are not supported yet");
+  void readsS3StoresObjectLockRegistriesAndKms() throws IOException {
+    TargetConfig orders = TargetsConfigLoader.load(write(AWS), ENV).target("orders");
+    assertEquals(new StoreConfig("s3://acme-backups/prod", new AwsEndpoint("http://127.0.0.1:5000", "us-east-1", true)), orders.backupStore());
+    assertEquals(new RegistryConfig("s3://acme-evidence", new AwsEndpoint("http://127.0.0.1:5000", null, false), 365), orders.evidence());
+    assertEquals(new KeySourceConfig(null, new KmsConfig("alias/db-runbooks", "1234abcd-12ab-34cd-56ef-1234567890ab",
+        new AwsEndpoint(null, "eu-west-1", false))), orders.keys());
+  }
+
+  @Test
+  void anS3StoreMayBeAPlainUri() throws IOException {
+    TargetConfig orders = TargetsConfigLoader.load(write(VALID.replace("file:/var/lib/db-runbooks/backups", "s3://bucket/a/b")), ENV).target("orders");
+    assertEquals(new StoreConfig("s3://bucket/a/b", AwsEndpoint.DEFAULT), orders.backupStore());
+    assertTrue(orders.backupStore().isS3());
+  }
+
+  @Test
+  void badS3UrisAndEndpointsAreRefused() throws IOException {
+    assertMessage(refused(VALID.replace("file:/var/lib/db-runbooks/backups", "s3://Bad_Bucket/x")), 11, 5,
+        "targets.orders.backupStore", "expected s3://bucket/prefix");
+    assertMessage(refused(VALID.replace("file:/var/lib/db-runbooks/backups", "s3://bucket/a//b")), 11, 5,
+        "targets.orders.backupStore", "got \"s3://bucket/a//b\"");
+    assertMessage(refused(AWS.replace("endpoint: http://127.0.0.1:5000, region", "endpoint: 127.0.0.1:5000, region")), 11, 50,
+        "targets.orders.backupStore.endpoint", "expected an http(s) URL");
+    assertMessage(refused(AWS.replace("pathStyle: true", "pathStyle: yes please")), 11, 102,
+        "targets.orders.backupStore.pathStyle", "expected true or false");
+    assertMessage(refused(AWS.replace("region: us-east-1", "region: Frankfurt")), 11, 83,
+        "targets.orders.backupStore.region", "expected an AWS region name");
+    assertMessage(refused(AWS.replace("uri: s3://acme-backups/prod/", "uri: file:/srv/backups")), 11, 20,
+        "targets.orders.backupStore.uri", "expected s3://bucket/prefix");
+    assertMessage(refused(AWS.replace("pathStyle: true", "pathstyle: true")), 11, 102,
+        "targets.orders.backupStore.pathstyle", "unknown key \"pathstyle\"");
+  }
+
+  @Test
+  void anS3RegistryNeedsARetentionPeriod() throws IOException {
+    assertMessage(refused(VALID.replace("file:///var/lib/db-runbooks/evidence", "s3://acme-evidence")), 12, 5,
+        "targets.orders.evidence", "needs a retention period: write it as a mapping { uri: s3://acme-evidence, retentionDays: N }");
+    assertMessage(refused(AWS.replace("retentionDays: 365, ", "")), 12, 5,
+        "targets.orders.evidence.retentionDays", "required field is missing");
+    assertMessage(refused(AWS.replace("retentionDays: 365", "retentionDays: 0")), 12, 42,
+        "targets.orders.evidence.retentionDays", "expected a whole number of days 1-36500");
+    assertMessage(refused(AWS.replace("retentionDays: 365", "retentionDays: 1.5")), 12, 42,
+        "targets.orders.evidence.retentionDays", "got 1.5");
+  }
+
+  @Test
+  void kmsNeedsBothKeysAndNoKeyring() throws IOException {
+    assertMessage(refused(AWS.replace("signingKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab, ", "")), 13, 13,
+        "targets.orders.keys.kms.signingKeyId", "required field is missing");
+    assertMessage(refused(AWS.replace("signingKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab", "signingKeyId: alias/sign")), 13, 46,
+        "targets.orders.keys.kms.signingKeyId", "not by alias");
+    assertMessage(refused(AWS.replace("keys: { kms: {", "keys: { keyring: KEYRING, kms: {")), 13, 5,
+        "targets.orders.keys", "expected exactly one of");
+    assertMessage(refused(AWS.replace("keys: { kms: {", "keys: { kms: { keyID: x,")), 13, 20,
+        "targets.orders.keys.kms.keyID", "unknown key \"keyID\"");
   }
 
   @Test
