@@ -125,6 +125,7 @@ class PostgresS3BackupTest {
       }
       SealedManifest sealed = evidence.sealManifest(new SealRequest("orders", chain + "/manifest", Map.of(
           "backupId", ID,
+          "target", "orders",
           "auditHead", Map.of("sequence", head.sequence(), "hash", head.hash()),
           "keys", Map.of("dataKeyWrappingKeyId", a.wrappingKeyId()),
           "artifacts", List.of(Map.of("key", a.key(), "sha256", a.sha256(), "storedBytes", a.storedBytes())))));
