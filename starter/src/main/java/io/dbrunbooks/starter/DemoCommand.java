@@ -46,7 +46,7 @@ import picocli.CommandLine.Option;
 final class DemoCommand extends CliCommand {
   static final String TARGET = "orders";
   /** Marks a directory as ours, so a re-run only ever deletes what a demo created. */
-  static final String MARKER = ".runbooks-demo";
+  static final String MARKER = ".runbooks-demo-workdir";
 
   @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = ".runbooks-demo",
       description = "Where the cluster, keys, backups, evidence and Temporal state go (default ./${DEFAULT-VALUE}).")

@@ -8,44 +8,76 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /** The demo's sandbox: its work directory, sample database and targets file. */
 final class DemoSandbox {
   private DemoSandbox() {}
 
+  /** What a demo puts in its work directory; nothing else is ever deleted. */
+  private static final Set<String> DEMO_ENTRIES =
+      Set.of("postgres", "temporal", "backups", "evidence", "keyring.json", "targets.yaml");
+
+  private static final String MARKER_TEXT = "created by runbooks demo; a re-run deletes this directory\n";
+
   /**
-   * Empties {@code dir} for a fresh run. Only a directory a demo created (it holds {@code marker})
-   * is ever deleted; anything else that is not empty is refused. A PostgreSQL left running by a
-   * killed {@code --keep-running} demo is stopped first, or its files could not be reused.
+   * Empties {@code dir} for a fresh run. Deleting is reserved for a directory a demo created: it
+   * holds {@code marker} as a regular file with the demo's text, and nothing but the demo's own
+   * entries. Anything else that is not empty is refused, and so are the file system root, the home
+   * directory and the current directory or its parents, whatever they hold. A PostgreSQL left
+   * running by a killed {@code --keep-running} demo is stopped first.
    */
   static void recreate(Path dir, String marker, PrintWriter out) throws IOException {
     if (Files.exists(dir)) {
-      boolean ours = Files.exists(dir.resolve(marker));
-      boolean empty;
+      refuseDangerous(dir);
+      Path markerFile = dir.resolve(marker);
+      boolean ours = Files.isRegularFile(markerFile, LinkOption.NOFOLLOW_LINKS)
+          && MARKER_TEXT.equals(Files.readString(markerFile));
+      List<String> entries;
       try (Stream<Path> s = Files.list(dir)) {
-        empty = s.findAny().isEmpty();
+        entries = s.map(p -> p.getFileName().toString()).sorted().toList();
       }
-      if (!ours && !empty) {
+      if (!entries.isEmpty() && !ours) {
         throw CliFailure.usage(dir + " exists and was not created by runbooks demo; refusing to delete it. Choose another --work-dir.");
+      }
+      List<String> foreign = entries.stream().filter(e -> !e.equals(marker) && !DEMO_ENTRIES.contains(e)).toList();
+      if (!foreign.isEmpty()) {
+        throw CliFailure.usage(dir + " holds files a demo did not create (" + String.join(", ", foreign)
+            + "); refusing to delete it. Move them away or choose another --work-dir.");
       }
       if (ours) {
         stopLeftoverPostgres(dir.resolve("postgres/data"), out);
         out.println("  removing the previous demo's files");
-        deleteTree(dir);
+        for (String entry : entries) {
+          deleteTree(dir.resolve(entry));
+        }
       }
     }
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(marker), "created by runbooks demo; a re-run deletes this directory\n");
+    refuseDangerous(dir);
+    Files.writeString(dir.resolve(marker), MARKER_TEXT);
     if (isRoot()) {
       // LocalCluster runs PostgreSQL as the postgres user, who must be able to reach its directory.
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    }
+  }
+
+  /** A work directory that is /, home, or the current directory (or above it) is never a sandbox. */
+  private static void refuseDangerous(Path dir) throws IOException {
+    Path real = dir.toRealPath();
+    Path cwd = Path.of("").toRealPath();
+    Path home = Path.of(System.getProperty("user.home")).toRealPath();
+    if (real.getParent() == null || real.equals(home) || cwd.startsWith(real)) {
+      throw CliFailure.usage("--work-dir " + dir + " is the root, home or current directory (or one of its parents);"
+          + " the demo needs a directory of its own, e.g. ./.runbooks-demo");
     }
   }
 
@@ -59,11 +91,26 @@ final class DemoSandbox {
       cmd.addAll(List.of("runuser", "-u", LocalCluster.SUPERUSER, "--"));
     }
     cmd.addAll(List.of(PgTools.locate().program("pg_ctl"), "-D", data.toString(), "-m", "immediate", "-w", "stop"));
+    int exit;
     try {
-      new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+      exit = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while stopping the old demo cluster", e);
+    }
+    // pg_ctl fails when the server is already gone (a stale pid file); only a live one blocks deletion.
+    if (exit != 0 && Files.exists(data.resolve("postmaster.pid")) && postmasterAlive(data)) {
+      throw new IOException("could not stop the PostgreSQL of the previous demo in " + data
+          + "; stop it (pg_ctl -D " + data + " stop) and run the demo again");
+    }
+  }
+
+  private static boolean postmasterAlive(Path data) throws IOException {
+    String first = Files.readAllLines(data.resolve("postmaster.pid")).stream().findFirst().orElse("").strip();
+    try {
+      return ProcessHandle.of(Long.parseLong(first)).map(ProcessHandle::isAlive).orElse(false);
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

@@ -75,6 +75,26 @@ class DemoCommandTest {
     }
   }
 
+  @Test
+  void demoNeverDeletesWhatItDidNotCreate() throws Exception {
+    // A demo marker beside somebody else's file: the directory is refused, the file stays.
+    Path mixed = Files.createDirectories(tmp.resolve("mixed"));
+    Files.writeString(mixed.resolve(DemoCommand.MARKER), "created by runbooks demo; a re-run deletes this directory\n");
+    Path precious = Files.writeString(mixed.resolve("precious.txt"), "keep me");
+    Cli.Result refused = Cli.run("demo", "--work-dir", mixed.toString(),
+        "--temporal-port", String.valueOf(freePort()), "--ui-port", String.valueOf(freePort()));
+    assertEquals(2, refused.exitCode(), refused.toString());
+    assertTrue(refused.err().contains("precious.txt"), refused.toString());
+    assertTrue(Files.exists(precious));
+
+    // The current directory (or a parent) is never a sandbox, whatever it holds.
+    Cli.Result parent = Cli.run("demo", "--work-dir", "..",
+        "--temporal-port", String.valueOf(freePort()), "--ui-port", String.valueOf(freePort()));
+    assertEquals(2, parent.exitCode(), parent.toString());
+    assertTrue(parent.err().contains("current directory"), parent.toString());
+    assertTrue(Files.exists(Path.of("pom.xml")), "the module directory is untouched");
+  }
+
   private static void flipOneByte(Path file) throws IOException {
     file.toFile().setWritable(true, true);
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
