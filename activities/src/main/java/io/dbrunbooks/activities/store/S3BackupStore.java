@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,6 +195,10 @@ public final class S3BackupStore implements BackupStore {
       if (e.statusCode() == 404 || "NoSuchKey".equals(code) || "NoSuchUpload".equals(code)) {
         throw new NoSuchFileException(location);
       }
+      if (e.statusCode() == 412) {
+        throw new FileAlreadyExistsException(location, null, "an artifact was committed there meanwhile (by a newer attempt);"
+            + " this upload was superseded and is not written");
+      }
       if (e.statusCode() == 403) {
         throw new AccessDeniedException(location, null, "S3 refused to " + what + " (" + code
             + "); check the worker's IAM policy and the bucket policy for s3://" + base.bucket());
@@ -284,13 +289,16 @@ public final class S3BackupStore implements BackupStore {
     public void commit() throws IOException {
       if (uploadId == null) {
         RequestBody body = RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, filled), filled);
-        call("write", objectKey, () -> s3.putObject(r -> r.bucket(base.bucket()).key(objectKey).contentLength((long) filled), body));
+        // If-None-Match: a superseded attempt that wakes up late must not replace the artifact a
+        // newer attempt committed (and the workflow may already have sealed).
+        call("write", objectKey, () -> s3.putObject(r -> r.bucket(base.bucket()).key(objectKey).contentLength((long) filled)
+            .ifNoneMatch("*"), body));
       } else {
         if (filled > 0) {
           uploadPart();
         }
         call("complete the upload of", objectKey, () -> s3.completeMultipartUpload(r -> r.bucket(base.bucket()).key(objectKey)
-            .uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
+            .uploadId(uploadId).multipartUpload(m -> m.parts(parts)).ifNoneMatch("*")));
       }
       // Trust, then verify: a completed upload with a part missing would be a silent truncation.
       long stored = head(objectKey).contentLength();

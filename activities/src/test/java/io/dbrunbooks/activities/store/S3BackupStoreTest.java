@@ -94,6 +94,22 @@ class S3BackupStoreTest {
   }
 
   @Test
+  void aSupersededUploadNeverReplacesACommittedArtifact() throws IOException {
+    // The old attempt's upload is opened first; the newer attempt commits; the old one wakes up.
+    try (ArtifactUpload old = store.create("orders/b2/dump")) {
+      old.stream().write("old attempt".getBytes(StandardCharsets.UTF_8));
+      try (ArtifactUpload current = store.create("orders/b2/dump")) {
+        current.stream().write("new attempt".getBytes(StandardCharsets.UTF_8));
+        current.commit();
+      }
+      java.nio.file.FileAlreadyExistsException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileAlreadyExistsException.class, old::commit);
+      assertTrue(refused.getMessage().contains("superseded"), refused.getMessage());
+    }
+    assertEquals("new attempt", text(store.open("orders/b2/dump")));
+  }
+
+  @Test
   void aMultiPartArtifactRoundTripsByteExact() throws IOException {
     byte[] data = new byte[2 * S3BackupStore.MIN_PART_SIZE + 12345];
     new Random(7).nextBytes(data);
