@@ -12,6 +12,7 @@ import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
@@ -95,6 +96,11 @@ final class BackupRuns {
           }
         }
       } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof WorkflowFailedException)) {
+          // Lost contact with Temporal (or the namespace went away): the backup itself may be fine.
+          throw new CliFailure(RunbooksCli.EXIT_UNREACHABLE, "lost contact with Temporal while waiting for " + run.workflowId()
+              + " (" + e.getCause().getMessage() + "); the backup may still be running: runbooks status " + run.workflowId());
+        }
         return new Outcome(null, describe(e.getCause()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -38,4 +38,35 @@ class BackupStartCommandTest {
       assertEquals(0, other.exitCode(), "another target is not blocked: " + other);
     }
   }
+
+  @Test
+  void waitingWhenTemporalGoesAwayExits4AndDoesNotCallTheBackupFailed() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    EmbeddedTemporal temporal = EmbeddedTemporal.startJavaTestServer(port);
+    Map<String, String> env = Map.of("TEMPORAL_ADDRESS", temporal.address());
+    java.util.concurrent.CompletableFuture<Cli.Result> waiting = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> Cli.run(env, "backup", "start", "--target", "orders", "--operator", "alice", "--wait"));
+    // Once the run exists the CLI is waiting on it; with no worker it would wait forever.
+    try (io.dbrunbooks.worker.TemporalConnection c = io.dbrunbooks.worker.TemporalConnection.local(temporal.address())) {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try {
+          c.client().fetchHistory("backup/orders");
+          break;
+        } catch (RuntimeException notYet) {
+          assertTrue(System.nanoTime() < deadline, "the backup was never started: " + notYet);
+          Thread.sleep(100);
+        }
+      }
+    }
+    temporal.close();
+
+    Cli.Result r = waiting.get(2, java.util.concurrent.TimeUnit.MINUTES);
+    assertEquals(4, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("may still be running: runbooks status backup/orders"), r.toString());
+    assertTrue(!r.out().contains("backup failed") && !r.err().contains("backup failed"), r.toString());
+  }
 }
