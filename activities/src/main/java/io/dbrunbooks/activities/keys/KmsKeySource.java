@@ -38,6 +38,7 @@ public final class KmsKeySource implements KeySource {
   private final String keyId;
   private final String signingKeyId;
   private final Map<String, PublicKey> publicKeys = new ConcurrentHashMap<>();
+  private volatile String trustedSigningKeyArn;
 
   /**
    * @param keyId symmetric wrapping key: id, ARN, alias name or alias ARN
@@ -112,7 +113,11 @@ public final class KmsKeySource implements KeySource {
     return derToP1363(der, 32);
   }
 
-  /** The public half of a KMS signing key, fetched once per id (GetPublicKey needs kms:GetPublicKey). */
+  /**
+   * The public half of this target's signing key, fetched once per id (needs kms:GetPublicKey).
+   * Only the configured signing key is trusted: a manifest names its key in an unverified header,
+   * and any other P-256 key the worker can read would otherwise vouch for a forgery.
+   */
   @Override
   public PublicKey verificationKey(String id) throws IOException {
     PublicKey cached = publicKeys.get(id);
@@ -120,6 +125,10 @@ public final class KmsKeySource implements KeySource {
       return cached;
     }
     GetPublicKeyResponse r = call("fetch the public key of", id, () -> kms.getPublicKey(b -> b.keyId(id)));
+    if (!id.equals(signingKeyId) && !r.keyId().equals(trustedSigningKeyArn())) {
+      throw new KeyringException("KMS key " + id + " is not this target's signing key (" + signingKeyId
+          + "); evidence signed by any other key is not trusted");
+    }
     // Older KMS answers (and moto) fill only the deprecated CustomerMasterKeySpec.
     String spec = r.keySpecAsString() != null ? r.keySpecAsString() : r.customerMasterKeySpecAsString();
     if (!KeySpec.ECC_NIST_P256.toString().equals(spec) || r.keyUsage() != KeyUsageType.SIGN_VERIFY) {
@@ -133,6 +142,16 @@ public final class KmsKeySource implements KeySource {
     } catch (GeneralSecurityException e) {
       throw new KeyringException("KMS returned a public key for " + id + " that is not a valid X.509 EC key", e);
     }
+  }
+
+  /** The ARN of the configured signing key, however the configuration names it. */
+  private String trustedSigningKeyArn() throws IOException {
+    String arn = trustedSigningKeyArn;
+    if (arn == null) {
+      arn = call("describe", signingKeyId, () -> kms.getPublicKey(b -> b.keyId(signingKeyId))).keyId();
+      trustedSigningKeyArn = arn;
+    }
+    return arn;
   }
 
   @Override

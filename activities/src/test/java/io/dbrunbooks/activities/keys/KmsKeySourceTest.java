@@ -77,6 +77,14 @@ class KmsKeySourceTest {
   }
 
   @Test
+  void aManifestSignedByAnotherKmsKeyIsNotTrusted() throws Exception {
+    KmsKeySource stranger = new KmsKeySource(moto.kms(), "alias/db-runbooks-test", moto.signingKey().arn());
+    String forged = Jws.sign("{\"backupId\":\"b1\"}".getBytes(StandardCharsets.UTF_8), stranger);
+    KeyringException e = assertThrows(KeyringException.class, () -> Jws.verify(forged, keys::verificationKey));
+    assertTrue(e.getMessage().contains("is not this target's signing key"), e.getMessage());
+  }
+
+  @Test
   void aWrappingKeyIsNoVerificationKey() {
     KeyringException e = assertThrows(KeyringException.class, () -> keys.verificationKey(wrapping.arn()));
     assertTrue(e.getMessage().contains(wrapping.arn()), e.getMessage());
