@@ -72,6 +72,10 @@ final class DemoCommand extends CliCommand {
       throw CliFailure.usage("127.0.0.1:" + temporalPort + " is already in use, probably by another Temporal server or a demo"
           + " started with --keep-running. Stop it (a leftover dev server shows up as 'temporal server start-dev') and run the demo again.");
     }
+    // Ctrl-C or SIGTERM at any point stops what was started; PostgreSQL runs detached and would
+    // otherwise outlive the demo.
+    Thread shutdown = new Thread(() -> stopAll(out()), "runbooks-demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdown);
     try {
       step(out, "preparing work directory " + dir);
       DemoSandbox.recreate(dir, MARKER, out);
@@ -147,6 +151,11 @@ final class DemoCommand extends CliCommand {
       return RunbooksCli.EXIT_OK;
     } finally {
       stopAll(out);
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdown);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: nothing left to stop
+      }
     }
   }
 
@@ -179,13 +188,13 @@ final class DemoCommand extends CliCommand {
     return binary.isEmpty() || onPath ? "temporal" : binary.get().toString();
   }
 
-  private <T extends AutoCloseable> T remember(T resource) {
+  private synchronized <T extends AutoCloseable> T remember(T resource) {
     running.push(resource);
     return resource;
   }
 
   /** Worker first (lets a running task finish), then the client, Temporal, and PostgreSQL last. */
-  private void stopAll(PrintWriter out) {
+  private synchronized void stopAll(PrintWriter out) {
     if (running.isEmpty()) {
       return;
     }
@@ -201,9 +210,8 @@ final class DemoCommand extends CliCommand {
     out.flush();
   }
 
-  /** Waits for Ctrl-C; the JVM's shutdown hook stops everything in order before exiting. */
+  /** Waits for Ctrl-C; the shutdown hook registered in {@link #call()} stops everything in order. */
   private void awaitCtrlC() throws InterruptedException {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(out()), "runbooks-demo-shutdown"));
     new CountDownLatch(1).await();
   }
 
