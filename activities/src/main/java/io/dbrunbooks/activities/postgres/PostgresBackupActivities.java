@@ -8,7 +8,6 @@ import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.UnknownTargetException;
 import io.dbrunbooks.activities.keys.KeySource;
-import io.dbrunbooks.activities.store.ArtifactUpload;
 import io.dbrunbooks.activities.store.BackupStore;
 import io.dbrunbooks.workflows.backup.BackupActivities;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
@@ -114,9 +113,7 @@ public class PostgresBackupActivities implements BackupActivities {
       BackupStore store = storeFor.apply(t.name());
       // Free space (next) says nothing about permissions or a read-only mount: try a write, keep nothing.
       storeCall(store, "accept a write", () -> {
-        try (ArtifactUpload probe = store.create(t.name() + "/precheck-write-probe")) {
-          probe.stream().write(0);
-        }
+        store.probeWrite(t.name() + "/precheck-write-probe");
         return null;
       });
       long free = storeCall(store, "check free space", store::freeBytes);

@@ -43,6 +43,12 @@ public interface BackupStore {
   /** Deletes everything under {@code prefix}, committed or partial; returns the locations removed. */
   List<String> deletePrefix(String prefix) throws IOException;
 
+  /**
+   * Proves the store accepts a write now (permissions, a read-only mount, a bucket policy) by
+   * writing a tiny object at {@code key} and removing it again. Leaves nothing behind.
+   */
+  void probeWrite(String key) throws IOException;
+
   /** Free bytes at the destination, or -1 when the store has no meaningful limit. */
   long freeBytes() throws IOException;
 }

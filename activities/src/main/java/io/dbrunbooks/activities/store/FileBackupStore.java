@@ -121,6 +121,15 @@ public final class FileBackupStore implements BackupStore {
   }
 
   @Override
+  public void probeWrite(String key) throws IOException {
+    // An upload that is never committed: the write reaches the disk, then the partial is removed.
+    try (ArtifactUpload probe = create(key)) {
+      probe.stream().write(0);
+      probe.stream().flush();
+    }
+  }
+
+  @Override
   public long freeBytes() throws IOException {
     Files.createDirectories(root);
     return Files.getFileStore(root).getUsableSpace();

@@ -132,6 +132,14 @@ public final class S3BackupStore implements BackupStore {
 
   /** S3 has no meaningful free space; the precheck treats -1 as "no limit". */
   @Override
+  public void probeWrite(String key) throws IOException {
+    // A real PutObject (a buffered upload would send nothing), then its removal.
+    String objectKey = objectKey(key);
+    call("write", objectKey, () -> s3.putObject(r -> r.bucket(base.bucket()).key(objectKey), RequestBody.fromBytes(new byte[] {0})));
+    call("delete", objectKey, () -> s3.deleteObject(r -> r.bucket(base.bucket()).key(objectKey)));
+  }
+
+  @Override
   public long freeBytes() {
     return -1;
   }

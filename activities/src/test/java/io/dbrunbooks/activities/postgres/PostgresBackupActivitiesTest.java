@@ -452,6 +452,7 @@ class PostgresBackupActivitiesTest {
     public long size(String key) throws IOException { return delegate.size(key); }
     public List<String> list(String prefix) throws IOException { return delegate.list(prefix); }
     public List<String> deletePrefix(String prefix) throws IOException { return delegate.deletePrefix(prefix); }
+    public void probeWrite(String key) throws IOException { delegate.probeWrite(key); }
     public long freeBytes() { return 1000; }
   }
 

@@ -181,6 +181,14 @@ class S3BackupStoreTest {
   }
 
   @Test
+  void aWriteProbeReallyWritesAndLeavesNothing() throws IOException {
+    store.probeWrite("orders/precheck-write-probe");
+    assertEquals(List.of(), store.list("orders/"));
+    S3BackupStore noBucket = new S3BackupStore(moto.s3(), "s3://no-such-bucket-probe/prod");
+    assertThrows(AccessDeniedException.class, () -> noBucket.probeWrite("orders/precheck-write-probe"));
+  }
+
+  @Test
   void aMissingBucketIsNotWorthARetry() {
     S3BackupStore nowhere = new S3BackupStore(moto.s3(), "s3://no-such-bucket-here/x");
     AccessDeniedException e = assertThrows(AccessDeniedException.class, () -> nowhere.list("orders/"));
