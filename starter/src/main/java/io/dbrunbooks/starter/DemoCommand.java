@@ -28,6 +28,7 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -62,6 +63,7 @@ final class DemoCommand extends CliCommand {
   int uiPort;
 
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
+  private volatile boolean stopping;
 
   @Override
   public Integer call() throws Exception {
@@ -74,7 +76,21 @@ final class DemoCommand extends CliCommand {
     }
     // Ctrl-C or SIGTERM at any point stops what was started; PostgreSQL runs detached and would
     // otherwise outlive the demo.
-    Thread shutdown = new Thread(() -> stopAll(out()), "runbooks-demo-shutdown");
+    // The hook also waits for this thread to unwind: whatever it starts meanwhile (the dev server is
+    // a child process) is closed by remember() instead of outliving the JVM.
+    Thread main = Thread.currentThread();
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread shutdown = new Thread(() -> {
+      stopping = true;
+      main.interrupt();
+      stopAll(out());
+      try {
+        finished.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException ignored) {
+        // the JVM is going down either way
+      }
+      ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+    }, "runbooks-demo-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdown);
     try {
       step(out, "preparing work directory " + dir);
@@ -151,6 +167,7 @@ final class DemoCommand extends CliCommand {
       return RunbooksCli.EXIT_OK;
     } finally {
       stopAll(out);
+      finished.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(shutdown);
       } catch (IllegalStateException shuttingDown) {
@@ -188,7 +205,11 @@ final class DemoCommand extends CliCommand {
     return binary.isEmpty() || onPath ? "temporal" : binary.get().toString();
   }
 
-  private synchronized <T extends AutoCloseable> T remember(T resource) {
+  private synchronized <T extends AutoCloseable> T remember(T resource) throws Exception {
+    if (stopping) {
+      resource.close(); // started after Ctrl-C: stop it at once
+      throw new InterruptedException("the demo is stopping");
+    }
     running.push(resource);
     return resource;
   }
