@@ -1,5 +1,6 @@
 package io.dbrunbooks.activities.evidence;
 
+import io.dbrunbooks.activities.store.RelativeKeys;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -126,14 +127,7 @@ public final class FileEvidenceRegistry implements EvidenceRegistry {
    * a dot (the namespace of temp files), so a path can never leave the root or hit a temp file.
    */
   Path resolve(String path) {
-    if (path == null || path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("invalid evidence path '" + path + "': must be relative and slash-separated");
-    }
-    for (String segment : path.split("/", -1)) {
-      if (segment.isEmpty() || segment.startsWith(".")) {
-        throw new IllegalArgumentException("invalid evidence path '" + path + "': empty, '.' or '..' segment, or a segment starting with '.'");
-      }
-    }
+    RelativeKeys.check("evidence path", path, true);
     Path p = root.resolve(path).normalize();
     if (!p.startsWith(root) || p.equals(root)) {
       throw new IllegalArgumentException("invalid evidence path '" + path + "': resolves outside " + root);

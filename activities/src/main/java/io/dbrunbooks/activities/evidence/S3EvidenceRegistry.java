@@ -1,6 +1,7 @@
 package io.dbrunbooks.activities.evidence;
 
 import io.dbrunbooks.activities.aws.S3Uri;
+import io.dbrunbooks.activities.store.RelativeKeys;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -184,15 +185,7 @@ public final class S3EvidenceRegistry implements EvidenceRegistry {
 
   /** Same rules as the file registry: relative, slash-separated, no empty or dot-led segments. */
   private String objectKey(String path) {
-    if (path == null || path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("invalid evidence path '" + path + "': must be relative and slash-separated");
-    }
-    for (String segment : path.split("/", -1)) {
-      if (segment.isEmpty() || segment.startsWith(".")) {
-        throw new IllegalArgumentException("invalid evidence path '" + path + "': empty, '.' or '..' segment, or a segment starting with '.'");
-      }
-    }
-    return base.objectKey(path);
+    return base.objectKey(RelativeKeys.check("evidence path", path, true));
   }
 
   private static String md5(byte[] content) {

@@ -137,9 +137,7 @@ public final class FileBackupStore implements BackupStore {
 
   /** Committed and partial files whose key starts with {@code prefix}, sorted. */
   private List<Path> filesUnder(String prefix) throws IOException {
-    if (!prefix.isEmpty()) {
-      validate(prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix);
-    }
+    RelativeKeys.checkPrefix("artifact key", prefix);
     // Walk from the deepest directory the prefix names, not the whole store.
     int slash = prefix.lastIndexOf('/');
     Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
@@ -176,22 +174,11 @@ public final class FileBackupStore implements BackupStore {
   }
 
   private Path resolve(String key) {
-    validate(key);
+    RelativeKeys.check("artifact key", key, false);
     if (key.endsWith(PARTIAL)) {
       throw new IllegalArgumentException("invalid artifact key '" + key + "': the " + PARTIAL + " suffix is reserved");
     }
     return root.resolve(key);
-  }
-
-  static void validate(String key) {
-    if (key.isEmpty() || key.startsWith("/") || key.contains("\\") || key.contains("\0")) {
-      throw new IllegalArgumentException("invalid artifact key '" + key + "': must be a relative slash-separated path");
-    }
-    for (String part : key.split("/", -1)) {
-      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-        throw new IllegalArgumentException("invalid artifact key '" + key + "': empty, '.' or '..' segment");
-      }
-    }
   }
 
   private static final class Upload implements ArtifactUpload {

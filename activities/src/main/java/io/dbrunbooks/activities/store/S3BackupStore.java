@@ -70,7 +70,7 @@ public final class S3BackupStore implements BackupStore {
 
   @Override
   public String locationOf(String key) {
-    FileBackupStore.validate(key);
+    RelativeKeys.check("artifact key", key, false);
     return base.location(base.objectKey(key));
   }
 
@@ -147,15 +147,12 @@ public final class S3BackupStore implements BackupStore {
   // ---- internals -------------------------------------------------------------------------------
 
   private String objectKey(String key) {
-    FileBackupStore.validate(key);
+    RelativeKeys.check("artifact key", key, false);
     return base.objectKey(key);
   }
 
   private static String validPrefix(String prefix) {
-    if (!prefix.isEmpty()) {
-      FileBackupStore.validate(prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix);
-    }
-    return prefix;
+    return RelativeKeys.checkPrefix("artifact key", prefix);
   }
 
   private List<S3Object> objectsUnder(String prefix) throws IOException {
