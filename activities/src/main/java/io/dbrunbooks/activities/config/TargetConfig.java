@@ -7,6 +7,7 @@ package io.dbrunbooks.activities.config;
  * @param maxReplicationLagSeconds the precheck refuses to back up when replication lag is above this
  * @param maxBackupBytesPerSecond upper bound on how fast the backup step reads from the database
  *     tool (spares the production server's I/O); 0 means unlimited
+ * @param walArchive how the WAL archiver streams this target; {@link WalArchiveConfig#DEFAULT} when not configured
  */
 public record TargetConfig(
     String name,
@@ -17,7 +18,27 @@ public record TargetConfig(
     KeySourceConfig keys,
     double maxReplicationLagSeconds,
     NotifierConfig notifier,
-    long maxBackupBytesPerSecond) {
+    long maxBackupBytesPerSecond,
+    WalArchiveConfig walArchive) {
+
+  public TargetConfig {
+    walArchive = walArchive == null ? WalArchiveConfig.DEFAULT : walArchive;
+  }
+
+  /** A target with the default WAL archiver settings. */
+  public TargetConfig(
+      String name,
+      String engine,
+      PostgresConnection connection,
+      StoreConfig backupStore,
+      RegistryConfig evidence,
+      KeySourceConfig keys,
+      double maxReplicationLagSeconds,
+      NotifierConfig notifier,
+      long maxBackupBytesPerSecond) {
+    this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond,
+        WalArchiveConfig.DEFAULT);
+  }
 
   /** A target without a backup rate limit. */
   public TargetConfig(
