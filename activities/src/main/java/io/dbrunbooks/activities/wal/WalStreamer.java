@@ -111,10 +111,10 @@ public final class WalStreamer {
           + id.versionNum() / 10000);
     }
     WalListing listing = archive.list();
-    Lsn switchPoint = timeline > 1 ? archiveHistory(listing) : null;
+    WalVerifier.Branch branch = timeline > 1 ? archiveHistory(listing) : null;
     createSlotIfMissing();
     Lsn restart = slotRestartLsn();
-    Lsn start = startPosition(listing, restart, switchPoint);
+    Lsn start = startPosition(listing, restart, branch);
     confirmed = restart.value();
 
     try {
@@ -126,7 +126,7 @@ public final class WalStreamer {
       }
       // The archive ends before the oldest WAL the server still has: report the hole, go on from what exists.
       Lsn resumed = new Lsn(segStart(restart));
-      gap(start, resumed, "the archive ends at " + start + " but the server keeps WAL only from " + resumed + " (slot " + slot
+      gap(timeline, start, resumed, "the archive ends at " + start + " but the server keeps WAL only from " + resumed + " (slot " + slot
           + " restart_lsn " + restart + ")");
       start = resumed;
       replication.close(); // the failed stream leaves the walsender in an unknown state
@@ -244,23 +244,24 @@ public final class WalStreamer {
    * start of the oldest segment the slot keeps, and the hole in between is a gap. A fresh archive
    * starts at the slot. A new timeline starts at the segment holding its switch point.
    */
-  private Lsn startPosition(WalListing listing, Lsn restart, Lsn switchPoint) {
+  private Lsn startPosition(WalListing listing, Lsn restart, WalVerifier.Branch branch) {
     // From the byte before restart_lsn: a slot confirmed at a segment boundary points into a segment not begun yet.
     Lsn fromSlot = listing.archivedEnd(timeline, new Lsn(Math.max(0, restart.value() - 1)));
     if (fromSlot != null) {
       return fromSlot;
     }
-    Lsn end = lastArchived(listing, timeline);
+    Lsn end = WalVerifier.lastArchived(listing, timeline);
     if (end != null) {
       return end; // before the slot's segment: run() tries it and reports a gap if the server lost it
     }
-    if (switchPoint != null && !listing.isEmpty()) {
-      Lsn parentEnd = lastArchived(listing, timeline - 1);
-      if (parentEnd == null || parentEnd.compareTo(switchPoint) < 0) {
-        gap(parentEnd == null ? switchPoint : parentEnd, switchPoint, "timeline " + (timeline - 1) + " is archived only to "
-            + parentEnd + ", but timeline " + timeline + " branched off at " + switchPoint);
+    if (branch != null && !listing.isEmpty()) {
+      Lsn branchStart = new Lsn(segStart(branch.switchPoint()));
+      Lsn parentEnd = WalVerifier.lastArchived(listing, branch.parent());
+      if (parentEnd == null || parentEnd.compareTo(branchStart) < 0) {
+        gap(branch.parent(), parentEnd == null ? branchStart : parentEnd, branchStart, "timeline " + branch.parent() + " is archived only to "
+            + parentEnd + ", but timeline " + timeline + " branched off it at " + branch.switchPoint());
       }
-      return new Lsn(segStart(switchPoint));
+      return branchStart; // the new timeline's first segment holds the parent's WAL up to the switch point
     }
     if (!listing.isEmpty()) {
       log.warn("the WAL archive at {} holds nothing on timeline {}; starting at the slot's {}", archive.location(), timeline, restart);
@@ -268,25 +269,9 @@ public final class WalStreamer {
     return new Lsn(segStart(restart));
   }
 
-  /** Contiguous end of the newest archived WAL on {@code tli}, or null. */
-  private static Lsn lastArchived(WalListing listing, int tli) {
-    long best = -1;
-    for (WalSegment s : listing.segments().keySet()) {
-      if (s.timeline() == tli) {
-        best = Math.max(best, s.endLsn());
-      }
-    }
-    for (var e : listing.partialEnds().entrySet()) {
-      if (e.getKey().timeline() == tli && e.getValue() > 0) {
-        best = Math.max(best, e.getKey().startLsn() + e.getValue());
-      }
-    }
-    return best < 0 ? null : new Lsn(best);
-  }
-
-  private void gap(Lsn from, Lsn to, String why) {
-    WalSegment first = WalSegment.containing(timeline, from.value(), segmentSize);
-    WalSegment last = WalSegment.containing(timeline, Math.max(from.value(), to.value() - 1), segmentSize);
+  private void gap(int tli, Lsn from, Lsn to, String why) {
+    WalSegment first = WalSegment.containing(tli, from.value(), segmentSize);
+    WalSegment last = WalSegment.containing(tli, Math.max(from.value(), to.value() - 1), segmentSize);
     String g = "WAL " + first + (last.equals(first) ? "" : ".." + last) + " (" + from + " to " + to + ") is missing from the"
         + " archive: " + why + "; point-in-time restore cannot cross it, take a new base backup";
     log.error("{}", g);
@@ -330,7 +315,7 @@ public final class WalStreamer {
   }
 
   /** Stores this timeline's history file when the archive lacks it; returns where the timeline branched off. */
-  private Lsn archiveHistory(WalListing listing) throws SQLException, IOException {
+  private WalVerifier.Branch archiveHistory(WalListing listing) throws SQLException, IOException {
     String content;
     try (Statement s = replication.createStatement(); ResultSet rs = s.executeQuery("TIMELINE_HISTORY " + timeline)) {
       rs.next();
@@ -340,23 +325,7 @@ public final class WalStreamer {
       archive.putHistory(timeline, content.getBytes(StandardCharsets.UTF_8));
       log.info("archived the history file of timeline {}", timeline);
     }
-    return switchPoint(content);
-  }
-
-  /** The last line of a history file is {@code parentTLI <tab> switchpoint <tab> reason}. */
-  static Lsn switchPoint(String history) {
-    Lsn last = null;
-    for (String line : history.split("\n")) {
-      String l = line.strip();
-      if (l.isEmpty() || l.startsWith("#")) {
-        continue;
-      }
-      String[] f = l.split("\\s+");
-      if (f.length >= 2) {
-        last = Lsn.parse(f[1]);
-      }
-    }
-    return last;
+    return WalVerifier.Branch.parse(content);
   }
 
   private void createSlotIfMissing() throws SQLException {

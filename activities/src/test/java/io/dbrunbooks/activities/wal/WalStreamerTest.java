@@ -230,6 +230,8 @@ class WalStreamerTest {
       assertTrue(!listing.segments().containsKey(s), "deltas of complete segment " + s + " were left behind");
     }
     assertTrue(listing.segments().size() >= 2, listing.segments().toString());
+    WalVerifier.Report deep = new WalVerifier(archive).verify(true);
+    assertEquals(List.of(), deep.problems(), "`runbooks wal verify --deep` finds nothing wrong");
   }
 
   @Test
