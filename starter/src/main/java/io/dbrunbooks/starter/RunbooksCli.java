@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
       BackupCommand.class,
       StatusCommand.class,
       BackupsCommand.class,
+      WalCommand.class,
       EvidenceCommand.class,
       KeysCommand.class,
       WorkerCommand.class,
@@ -54,7 +55,7 @@ import picocli.CommandLine.ScopeType;
       "  0  ok",
       "  1  the operation failed (backup failed, evidence mismatch, not found)",
       "  2  bad usage or configuration (unknown option, invalid targets file)",
-      "  3  already running (a backup of that target is in progress)",
+      "  3  already running (a backup or WAL archiver of that target is in progress)",
       "  4  cannot reach Temporal"
     })
 public final class RunbooksCli extends CommandGroup {
