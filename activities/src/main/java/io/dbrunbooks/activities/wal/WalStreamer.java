@@ -61,6 +61,10 @@ public final class WalStreamer {
   private final String slot;
   private final long flushIntervalNanos;
   private final List<String> gaps = new ArrayList<>();
+  /** A non-blocking read blocked this long is stuck (see {@link #startReadWatchdog()}). */
+  static final long READ_STALL_NANOS = 10_000_000_000L;
+  private volatile long readingSince;
+  private volatile boolean readStalled;
 
   private int timeline;
   private int segmentSize;
@@ -142,13 +146,28 @@ public final class WalStreamer {
     PGReplicationStream stream = startStream(start);
     log.info("streaming WAL of timeline {} from {} through slot {} into {}", timeline, start, slot, archive.location());
     beginAt(start);
+    Thread watchdog = startReadWatchdog();
     try {
       long lastFlush = System.nanoTime();
       while (keepGoing.getAsBoolean()) {
-        ByteBuffer msg = stream.readPending();
+        ByteBuffer msg;
+        try {
+          readingSince = System.nanoTime();
+          msg = stream.readPending();
+        } catch (SQLException e) {
+          salvage(listener);
+          if (readStalled) {
+            throw new IOException("the WAL stream of timeline " + timeline + " stopped answering at " + position().archivedEnd()
+                + " (the server ended the timeline after a promotion, or the network hangs); the next run reconnects", e);
+          }
+          throw e;
+        } finally {
+          readingSince = 0;
+        }
         if (msg != null) {
           append(msg, stream.getLastReceiveLSN().asLong() - msg.remaining(), stream, listener);
         } else if (stream.isClosed()) {
+          salvage(listener);
           throw new IOException("the server ended the WAL stream of timeline " + timeline + " at " + position().archivedEnd()
               + " (shutdown, or a promotion moved it to a new timeline); the next run picks it up");
         } else {
@@ -161,8 +180,41 @@ public final class WalStreamer {
       }
       flushPartial(stream, listener);
     } finally {
+      watchdog.interrupt();
       closeQuietly(stream);
     }
+  }
+
+  /**
+   * Reads are non-blocking, so one that blocks for {@link #READ_STALL_NANOS} is stuck: pgjdbc waits
+   * for CommandComplete after the server's CopyDone at the end of a timeline (a promoted standby),
+   * while the server waits for our CopyDone; or the network dropped the connection silently. Either
+   * way the slot stays "active" until the connection dies, so kill it: the read fails, what was
+   * received is uploaded, and the next run reconnects on the current timeline.
+   */
+  private Thread startReadWatchdog() {
+    Connection c = replication;
+    Thread t = new Thread(() -> {
+      try {
+        while (true) {
+          Thread.sleep(1000);
+          long since = readingSince;
+          if (since != 0 && System.nanoTime() - since > READ_STALL_NANOS) {
+            readStalled = true;
+            log.warn("WAL stream read blocked for over {} s; closing the replication connection", READ_STALL_NANOS / 1_000_000_000L);
+            c.abort(Runnable::run);
+            return;
+          }
+        }
+      } catch (InterruptedException e) {
+        // the stream ended normally
+      } catch (SQLException e) {
+        log.warn("could not abort a stuck replication connection: {}", e.toString());
+      }
+    }, "wal-read-watchdog");
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   private PGReplicationStream startStream(Lsn start) throws SQLException {
@@ -212,11 +264,29 @@ public final class WalStreamer {
   }
 
   private void flushPartial(PGReplicationStream stream, Listener listener) throws IOException, SQLException {
-    if (filled > uploaded) {
-      archive.putPartial(seg, uploaded, Arrays.copyOfRange(buf, uploaded, filled), filled - uploaded);
-      bytes += filled - uploaded;
-      uploaded = filled;
+    if (uploadPending()) {
       confirm(stream, listener);
+    }
+  }
+
+  /** Uploads the bytes received since the last upload as a delta; false when there were none. */
+  private boolean uploadPending() throws IOException {
+    if (filled == uploaded) {
+      return false;
+    }
+    archive.putPartial(seg, uploaded, Arrays.copyOfRange(buf, uploaded, filled), filled - uploaded);
+    bytes += filled - uploaded;
+    uploaded = filled;
+    return true;
+  }
+
+  /**
+   * The stream broke (server shutdown, end of a timeline after a promotion): what was received is
+   * still the server's WAL, so upload it. The slot is not told; the next run finds it in the archive.
+   */
+  private void salvage(Listener listener) throws IOException {
+    if (uploadPending()) {
+      listener.uploaded(position());
     }
   }
 
