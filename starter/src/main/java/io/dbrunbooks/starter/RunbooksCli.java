@@ -41,6 +41,7 @@ import picocli.CommandLine.ScopeType;
       StatusCommand.class,
       BackupsCommand.class,
       WalCommand.class,
+      RetentionCommand.class,
       EvidenceCommand.class,
       KeysCommand.class,
       WorkerCommand.class,

@@ -7,6 +7,7 @@ package io.dbrunbooks.activities.config;
  * @param maxReplicationLagSeconds the precheck refuses to back up when replication lag is above this
  * @param maxBackupBytesPerSecond upper bound on how fast the backup step reads from the database
  *     tool (spares the production server's I/O); 0 means unlimited
+ * @param retention how long backups and WAL are kept; null: nothing is ever expired
  * @param walArchive how the WAL archiver streams this target; {@link WalArchiveConfig#DEFAULT} when not configured
  */
 public record TargetConfig(
@@ -19,6 +20,7 @@ public record TargetConfig(
     double maxReplicationLagSeconds,
     NotifierConfig notifier,
     long maxBackupBytesPerSecond,
+    RetentionPolicy retention,
     WalArchiveConfig walArchive) {
 
   public TargetConfig {
@@ -35,9 +37,25 @@ public record TargetConfig(
       KeySourceConfig keys,
       double maxReplicationLagSeconds,
       NotifierConfig notifier,
+      long maxBackupBytesPerSecond,
+      RetentionPolicy retention) {
+    this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond, retention,
+        WalArchiveConfig.DEFAULT);
+  }
+
+  /** A target without a retention policy. */
+  public TargetConfig(
+      String name,
+      String engine,
+      PostgresConnection connection,
+      StoreConfig backupStore,
+      RegistryConfig evidence,
+      KeySourceConfig keys,
+      double maxReplicationLagSeconds,
+      NotifierConfig notifier,
       long maxBackupBytesPerSecond) {
     this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond,
-        WalArchiveConfig.DEFAULT);
+        (RetentionPolicy) null);
   }
 
   /** A target without a backup rate limit. */

@@ -179,9 +179,24 @@ public final class WalStreamer {
         }
       }
       flushPartial(stream, listener);
+      // Ending the COPY waits for the server's answer: still under the watchdog.
+      readingSince = System.nanoTime();
+      closeQuietly(stream);
+      readingSince = 0;
     } finally {
       watchdog.interrupt();
-      closeQuietly(stream);
+      if (readingSince != 0 || !stream.isClosed()) {
+        // A broken stream: ending the COPY politely could wait forever. Drop the connection.
+        abortQuietly();
+      }
+    }
+  }
+
+  private void abortQuietly() {
+    try {
+      replication.abort(Runnable::run);
+    } catch (SQLException e) {
+      log.debug("aborting the replication connection: {}", e.toString());
     }
   }
 
@@ -193,7 +208,6 @@ public final class WalStreamer {
    * received is uploaded, and the next run reconnects on the current timeline.
    */
   private Thread startReadWatchdog() {
-    Connection c = replication;
     Thread t = new Thread(() -> {
       try {
         while (true) {
@@ -202,14 +216,12 @@ public final class WalStreamer {
           if (since != 0 && System.nanoTime() - since > READ_STALL_NANOS) {
             readStalled = true;
             log.warn("WAL stream read blocked for over {} s; closing the replication connection", READ_STALL_NANOS / 1_000_000_000L);
-            c.abort(Runnable::run);
+            abortQuietly();
             return;
           }
         }
       } catch (InterruptedException e) {
-        // the stream ended normally
-      } catch (SQLException e) {
-        log.warn("could not abort a stuck replication connection: {}", e.toString());
+        // the stream ended
       }
     }, "wal-read-watchdog");
     t.setDaemon(true);

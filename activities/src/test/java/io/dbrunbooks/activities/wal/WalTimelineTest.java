@@ -109,6 +109,10 @@ class WalTimelineTest {
     assertTrue(String.valueOf(ended.getCause()).contains("timeline") || String.valueOf(ended.getCause()).contains("WAL"),
         String.valueOf(ended.getCause()));
 
+    // The aborted walsender lets go of the slot a moment later; the activity's retry (1 s backoff) waits the same way.
+    for (int i = 0; i < 300 && !"f".equals(query(standby, "SELECT active FROM pg_replication_slots WHERE slot_name = 'wal_test_standby'")); i++) {
+      Thread.sleep(100);
+    }
     CompletableFuture<WalStreamer.Result> onTwo = stream(archive, stop);
     standby.sql("postgres", "INSERT INTO events (payload) SELECT md5(g::text) FROM generate_series(1, 2000) g");
     Lsn afterPromotion = Lsn.parse(query(standby, "SELECT pg_current_wal_lsn()::text"));

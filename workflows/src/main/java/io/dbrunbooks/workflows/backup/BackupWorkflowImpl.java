@@ -5,12 +5,17 @@ import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.Notification;
 import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.Retries;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
+import io.dbrunbooks.workflows.retention.RetentionRequest;
+import io.dbrunbooks.workflows.retention.RetentionWorkflow;
 import io.temporal.activity.ActivityCancellationType;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -49,7 +54,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
           BackupActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(2))
-              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
               .build());
 
   // Hours-long streaming steps: the heartbeat timeout notices a dead worker within half a minute,
@@ -62,7 +67,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               .setStartToCloseTimeout(Duration.ofHours(24))
               .setHeartbeatTimeout(Duration.ofSeconds(30))
               .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(retry(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
               .build());
 
   // Cleanup must eventually happen; deleting is idempotent, so it may retry for a long time.
@@ -71,7 +76,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
           BackupActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(10))
-              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
               .build());
 
   // Waits out a cancel: an append whose outcome is unknown would leave the trail's numbering unsure.
@@ -81,7 +86,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(1))
               .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
               .build());
 
   // A notification is worth a few tries, but a dead webhook must not hold a finished backup hostage.
@@ -90,7 +95,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
           NotifyActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
               .build());
 
   private String target;
@@ -131,7 +136,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       audit.record(
           "backup.requested",
           "started",
-          meta(
+          AuditTrail.meta(
               "method", method.name().toLowerCase(),
               "workflowId", info.getWorkflowId(),
               "runId", info.getRunId(),
@@ -143,7 +148,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       audit.record(
           "backup.precheck",
           "succeeded",
-          meta(
+          AuditTrail.meta(
               "serverVersion", precheck.serverVersion(),
               "role", precheck.role(),
               "replicationLagSeconds", String.valueOf(precheck.replicationLagSeconds()),
@@ -159,7 +164,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       audit.record(
           "backup.taken",
           "succeeded",
-          meta(
+          AuditTrail.meta(
               "artifact", artifact.location(),
               "sha256", artifact.sha256(),
               "storedBytes", String.valueOf(artifact.storedBytes()),
@@ -173,7 +178,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       audit.record(
           "backup.verified",
           "succeeded",
-          meta("tool", verification.tool(), "sha256", verification.sha256(), "checks", String.valueOf(verification.checks().size())));
+          AuditTrail.meta("tool", verification.tool(), "sha256", verification.sha256(), "checks", String.valueOf(verification.checks().size())));
 
       enter(BackupPhase.SEAL);
       Map<String, Object> manifest = manifest(request, method, info, precheck, artifact, verification, audit);
@@ -186,31 +191,53 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     // bookkeeping, finished even if a cancel arrives meanwhile.
     SealedManifest seal = sealed;
     BackupArtifact stored = artifact;
+    boolean retention = precheck.retentionPolicy();
     boolean[] notified = {false};
     Workflow.newDetachedCancellationScope(
             () -> {
               audit.recordBestEffort(
                   "backup.sealed",
                   "succeeded",
-                  meta("manifest", seal.location(), "sha256", seal.sha256(), "signingKeyId", seal.signingKeyId()));
+                  AuditTrail.meta("manifest", seal.location(), "sha256", seal.sha256(), "signingKeyId", seal.signingKeyId()));
               enter(BackupPhase.NOTIFY);
               notified[0] =
                   notifySafely(
                       audit,
                       "backup.succeeded",
                       "backup " + backupId + " of " + target + " verified and sealed",
-                      meta(
+                      AuditTrail.meta(
                           "backupId", backupId,
                           "manifest", seal.location(),
                           "artifact", stored.location(),
                           "sha256", stored.sha256(),
                           "storedBytes", String.valueOf(stored.storedBytes())));
               enter(BackupPhase.COMPLETED);
-              audit.recordBestEffort("backup.completed", "succeeded", meta("backupId", backupId));
+              audit.recordBestEffort("backup.completed", "succeeded", AuditTrail.meta("backupId", backupId));
+              // Versioned: runs recorded before retention existed replay without this step.
+              if (Workflow.getVersion("retention-after-backup", Workflow.DEFAULT_VERSION, 1) == 1 && retention) {
+                startRetention();
+              }
             })
         .run();
     return new BackupResult(
         backupId, target, method, precheck, artifact, verification, sealed, notified[0], elapsedSeconds());
+  }
+
+  /**
+   * Starts {@code retention/<target>} as an abandoned child: the backup does not wait for it, and a
+   * retention already running (started by the previous backup, or by a person) is left to finish.
+   */
+  private void startRetention() {
+    RetentionWorkflow child = Workflow.newChildWorkflowStub(RetentionWorkflow.class, ChildWorkflowOptions.newBuilder()
+        .setWorkflowId(RetentionWorkflow.workflowId(target))
+        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+        .build());
+    Async.function(child::run, new RetentionRequest(target, false, "backup/" + target, "after backup " + backupId));
+    try {
+      Workflow.getWorkflowExecution(child).get();
+    } catch (RuntimeException e) {
+      log.info("retention of {} not started after backup {}: {}", target, backupId, Failures.describe(e));
+    }
   }
 
   /**
@@ -231,23 +258,23 @@ public class BackupWorkflowImpl implements BackupWorkflow {
                 try {
                   List<String> deleted = cleanup.deleteArtifacts(new DeleteArtifactsRequest(target, backupId));
                   audit.recordBestEffort(
-                      "backup.artifacts-deleted", "succeeded", meta("deleted", String.join(",", deleted)));
+                      "backup.artifacts-deleted", "succeeded", AuditTrail.meta("deleted", String.join(",", deleted)));
                 } catch (ActivityFailure cleanupFailure) {
                   // Say so loudly and carry on: the failure itself must still be recorded and sent.
                   leftBehind = Failures.describe(cleanupFailure);
                   audit.recordBestEffort(
-                      "backup.artifacts-delete-failed", "failed", meta("backupId", backupId, "error", leftBehind));
+                      "backup.artifacts-delete-failed", "failed", AuditTrail.meta("backupId", backupId, "error", leftBehind));
                 }
               }
               audit.recordBestEffort(
                   "backup.failed",
                   "failed",
-                  meta("phase", failedIn.name(), "error", lastError, "errorType", Failures.type(e)));
+                  AuditTrail.meta("phase", failedIn.name(), "error", lastError, "errorType", Failures.type(e)));
               notifySafely(
                   audit,
                   "backup.failed",
                   "backup " + backupId + " of " + target + " failed in " + failedIn + ": " + lastError,
-                  meta(
+                  AuditTrail.meta(
                       "backupId", backupId,
                       "phase", failedIn.name(),
                       "error", lastError,
@@ -343,7 +370,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     stored.put("sha256", artifact.sha256());
     stored.put("storedBytes", artifact.storedBytes());
     m.put("artifacts", List.of(stored));
-    m.put("keys", meta("dataKeyWrappingKeyId", artifact.wrappingKeyId()));
+    m.put("keys", AuditTrail.meta("dataKeyWrappingKeyId", artifact.wrappingKeyId()));
     m.put("wal", walSection(verification));
     m.put("auditChain", audit.chain());
     m.put("auditHead", Map.of("sequence", audit.head().sequence(), "hash", audit.head().hash())); // never null: set by the verify entry
@@ -371,7 +398,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     } catch (ActivityFailure e) {
       String why = Failures.describe(e);
       log.warn("notification {} for {} not delivered: {}", event, target, why);
-      audit.recordBestEffort("backup.notify-failed", "failed", meta("event", event, "error", why));
+      audit.recordBestEffort("backup.notify-failed", "failed", AuditTrail.meta("event", event, "error", why));
       return false;
     }
   }
@@ -409,23 +436,5 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     return (Workflow.currentTimeMillis() - startedMillis) / 1000.0;
   }
 
-  private static RetryOptions retry(Duration initial, Duration max, int attempts) {
-    return RetryOptions.newBuilder()
-        .setInitialInterval(initial)
-        .setBackoffCoefficient(2.0)
-        .setMaximumInterval(max)
-        .setMaximumAttempts(attempts)
-        .build();
-  }
 
-  /** Key/value metadata for audit entries and notifications; null values are left out. */
-  private static Map<String, String> meta(String... kv) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      if (kv[i + 1] != null) {
-        m.put(kv[i], kv[i + 1]);
-      }
-    }
-    return m;
-  }
 }

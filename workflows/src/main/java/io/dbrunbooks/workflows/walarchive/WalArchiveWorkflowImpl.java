@@ -1,14 +1,16 @@
 package io.dbrunbooks.workflows.walarchive;
 
+import static io.dbrunbooks.workflows.common.AuditTrail.meta;
+
 import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.Notification;
 import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.Retries;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -16,7 +18,6 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -42,8 +43,7 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(1))
               .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
-                  .setMaximumInterval(Duration.ofSeconds(30)).setMaximumAttempts(20).build())
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
               .build());
 
   private final NotifyActivities notifier =
@@ -51,8 +51,7 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
           NotifyActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(2))
-                  .setMaximumInterval(Duration.ofMinutes(1)).setMaximumAttempts(5).build())
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
               .build());
 
   private String target;
@@ -119,8 +118,7 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
             .setStartToCloseTimeout(Duration.ofSeconds(callSeconds).plusMinutes(5))
             .setHeartbeatTimeout(Duration.ofSeconds(20))
             .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-            .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
-                .setBackoffCoefficient(2).setMaximumInterval(Duration.ofSeconds(30)).build())
+            .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0)) // 0: no attempt limit
             .build());
   }
 
@@ -197,16 +195,6 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
   private static Map<String, String> position(WalArchiveCheckpoint c) {
     return meta("timeline", String.valueOf(c.timeline()), "archivedLsn", c.archivedLsn(), "lastSegment", c.lastSegment(),
         "segmentsArchived", String.valueOf(c.segmentsArchived()));
-  }
-
-  private static Map<String, String> meta(String... kv) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      if (kv[i + 1] != null) {
-        m.put(kv[i], kv[i + 1]);
-      }
-    }
-    return m;
   }
 
   /** Markdown shown as "current details" in the Web UI. */
