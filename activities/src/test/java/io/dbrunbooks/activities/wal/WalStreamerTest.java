@@ -67,14 +67,25 @@ class WalStreamerTest {
   /** A streamer on its own connection and thread, as one worker would run it. */
   static final class Running implements AutoCloseable {
     final AtomicBoolean stop = new AtomicBoolean();
+    final AtomicBoolean killed = new AtomicBoolean();
     final CompletableFuture<WalStreamer.Result> result;
 
     Running(WalArchive archive, String slot, WalStreamer.Listener listener) {
+      this(archive, slot, listener, Duration.ofMillis(200));
+    }
+
+    /** Stopped with {@link #kill()}, the streamer dies as a killed worker would: nothing more is uploaded. */
+    Running(WalArchive archive, String slot, WalStreamer.Listener listener, Duration flushInterval) {
       WalStreamer streamer = new WalStreamer(() -> DriverManager.getConnection(cluster.jdbcUrl("postgres"),
-          ReplicationConnections.properties(LocalCluster.SUPERUSER, password, "disable")), archive, slot, Duration.ofMillis(200));
+          ReplicationConnections.properties(LocalCluster.SUPERUSER, password, "disable")), archive, slot, flushInterval);
       result = CompletableFuture.supplyAsync(() -> {
         try {
-          return streamer.run(() -> !stop.get(), listener);
+          return streamer.run(() -> {
+            if (killed.get()) {
+              throw new IllegalStateException("kill -9");
+            }
+            return !stop.get();
+          }, listener);
         } catch (IOException | SQLException e) {
           throw new IllegalStateException(e);
         }
@@ -89,6 +100,12 @@ class WalStreamerTest {
       } finally {
         RUNNING.remove(this);
       }
+    }
+
+    void kill() {
+      killed.set(true);
+      assertThrows(ExecutionException.class, () -> result.get(60, TimeUnit.SECONDS));
+      RUNNING.remove(this);
     }
 
     @Override
@@ -153,9 +170,7 @@ class WalStreamerTest {
   static Lsn awaitArchived(WalArchive archive, Lsn from, Lsn lsn) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
-      WalListing listing = archive.list();
-      // From a slot position at a segment boundary, the archive's run ends in the segment before it.
-      Lsn end = later(listing.archivedEnd(1, from), from.value() == 0 ? null : listing.archivedEnd(1, new Lsn(from.value() - 1)));
+      Lsn end = archivedFrom(archive, from);
       if (end != null && end.compareTo(lsn) >= 0) {
         return end;
       }
@@ -167,6 +182,13 @@ class WalStreamerTest {
       assertTrue(System.nanoTime() < deadline, "the archive did not reach " + lsn + " (it ends at " + end + ")");
       Thread.sleep(100);
     }
+  }
+
+  /** The archive's contiguous end on timeline 1, walking from {@code from}. */
+  static Lsn archivedFrom(WalArchive archive, Lsn from) throws IOException {
+    WalListing listing = archive.list();
+    // From a slot position at a segment boundary, the archive's run ends in the segment before it.
+    return later(listing.archivedEnd(1, from), from.value() == 0 ? null : listing.archivedEnd(1, new Lsn(from.value() - 1)));
   }
 
   static Lsn later(Lsn a, Lsn b) {
@@ -232,6 +254,37 @@ class WalStreamerTest {
     assertTrue(listing.segments().size() >= 2, listing.segments().toString());
     WalVerifier.Report deep = new WalVerifier(archive).verify(true);
     assertEquals(List.of(), deep.problems(), "`runbooks wal verify --deep` finds nothing wrong");
+  }
+
+  @Test
+  void aStreamerKilledBetweenReceivingAndUploadingLosesNothing() throws Exception {
+    WalArchive archive = archive("killed");
+    String slot = "wal_test_killed";
+    Lsn first;
+    Lsn committed;
+    Lsn archivedAtKill;
+    // Flushing hourly: only complete segments are uploaded, so the kill finds received WAL not yet in the archive.
+    try (Running run = new Running(archive, slot, p -> { }, Duration.ofHours(1))) {
+      first = slotRestart(slot);
+      writeLoad(1_000);
+      cluster.sql("postgres", "SELECT pg_switch_wal()");
+      cluster.sql("postgres", "INSERT INTO events (payload) VALUES ('committed just before the worker died')");
+      committed = currentLsn();
+      awaitArchived(archive, first, new Lsn(WalSegment.containing(1, committed.value(), 16 << 20).startLsn()));
+      Thread.sleep(500); // the row's WAL reaches the streamer's buffer, not the archive
+      run.kill();
+      archivedAtKill = archivedFrom(archive, first);
+    }
+    assertTrue(archivedAtKill.compareTo(committed) < 0, "the row was not archived before the kill: " + archivedAtKill);
+    assertTrue(slotRestart(slot).compareTo(archivedAtKill) <= 0, "the slot was not told about WAL the archive lacks");
+
+    try (Running run = new Running(archive, slot, p -> { })) {
+      awaitArchived(archive, first, committed);
+      WalStreamer.Result r = run.stop();
+      assertEquals(archivedAtKill, r.startLsn(), "the new worker starts where the archive ends");
+      assertEquals(List.of(), r.gaps());
+    }
+    assertTrue(archive.list().firstMissing(1, first, committed).isEmpty());
   }
 
   @Test
