@@ -1,6 +1,7 @@
 package io.dbrunbooks.workflows.backup;
 
 import io.dbrunbooks.workflows.common.AuditTrail;
+import io.dbrunbooks.workflows.common.CommonStubs;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.Notification;
@@ -79,24 +80,9 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
               .build());
 
-  // Waits out a cancel: an append whose outcome is unknown would leave the trail's numbering unsure.
-  private final EvidenceActivities evidence =
-      Workflow.newActivityStub(
-          EvidenceActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(1))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
-              .build());
+  private final EvidenceActivities evidence = CommonStubs.evidence();
 
-  // A notification is worth a few tries, but a dead webhook must not hold a finished backup hostage.
-  private final NotifyActivities notifier =
-      Workflow.newActivityStub(
-          NotifyActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(Retries.backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
-              .build());
+  private final NotifyActivities notifier = CommonStubs.notifier();
 
   private String target;
   private String backupId;

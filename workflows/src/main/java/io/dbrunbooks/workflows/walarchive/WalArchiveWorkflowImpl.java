@@ -3,6 +3,7 @@ package io.dbrunbooks.workflows.walarchive;
 import static io.dbrunbooks.workflows.common.AuditTrail.meta;
 
 import io.dbrunbooks.workflows.common.AuditTrail;
+import io.dbrunbooks.workflows.common.CommonStubs;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.Notification;
@@ -37,22 +38,9 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
   /** Default length of one archiving call. */
   static final long DEFAULT_CALL_SECONDS = 300;
 
-  private final EvidenceActivities evidence =
-      Workflow.newActivityStub(
-          EvidenceActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(1))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
-              .build());
+  private final EvidenceActivities evidence = CommonStubs.evidence();
 
-  private final NotifyActivities notifier =
-      Workflow.newActivityStub(
-          NotifyActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(Retries.backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
-              .build());
+  private final NotifyActivities notifier = CommonStubs.notifier();
 
   private String target;
   private String state = "archiving";
