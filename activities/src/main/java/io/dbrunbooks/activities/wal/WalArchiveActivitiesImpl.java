@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -31,13 +32,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a {@link WalStreamer} for one bounded call: connects, streams until the call's time is up or
  * it is cancelled, uploads what it holds, returns where the archive stands. Heartbeats its position
- * every two seconds and, every {@value #SIGNAL_EVERY_SECONDS} s, reports it to the workflow's
+ * every two seconds and, every 30 s by default, reports it to the workflow's
  * {@code progress} query.
  */
 public class WalArchiveActivitiesImpl implements WalArchiveActivities {
   private static final Logger log = LoggerFactory.getLogger(WalArchiveActivitiesImpl.class);
   static final String SIGNAL = "reportWalProgress";
-  static final long SIGNAL_EVERY_SECONDS = 30;
+  /** Each report is a history event: often enough for people, rare enough for the history. */
+  static final Duration SIGNAL_EVERY = Duration.ofSeconds(30);
   private static final long MAX_CALL_SECONDS = 3600;
   /** An archive that belongs to another cluster, or holds different bytes for a segment. */
   public static final String ARCHIVE_CONFLICT = "WalArchiveConflict";
@@ -47,11 +49,18 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
   private final TargetsConfig config;
   private final Function<String, BackupStore> storeFor;
   private final Function<String, KeySource> keysFor;
+  private Duration signalEvery = SIGNAL_EVERY;
 
   public WalArchiveActivitiesImpl(TargetsConfig config, Function<String, BackupStore> storeFor, Function<String, KeySource> keysFor) {
     this.config = config;
     this.storeFor = storeFor;
     this.keysFor = keysFor;
+  }
+
+  /** How often a running call reports its position to the workflow (default 30 s). Call before registering. */
+  public WalArchiveActivitiesImpl withProgressEvery(Duration every) {
+    this.signalEvery = every;
+    return this;
   }
 
   @Override
@@ -63,7 +72,7 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
     ActivityExecutionContext ctx = Activity.getExecutionContext();
     String slot = t.walArchive().slotFor(t.name());
     WalArchive archive = new WalArchive(storeFor.apply(t.name()), keys(t), t.name());
-    Reporter reporter = new Reporter(ctx, System.nanoTime() + request.maxSeconds() * 1_000_000_000L);
+    Reporter reporter = new Reporter(ctx, System.nanoTime() + request.maxSeconds() * 1_000_000_000L, signalEvery.toNanos());
     WalStreamer.Result result;
     try {
       result = new WalStreamer(() -> connect(t), archive, slot, t.walArchive().flushInterval())
@@ -140,15 +149,17 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
   private static final class Reporter {
     private final ActivityExecutionContext ctx;
     private final long deadline;
+    private final long signalEveryNanos;
     private WalStreamer.Position last;
     private long lastHeartbeat;
     private long lastSignal = System.nanoTime();
     private ActivityCompletionException completion;
     private volatile boolean signalsBroken;
 
-    Reporter(ActivityExecutionContext ctx, long deadline) {
+    Reporter(ActivityExecutionContext ctx, long deadline, long signalEveryNanos) {
       this.ctx = ctx;
       this.deadline = deadline;
+      this.signalEveryNanos = signalEveryNanos;
     }
 
     /** False once the call's time is up or the server says the call was cancelled or timed out. */
@@ -166,16 +177,15 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
           return false;
         }
       }
+      if (last != null && now - lastSignal >= signalEveryNanos && !signalsBroken) {
+        lastSignal = now;
+        signal(checkpoint(last, List.of()));
+      }
       return true;
     }
 
     void uploaded(WalStreamer.Position p) {
       last = p;
-      long now = System.nanoTime();
-      if (now - lastSignal >= SIGNAL_EVERY_SECONDS * 1_000_000_000L && !signalsBroken) {
-        lastSignal = now;
-        signal(checkpoint(p, List.of()));
-      }
     }
 
     /** A cancellation learned while streaming wins over the failure it caused. */
