@@ -64,6 +64,8 @@ public final class WalStreamer {
   /** A non-blocking read blocked this long is stuck (see {@link #startReadWatchdog()}). */
   static final long READ_STALL_NANOS = 10_000_000_000L;
   private volatile long readingSince;
+  /** No WAL for this long: check the server is still on the streamed timeline. */
+  static final long QUIET_NANOS = 10_000_000_000L;
   private volatile boolean readStalled;
 
   private int timeline;
@@ -149,6 +151,8 @@ public final class WalStreamer {
     Thread watchdog = startReadWatchdog();
     try {
       long lastFlush = System.nanoTime();
+      long lastData = lastFlush;
+      long lastTimelineCheck = lastFlush;
       while (keepGoing.getAsBoolean()) {
         ByteBuffer msg;
         try {
@@ -164,13 +168,19 @@ public final class WalStreamer {
         } finally {
           readingSince = 0;
         }
+        long now = System.nanoTime();
         if (msg != null) {
+          lastData = now;
           append(msg, stream.getLastReceiveLSN().asLong() - msg.remaining(), stream, listener);
         } else if (stream.isClosed()) {
           salvage(listener);
           throw new IOException("the server ended the WAL stream of timeline " + timeline + " at " + position().archivedEnd()
               + " (shutdown, or a promotion moved it to a new timeline); the next run picks it up");
         } else {
+          if (now - lastData >= QUIET_NANOS && now - lastTimelineCheck >= QUIET_NANOS) {
+            lastTimelineCheck = now;
+            requireSameTimeline(listener);
+          }
           sleep();
         }
         if (System.nanoTime() - lastFlush >= flushIntervalNanos) {
@@ -197,6 +207,27 @@ public final class WalStreamer {
       replication.abort(Runnable::run);
     } catch (SQLException e) {
       log.debug("aborting the replication connection: {}", e.toString());
+    }
+  }
+
+  /**
+   * A quiet stream may be a quiet database, or a server promoted meanwhile whose walsender has not
+   * ended our timeline (it should, but a stream that waits forever on the wrong timeline archives
+   * nothing): ask on a second, short-lived connection, and end this run when the timeline moved.
+   */
+  private void requireSameTimeline(Listener listener) throws IOException {
+    int now;
+    try (Connection c = connections.open(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
+      rs.next();
+      now = rs.getInt("timeline");
+    } catch (SQLException e) {
+      log.debug("timeline check failed, streaming on: {}", e.toString());
+      return;
+    }
+    if (now != timeline) {
+      salvage(listener);
+      throw new IOException("the server moved to timeline " + now + " while the stream of timeline " + timeline
+          + " stayed open at " + position().archivedEnd() + "; the next run follows it");
     }
   }
 
