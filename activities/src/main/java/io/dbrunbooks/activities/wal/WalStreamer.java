@@ -109,11 +109,11 @@ public final class WalStreamer {
     ReplicationCommands.Identity id = ReplicationCommands.identify(replication);
     segmentSize = id.segmentSize();
     timeline = id.timeline();
-    archive.ensureInfo(id.systemId(), segmentSize, id.versionNum());
     if (id.versionNum() < 150000) {
       throw new WalArchiveException("the WAL archiver needs PostgreSQL 15 or later (READ_REPLICATION_SLOT); the server runs "
           + id.versionNum() / 10000);
     }
+    archive.ensureInfo(id.systemId(), segmentSize, id.versionNum());
     WalListing listing = archive.list();
     WalVerifier.Branch branch = timeline > 1 ? archiveHistory(listing) : null;
     if (ReplicationCommands.createPhysicalSlotIfMissing(replication, slot)) {
