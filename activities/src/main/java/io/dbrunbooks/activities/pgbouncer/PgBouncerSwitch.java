@@ -1,0 +1,385 @@
+package io.dbrunbooks.activities.pgbouncer;
+
+import io.dbrunbooks.activities.config.PgBouncerConfig;
+import io.dbrunbooks.activities.config.SecretRef;
+import io.dbrunbooks.activities.pgbouncer.DatabasesFile.DatabasesFileException;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+/**
+ * Moves one PgBouncer alias from one backend to another without disconnecting its clients:
+ * {@code PAUSE} (transactions in flight finish, new ones queue inside PgBouncer), rewrite the
+ * alias's line in the {@code %include}d databases file, {@code RELOAD}, check with {@code SHOW
+ * DATABASES} that PgBouncer now points where it should, {@code RESUME}. The queued transactions
+ * then run on the new backend.
+ *
+ * <p>PgBouncer is never left paused by a failure this class sees: a PAUSE that does not finish
+ * within the pause timeout, or any later step failing, puts the alias's line back to the backend
+ * it ran on, reloads if needed and resumes before the failure is thrown. A crash of the caller
+ * itself can leave the alias paused; running the same switch again converges (PAUSE of a paused
+ * database waits for its servers as the first one would, an already rewritten line is left alone,
+ * RESUME of a running database is fine), and so does {@link #resume()}.
+ *
+ * <p>Requires {@code pool_mode = transaction} (or statement) for the alias: under session pooling
+ * PAUSE waits for clients to disconnect.
+ */
+public final class PgBouncerSwitch {
+  /** Admin commands other than PAUSE answer at once; a console that stops answering is treated as unreachable. */
+  private static final int ADMIN_SOCKET_TIMEOUT_SECONDS = 30;
+
+  private final PgBouncerConfig cfg;
+  private final DatabasesFile file;
+  private final String alias;
+  private final long pauseTimeoutMillis;
+
+  public PgBouncerSwitch(PgBouncerConfig cfg) {
+    this.cfg = cfg;
+    this.file = new DatabasesFile(Path.of(cfg.databasesFile()));
+    this.alias = cfg.database();
+    this.pauseTimeoutMillis = Math.max(1, Math.round(cfg.pauseTimeoutSeconds() * 1000));
+  }
+
+  /** Where the alias points, whether it is paused, who is connected: blue's state before a switch. */
+  public PoolState state() {
+    try (PgBouncerAdmin admin = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+      return state(admin);
+    }
+  }
+
+  /**
+   * Points the alias at {@code to}; returns at once, doing nothing, when it already points there
+   * and is not paused.
+   *
+   * @throws ApplicationFailure {@link PgBouncerFailures#PAUSE_TIMED_OUT} (resumed on the old
+   *     backend), {@link PgBouncerFailures#MISCONFIGURED}, {@link PgBouncerFailures#UNREACHABLE},
+   *     {@link PgBouncerFailures#RESUME_FAILED} (may still be paused: retry), ...
+   */
+  public SwitchReport switchTo(Backend to) {
+    try (PgBouncerAdmin admin = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+      PoolState before = state(admin);
+      if (!before.paused() && before.running().equals(to) && before.configured().equals(to)) {
+        return new SwitchReport(alias, before.running(), to, false, List.of(), 0);
+      }
+      List<SwitchStep> steps = new ArrayList<>();
+      // Logged in before the clock starts: the login is not part of the pause clients see.
+      PgBouncerAdmin pauser = admin(0);
+      long pausedAt = System.nanoTime();
+      boolean mayHaveReloaded = false;
+      try {
+        steps.add(pause(pauser, admin, before));
+        steps.add(repoint(to));
+        mayHaveReloaded = true;
+        steps.add(reload(admin, to));
+        steps.add(resume(admin));
+      } catch (RuntimeException e) {
+        throw undo(admin, before.running(), mayHaveReloaded, e);
+      }
+      return new SwitchReport(alias, before.running(), to, true, List.copyOf(steps), millisSince(pausedAt));
+    }
+  }
+
+  /** Resumes the alias when it is paused (compensation after a crash); true if it was. */
+  public boolean resume() {
+    try (PgBouncerAdmin admin = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+      return !resume(admin).detail().equals("was not paused");
+    }
+  }
+
+  /**
+   * Connects through PgBouncer as the application would, runs {@code SELECT 1} plus which server
+   * answered, and the configured health query.
+   */
+  public HealthReport healthCheck() {
+    PgBouncerConfig.HealthCheck hc = cfg.healthCheck();
+    if (hc == null) {
+      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED,
+          "no pgbouncer.healthCheck (user, password) is configured for database '" + alias + "'");
+    }
+    Properties p = new Properties();
+    p.setProperty("user", hc.user());
+    String password = secret(hc.password(), "health check password");
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    p.setProperty("connectTimeout", "10");
+    p.setProperty("socketTimeout", "30");
+    // Transaction pooling hands each transaction to any server connection: no named prepared statements.
+    p.setProperty("prepareThreshold", "0");
+    p.setProperty("sslmode", cfg.sslmode() == null ? "prefer" : cfg.sslmode());
+    p.setProperty("ApplicationName", "db-runbooks-health");
+    String url = "jdbc:postgresql://" + PgBouncerAdmin.hostForUrl(cfg.host()) + ":" + cfg.port() + "/" + alias;
+    long start = System.nanoTime();
+    try (Connection c = DriverManager.getConnection(url, p); Statement s = c.createStatement()) {
+      String addr;
+      int port;
+      String cluster;
+      boolean recovery;
+      try (ResultSet r = s.executeQuery("SELECT 1, coalesce(host(inet_server_addr()), ''), inet_server_port(),"
+          + " current_setting('cluster_name'), pg_is_in_recovery()")) {
+        r.next();
+        addr = r.getString(2);
+        port = r.getInt(3);
+        cluster = r.getString(4);
+        recovery = r.getBoolean(5);
+      }
+      String result = null;
+      if (hc.query() != null && !hc.query().isBlank()) {
+        try (ResultSet r = s.executeQuery(hc.query())) {
+          result = r.next() ? r.getString(1) : null;
+        }
+      }
+      return new HealthReport(addr, port, cluster, recovery, result, millisSince(start));
+    } catch (SQLException e) {
+      throw PgBouncerFailures.retryable(PgBouncerFailures.HEALTH_CHECK_FAILED, "health check of database '" + alias
+          + "' through PgBouncer at " + cfg.host() + ":" + cfg.port() + " as '" + hc.user() + "' failed"
+          + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")") + ": " + e.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  /** PAUSE on its own session, so the control session can still RESUME when the wait runs out. */
+  private SwitchStep pause(PgBouncerAdmin pauser, PgBouncerAdmin control, PoolState before) {
+    long start = System.nanoTime();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        pauser.command("PAUSE " + quotedAlias());
+        done.complete(null);
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      }
+    }, "pgbouncer-pause-" + alias);
+    t.setDaemon(true);
+    t.start();
+    try {
+      done.get(pauseTimeoutMillis, TimeUnit.MILLISECONDS);
+      return new SwitchStep("pause", millisSince(start), "PAUSE " + alias + ": released " + (before.serversActive()
+          + before.serversIdle()) + " server connection(s) to " + before.running());
+    } catch (TimeoutException e) {
+      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.PAUSE_TIMED_OUT, "PAUSE of database '" + alias
+          + "' did not finish within " + cfg.pauseTimeoutSeconds() + " s: " + openTransactions(control)
+          + ". Let those transactions end (or end them) and switch again, or raise pgbouncer.pauseTimeoutSeconds");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      throw PgBouncerFailures.retryable(PgBouncerFailures.UNREACHABLE, "PAUSE of database '" + alias + "' failed: "
+          + (c instanceof SQLException ? c.getMessage() : String.valueOf(c)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw PgBouncerFailures.retryable(PgBouncerFailures.ERROR, "interrupted while PAUSE of database '" + alias + "' waited");
+    } finally {
+      if (done.isDone()) {
+        pauser.close();
+      } else {
+        pauser.abort();
+      }
+    }
+  }
+
+  private SwitchStep repoint(Backend to) {
+    long start = System.nanoTime();
+    try {
+      boolean changed = file.repoint(alias, to);
+      return new SwitchStep("repoint", millisSince(start), changed
+          ? file.path() + ": " + alias + " -> " + to
+          : file.path() + " already points " + alias + " at " + to);
+    } catch (DatabasesFileException e) {
+      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, e.getMessage());
+    } catch (IOException e) {
+      throw PgBouncerFailures.retryable(PgBouncerFailures.SWITCH_FAILED, "cannot rewrite " + file.path() + ": " + e);
+    }
+  }
+
+  private SwitchStep reload(PgBouncerAdmin admin, Backend to) {
+    long start = System.nanoTime();
+    command(admin, "RELOAD");
+    Backend now = running(databaseRow(admin));
+    if (!now.equals(to)) {
+      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "after RELOAD PgBouncer still sends database '"
+          + alias + "' to " + now + ", not " + to + ": does the pgbouncer.ini of the PgBouncer at " + cfg.host() + ":"
+          + cfg.port() + " %include " + file.path() + " (after its own [databases] lines), and can PgBouncer's user read it?");
+    }
+    return new SwitchStep("reload", millisSince(start), "RELOAD; SHOW DATABASES: " + alias + " -> " + now);
+  }
+
+  private SwitchStep resume(PgBouncerAdmin admin) {
+    long start = System.nanoTime();
+    try {
+      admin.command("RESUME " + quotedAlias());
+      return new SwitchStep("resume", millisSince(start), "RESUME " + alias);
+    } catch (SQLException e) {
+      if (String.valueOf(e.getMessage()).contains("is not paused")) {
+        return new SwitchStep("resume", millisSince(start), "was not paused");
+      }
+      throw PgBouncerFailures.retryable(PgBouncerFailures.RESUME_FAILED, "RESUME of database '" + alias
+          + "' failed, PgBouncer may still hold it paused; retry: " + e.getMessage());
+    }
+  }
+
+  /**
+   * After a failed step: the alias's line back to the backend it ran on, RELOAD if the running
+   * configuration may have moved, RESUME. Returns the failure to throw, saying where traffic is now.
+   */
+  private ApplicationFailure undo(PgBouncerAdmin admin, Backend back, boolean mayHaveReloaded, RuntimeException cause) {
+    String note;
+    try {
+      boolean changed = file.repoint(alias, back);
+      if (changed || mayHaveReloaded) {
+        command(admin, "RELOAD");
+      }
+      resume(admin);
+      note = "the switch was undone: database '" + alias + "' is resumed on " + back;
+    } catch (IOException | RuntimeException undoFailed) {
+      // The control session may be the thing that broke: try RESUME once more on a fresh one.
+      try (PgBouncerAdmin fresh = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+        resume(fresh);
+        note = "undoing the switch failed (" + undoFailed.getMessage() + "), but database '" + alias
+            + "' is resumed; check where " + file.path() + " points it";
+      } catch (RuntimeException resumeFailed) {
+        ApplicationFailure f = PgBouncerFailures.retryable(PgBouncerFailures.RESUME_FAILED, message(cause)
+            + "; undoing it failed too and database '" + alias + "' may still be paused: retry, or RESUME " + alias
+            + " on the admin console (" + undoFailed.getMessage() + ")");
+        f.addSuppressed(cause);
+        return f;
+      }
+    }
+    boolean nonRetryable = !(cause instanceof ApplicationFailure af) || af.isNonRetryable();
+    String type = cause instanceof ApplicationFailure af ? af.getType() : PgBouncerFailures.SWITCH_FAILED;
+    String message = message(cause) + "; " + note;
+    ApplicationFailure f = nonRetryable ? PgBouncerFailures.nonRetryable(type, message) : PgBouncerFailures.retryable(type, message);
+    f.addSuppressed(cause);
+    return f;
+  }
+
+  private static String message(RuntimeException e) {
+    return e instanceof ApplicationFailure af ? af.getOriginalMessage() : String.valueOf(e);
+  }
+
+  // ---------------------------------------------------------------- reading the admin console
+
+  private PoolState state(PgBouncerAdmin admin) {
+    Map<String, String> db = databaseRow(admin);
+    Backend configured;
+    try {
+      configured = file.read(alias).backend();
+    } catch (IOException e) {
+      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, e.getMessage());
+    }
+    int clActive = 0;
+    int clWaiting = 0;
+    int svActive = 0;
+    int svIdle = 0;
+    for (Map<String, String> pool : rows(admin, "POOLS")) {
+      if (alias.equals(pool.get("database"))) {
+        clActive += num(pool, "cl_active");
+        clWaiting += num(pool, "cl_waiting");
+        svActive += num(pool, "sv_active");
+        svIdle += num(pool, "sv_idle") + num(pool, "sv_used") + num(pool, "sv_tested") + num(pool, "sv_login");
+      }
+    }
+    List<String> servers = List.copyOf(rows(admin, "SERVERS").stream()
+        .filter(s -> alias.equals(s.get("database")))
+        .map(s -> s.get("addr") + ":" + s.get("port"))
+        .collect(Collectors.toCollection(TreeSet::new)));
+    return new PoolState(alias, running(db), configured, "1".equals(db.get("paused")), "1".equals(db.get("disabled")),
+        clActive, clWaiting, svActive, svIdle, servers);
+  }
+
+  private Map<String, String> databaseRow(PgBouncerAdmin admin) {
+    return rows(admin, "DATABASES").stream().filter(r -> alias.equals(r.get("name"))).findFirst()
+        .orElseThrow(() -> PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "PgBouncer at " + cfg.host()
+            + ":" + cfg.port() + " has no database '" + alias + "' (SHOW DATABASES): add it to " + file.path()
+            + ", make pgbouncer.ini %include that file, and RELOAD"));
+  }
+
+  private Backend running(Map<String, String> db) {
+    String host = db.get("host");
+    if (host == null || host.isEmpty() || host.startsWith("/")) {
+      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "PgBouncer reaches database '" + alias
+          + "' through a Unix socket; a switchover needs host=<address> on its line in " + file.path());
+    }
+    return new Backend(host, Integer.parseInt(db.get("port")), db.get("database"));
+  }
+
+  /** Who keeps PAUSE waiting: clients linked to a server connection, i.e. inside a transaction. */
+  private String openTransactions(PgBouncerAdmin admin) {
+    try {
+      List<String> holders = admin.show("CLIENTS").stream()
+          .filter(c -> alias.equals(c.get("database")) && c.get("link") != null && !c.get("link").isEmpty())
+          .map(c -> c.get("user") + "@" + c.get("addr") + ":" + c.get("port")
+              + (c.get("application_name") == null || c.get("application_name").isEmpty() ? "" : " (" + c.get("application_name") + ")")
+              + " in a transaction since " + c.get("request_time"))
+          .toList();
+      if (holders.isEmpty()) {
+        return "no client held a transaction open any more when the wait ran out";
+      }
+      return holders.size() + " transaction(s) still open through PgBouncer: "
+          + String.join("; ", holders.subList(0, Math.min(5, holders.size()))) + (holders.size() > 5 ? "; ..." : "");
+    } catch (SQLException e) {
+      return "transactions still open (SHOW CLIENTS failed: " + e.getMessage() + ")";
+    }
+  }
+
+  private List<Map<String, String>> rows(PgBouncerAdmin admin, String what) {
+    try {
+      return admin.show(what);
+    } catch (SQLException e) {
+      throw PgBouncerFailures.retryable(PgBouncerFailures.UNREACHABLE, "SHOW " + what + " on PgBouncer at " + cfg.host()
+          + ":" + cfg.port() + " failed: " + e.getMessage());
+    }
+  }
+
+  private void command(PgBouncerAdmin admin, String command) {
+    try {
+      admin.command(command);
+    } catch (SQLException e) {
+      throw PgBouncerFailures.retryable(PgBouncerFailures.UNREACHABLE, command + " on PgBouncer at " + cfg.host() + ":"
+          + cfg.port() + " failed: " + e.getMessage());
+    }
+  }
+
+  private static int num(Map<String, String> row, String column) {
+    String v = row.get(column);
+    return v == null ? 0 : Integer.parseInt(v);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private PgBouncerAdmin admin(int socketTimeoutSeconds) {
+    return PgBouncerAdmin.connect(cfg, secret(cfg.admin().password(), "PgBouncer admin password"), socketTimeoutSeconds);
+  }
+
+  private static String secret(SecretRef ref, String what) {
+    try {
+      return ref == null ? null : ref.resolve();
+    } catch (IOException e) {
+      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.SECRET_UNAVAILABLE, "cannot read the " + what + " from " + ref
+          + ": " + e.getMessage());
+    }
+  }
+
+  /** The admin console takes {@code [0-9a-z_]+} bare and anything else in double quotes. */
+  private String quotedAlias() {
+    return alias.matches("[0-9a-z_]+") ? alias : "\"" + alias.replace("\"", "\"\"") + "\"";
+  }
+
+  private static long millisSince(long nanoStart) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanoStart);
+  }
+}
