@@ -76,6 +76,10 @@ public final class PgBouncerSwitch {
       if (!before.paused() && before.running().equals(to) && before.configured().equals(to)) {
         return new SwitchReport(alias, before.running(), to, false, List.of(), 0);
       }
+      if ("session".equals(before.poolMode())) {
+        throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "database '" + alias + "' uses pool_mode"
+            + " session: PAUSE would wait for every client to disconnect. Switch it to pool_mode = transaction first");
+      }
       List<SwitchStep> steps = new ArrayList<>();
       // Logged in before the clock starts: the login is not part of the pause clients see.
       PgBouncerAdmin pauser = admin(0);
@@ -297,8 +301,18 @@ public final class PgBouncerSwitch {
         .filter(s -> alias.equals(s.get("database")))
         .map(s -> s.get("addr") + ":" + s.get("port"))
         .collect(Collectors.toCollection(TreeSet::new)));
+    Map<String, String> config = rows(admin, "CONFIG").stream()
+        .collect(Collectors.toMap(r -> r.get("key"), r -> String.valueOf(r.get("value")), (a, b) -> a));
+    String poolMode = db.get("pool_mode") == null || db.get("pool_mode").isEmpty() ? config.get("pool_mode") : db.get("pool_mode");
+    List<String> warnings = new ArrayList<>();
+    String loginRetry = config.getOrDefault("server_login_retry", "0");
+    if (loginRetry.matches("\\d+(\\.\\d+)?") && Double.parseDouble(loginRetry) > 2) {
+      warnings.add("server_login_retry is " + loginRetry + " s: a client that logs in while '" + alias + "' is paused makes"
+          + " PgBouncer open a server connection the pause closes, and PgBouncer then waits that long before trying again"
+          + " after RESUME; set server_login_retry = 1");
+    }
     return new PoolState(alias, running(db), configured, "1".equals(db.get("paused")), "1".equals(db.get("disabled")),
-        clActive, clWaiting, svActive, svIdle, servers);
+        clActive, clWaiting, svActive, svIdle, servers, poolMode, List.copyOf(warnings));
   }
 
   private Map<String, String> databaseRow(PgBouncerAdmin admin) {

@@ -13,6 +13,8 @@ import java.util.List;
  * @param serversActive server connections inside a transaction
  * @param serversIdle server connections open but not in a transaction (idle, used, tested, login)
  * @param servers distinct {@code addr:port} of the open server connections ({@code SHOW SERVERS})
+ * @param poolMode the alias's pool mode (its own, else PgBouncer's default): a switch refuses {@code session}
+ * @param warnings settings that make a switch slower for some clients, for the operator to fix
  */
 public record PoolState(
     String database,
@@ -24,4 +26,6 @@ public record PoolState(
     int clientsWaiting,
     int serversActive,
     int serversIdle,
-    List<String> servers) {}
+    List<String> servers,
+    String poolMode,
+    List<String> warnings) {}
