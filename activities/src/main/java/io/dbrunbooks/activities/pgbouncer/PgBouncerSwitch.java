@@ -306,10 +306,10 @@ public final class PgBouncerSwitch {
     String poolMode = db.get("pool_mode") == null || db.get("pool_mode").isEmpty() ? config.get("pool_mode") : db.get("pool_mode");
     List<String> warnings = new ArrayList<>();
     String loginRetry = config.getOrDefault("server_login_retry", "0");
-    if (loginRetry.matches("\\d+(\\.\\d+)?") && Double.parseDouble(loginRetry) > 2) {
+    if (loginRetry.matches("\\d+(\\.\\d+)?") && Double.parseDouble(loginRetry) > 1) {
       warnings.add("server_login_retry is " + loginRetry + " s: a client that logs in while '" + alias + "' is paused makes"
           + " PgBouncer open a server connection the pause closes, and PgBouncer then waits that long before trying again"
-          + " after RESUME; set server_login_retry = 1");
+          + " after RESUME; set server_login_retry = 1 or lower (fractions work)");
     }
     return new PoolState(alias, running(db), configured, "1".equals(db.get("paused")), "1".equals(db.get("disabled")),
         clActive, clWaiting, svActive, svIdle, servers, poolMode, List.copyOf(warnings));
