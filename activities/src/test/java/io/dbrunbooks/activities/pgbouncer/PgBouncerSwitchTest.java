@@ -269,6 +269,20 @@ class PgBouncerSwitchTest {
     assertEquals(BLUE, pgbSwitch.state().running());
   }
 
+  @Test
+  void blueStateNamesPgBouncersDefaultLoginRetryAsAProblem() throws Exception {
+    try (PgBouncerAdmin admin = PgBouncerAdmin.connect(cfg, cfg.admin().password().resolve(), 30)) {
+      admin.command("SET server_login_retry = 15");
+      try {
+        PoolState blueState = pgbSwitch.state();
+        assertEquals(1, blueState.warnings().size());
+        assertTrue(blueState.warnings().get(0).startsWith("server_login_retry is 15 s"), blueState.warnings().get(0));
+      } finally {
+        admin.command("SET server_login_retry = 1");
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** pgbench through PgBouncer running the landed.sql script. */
