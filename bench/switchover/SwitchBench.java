@@ -15,7 +15,7 @@ public class SwitchBench {
   /**
    * args: pgbouncerPort adminPasswordFile databasesFile alias bluePort greenPort switches intervalSeconds
    *       appUser appPasswordFile pauseTimeoutSeconds
-   * stdout, per switch: "switch <n> <to> <start epoch us> <end epoch us> <pause ms> <repoint ms> <reload ms> <resume ms>
+   * stdout, per switch: "switch <n> <to> <start epoch us> <end epoch us> <pause ms> <repoint ms> <reload ms> <resume ms> <verify ms>
    *   <paused ms> <on-CLUSTER when the health check through PgBouncer reached the new backend>"
    */
   public static void main(String[] a) throws Exception {
@@ -40,7 +40,7 @@ public class SwitchBench {
       long end = micros();
       HealthReport h = pgb.healthCheck();
       StringBuilder line = new StringBuilder("switch " + i + " " + (to == green ? "green" : "blue") + " " + start + " " + end);
-      for (String step : new String[] {"pause", "repoint", "reload", "resume"}) {
+      for (String step : new String[] {"pause", "repoint", "reload", "resume", "verify"}) {
         line.append(' ').append(r.steps().stream().filter(s -> s.name().equals(step)).mapToLong(SwitchStep::millis).sum());
       }
       line.append(' ').append(r.pausedMillis()).append(' ')

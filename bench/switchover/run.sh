@@ -171,7 +171,7 @@ for line in open(os.path.join(d, "switches.txt")):
     f = line.split()
     if f and f[0] == "switch":
         switches.append(dict(n=int(f[1]), to=f[2], start=int(f[3]), end=int(f[4]), pause=int(f[5]), repoint=int(f[6]),
-                             reload=int(f[7]), resume=int(f[8]), paused=int(f[9]), health=f[10]))
+                             reload=int(f[7]), resume=int(f[8]), verify=int(f[9]), paused=int(f[10]), health=f[11]))
 tx = []      # (start us, end us, latency us or None for a failure)
 for path in glob.glob(os.path.join(d, "tx.*")):
     for line in open(path):
@@ -190,9 +190,9 @@ def grab(pattern):
     m = re.search(pattern, out)
     return m.group(1) if m else "?"
 print(f"\n== phase: {phase} ({'a new connection per transaction, pgbench -C' if phase == 'reconnect' else 'persistent connections'})")
-print(f"{'switch':>6} {'to':<6} {'pause':>6} {'repoint':>8} {'reload':>7} {'resume':>7} {'paused':>7} "
+print(f"{'switch':>6} {'to':<6} {'pause':>6} {'repoint':>8} {'reload':>7} {'resume':>7} {'verify':>7} {'paused':>7} "
       f"{'switch call':>11} {'max txn latency':>15} {'txns':>6} {'errors':>6}  health check after")
-print(f"{'':>6} {'':<6} {'ms':>6} {'ms':>8} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>11} {'ms':>15} {'':>6} {'':>6}")
+print(f"{'':>6} {'':<6} {'ms':>6} {'ms':>8} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>11} {'ms':>15} {'':>6} {'':>6}")
 windows = []
 worst = 0
 for s in switches:
@@ -202,7 +202,7 @@ for s in switches:
     mx = max(lats) / 1000 if lats else 0
     worst = max(worst, mx)
     windows.append((s["start"] - 1_000_000, s["end"] + 1_000_000))
-    print(f"{s['n']:>6} {s['to']:<6} {s['pause']:>6} {s['repoint']:>8} {s['reload']:>7} {s['resume']:>7} {s['paused']:>7} "
+    print(f"{s['n']:>6} {s['to']:<6} {s['pause']:>6} {s['repoint']:>8} {s['reload']:>7} {s['resume']:>7} {s['verify']:>7} {s['paused']:>7} "
           f"{(s['end'] - s['start']) / 1000:>11.1f} {mx:>15.1f} {len(inside):>6} {errors:>6}  {s['health']}")
 outside = sorted(t[2] for t in tx if t[2] is not None and not any(a <= t[1] <= b for a, b in windows))
 def pct(p):

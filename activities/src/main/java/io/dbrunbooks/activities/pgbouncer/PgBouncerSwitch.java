@@ -25,9 +25,9 @@ import java.util.stream.Collectors;
 /**
  * Moves one PgBouncer alias from one backend to another without disconnecting its clients:
  * {@code PAUSE} (transactions in flight finish, new ones queue inside PgBouncer), rewrite the
- * alias's line in the {@code %include}d databases file, {@code RELOAD}, check with {@code SHOW
- * DATABASES} that PgBouncer now points where it should, {@code RESUME}. The queued transactions
- * then run on the new backend.
+ * alias's line in the {@code %include}d databases file, {@code RELOAD}, {@code RESUME}, then check
+ * with {@code SHOW DATABASES} that PgBouncer points where it should. The queued transactions run
+ * on the new backend.
  *
  * <p>PgBouncer is never left paused by a failure this class sees: a PAUSE that does not finish
  * within the pause timeout, or any later step failing, puts the alias's line back to the backend
@@ -84,17 +84,21 @@ public final class PgBouncerSwitch {
       // Logged in before the clock starts: the login is not part of the pause clients see.
       PgBouncerAdmin pauser = admin(0);
       long pausedAt = System.nanoTime();
+      long pausedMillis = 0;
       boolean mayHaveReloaded = false;
       try {
         steps.add(pause(pauser, admin, before));
         steps.add(repoint(to));
         mayHaveReloaded = true;
-        steps.add(reload(admin, to));
+        // RESUME follows RELOAD at once, and the check comes after: see verify().
+        steps.add(reload(admin));
         steps.add(resume(admin));
+        pausedMillis = millisSince(pausedAt);
+        steps.add(verify(admin, to));
       } catch (RuntimeException e) {
         throw undo(admin, before.running(), mayHaveReloaded, e);
       }
-      return new SwitchReport(alias, before.running(), to, true, List.copyOf(steps), millisSince(pausedAt));
+      return new SwitchReport(alias, before.running(), to, true, List.copyOf(steps), pausedMillis);
     }
   }
 
@@ -210,16 +214,29 @@ public final class PgBouncerSwitch {
     }
   }
 
-  private SwitchStep reload(PgBouncerAdmin admin, Backend to) {
+  private SwitchStep reload(PgBouncerAdmin admin) {
     long start = System.nanoTime();
     command(admin, "RELOAD");
+    return new SwitchStep("reload", millisSince(start), "RELOAD");
+  }
+
+  /**
+   * SHOW DATABASES after RESUME rather than between RELOAD and RESUME: PgBouncer 1.18 lets a client
+   * that logs in after a RELOAD has changed the alias open a server connection although the alias
+   * is paused, closes it for the pause, counts that as a failed server login and then waits
+   * server_login_retry (and refuses new logins meanwhile), so the gap between the two commands is
+   * kept to one round trip. Checking late is safe: when PgBouncer did not take the new line,
+   * traffic simply resumed on the old backend, and the undo puts the file back.
+   */
+  private SwitchStep verify(PgBouncerAdmin admin, Backend to) {
+    long start = System.nanoTime();
     Backend now = running(databaseRow(admin));
     if (!now.equals(to)) {
       throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "after RELOAD PgBouncer still sends database '"
           + alias + "' to " + now + ", not " + to + ": does the pgbouncer.ini of the PgBouncer at " + cfg.host() + ":"
           + cfg.port() + " %include " + file.path() + " (after its own [databases] lines), and can PgBouncer's user read it?");
     }
-    return new SwitchStep("reload", millisSince(start), "RELOAD; SHOW DATABASES: " + alias + " -> " + now);
+    return new SwitchStep("verify", millisSince(start), "SHOW DATABASES: " + alias + " -> " + now);
   }
 
   private SwitchStep resume(PgBouncerAdmin admin) {

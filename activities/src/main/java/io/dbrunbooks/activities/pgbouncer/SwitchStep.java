@@ -1,7 +1,8 @@
 package io.dbrunbooks.activities.pgbouncer;
 
 /**
- * One timed step of a switch: {@code pause}, {@code repoint}, {@code reload} or {@code resume}.
+ * One timed step of a switch: {@code pause}, {@code repoint}, {@code reload}, {@code resume}
+ * or {@code verify}.
  *
  * @param detail what the step found or did, for the audit trail (never a secret)
  */

@@ -123,7 +123,7 @@ class PgBouncerSwitchTest {
     long blueRows = count(blue, "true");
     assertTrue(toGreen.changed());
     assertEquals(BLUE, toGreen.from());
-    assertEquals(List.of("pause", "repoint", "reload", "resume"), toGreen.steps().stream().map(SwitchStep::name).toList());
+    assertEquals(List.of("pause", "repoint", "reload", "resume", "verify"), toGreen.steps().stream().map(SwitchStep::name).toList());
     HealthReport onGreen = pgbSwitch.healthCheck();
     assertEquals(green.port(), onGreen.serverPort());
     assertEquals("green", onGreen.clusterName());
