@@ -25,17 +25,8 @@ DATA=$CLUSTER/data
 RUN=$WORK/run-s$SCALE             # recreated on every run
 PIDS=()
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-as_pg() { runuser -u postgres -- "$@"; }
-
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 20000))
-    if ! ss -Htln "sport = :$p" | grep -q .; then echo "$p"; return; fi
-  done
-}
+# shellcheck source=../lib.sh
+. "$ROOT/bench/lib.sh"
 
 cleanup() {
   local rc=$?

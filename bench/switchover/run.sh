@@ -30,17 +30,8 @@ DB=appdb
 APP=app
 PIDS=()
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-as_pg() { runuser -u postgres -- "$@"; }
-
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 20000))
-    if ! ss -Htln "sport = :$p" | grep -q .; then echo "$p"; return; fi
-  done
-}
+# shellcheck source=../lib.sh
+. "$ROOT/bench/lib.sh"
 
 cleanup() {
   local rc=$?
@@ -138,7 +129,8 @@ log "blue :${PORT[blue]}, green :${PORT[green]}, pgbouncer :$PGB_PORT ($(pgbounc
 
 # ---------------------------------------------------------------- phases
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-DURATION=$(python3 -c "import math; print(4 + math.ceil($SWITCHES * $INTERVAL) + 3)")
+# Start-up of the driver's JVM, the switches themselves and their health checks come on top of the intervals.
+DURATION=$(python3 -c "import math; print(5 + math.ceil($SWITCHES * ($INTERVAL + 0.5)) + 5)")
 REPORT=$RUN/report.txt
 for phase in $PHASES; do
   connect_flag=()

@@ -35,26 +35,33 @@ final class PgBouncerAdmin implements AutoCloseable {
    *     caller bounds the wait itself
    */
   static PgBouncerAdmin connect(PgBouncerConfig cfg, String password, int socketTimeoutSeconds) {
-    Properties p = new Properties();
-    p.setProperty("user", cfg.admin().user());
-    if (password != null) {
-      p.setProperty("password", password);
-    }
+    Properties p = properties(cfg, cfg.admin().user(), password, socketTimeoutSeconds, "db-runbooks");
     p.setProperty("preferQueryMode", "simple");
-    p.setProperty("connectTimeout", "10");
-    p.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
-    p.setProperty("sslmode", cfg.sslmode() == null ? "prefer" : cfg.sslmode());
-    p.setProperty("ApplicationName", "db-runbooks");
-    String url = "jdbc:postgresql://" + hostForUrl(cfg.host()) + ":" + cfg.port() + "/pgbouncer";
     try {
-      return new PgBouncerAdmin(DriverManager.getConnection(url, p));
+      return new PgBouncerAdmin(DriverManager.getConnection(jdbcUrl(cfg, "pgbouncer"), p));
     } catch (SQLException e) {
       throw connectFailed(cfg, e);
     }
   }
 
-  static String hostForUrl(String host) {
-    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  /** pgjdbc settings shared by the admin console and the health check; the password only ever goes here. */
+  static Properties properties(PgBouncerConfig cfg, String user, String password, int socketTimeoutSeconds, String application) {
+    Properties p = new Properties();
+    p.setProperty("user", user);
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    p.setProperty("connectTimeout", "10");
+    p.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
+    p.setProperty("sslmode", cfg.sslmode() == null ? "prefer" : cfg.sslmode());
+    p.setProperty("ApplicationName", application);
+    return p;
+  }
+
+  /** A database behind this PgBouncer ({@code pgbouncer} is the admin console). */
+  static String jdbcUrl(PgBouncerConfig cfg, String database) {
+    String host = cfg.host().contains(":") && !cfg.host().startsWith("[") ? "[" + cfg.host() + "]" : cfg.host();
+    return "jdbc:postgresql://" + host + ":" + cfg.port() + "/" + database;
   }
 
   /** {@code SHOW what}, each row as column name to text (null stays null). */

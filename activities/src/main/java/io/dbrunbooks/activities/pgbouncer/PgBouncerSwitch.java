@@ -119,21 +119,12 @@ public final class PgBouncerSwitch {
       throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED,
           "no pgbouncer.healthCheck (user, password) is configured for database '" + alias + "'");
     }
-    Properties p = new Properties();
-    p.setProperty("user", hc.user());
-    String password = secret(hc.password(), "health check password");
-    if (password != null) {
-      p.setProperty("password", password);
-    }
-    p.setProperty("connectTimeout", "10");
-    p.setProperty("socketTimeout", "30");
+    Properties p = PgBouncerAdmin.properties(cfg, hc.user(), secret(hc.password(), "health check password"), 30,
+        "db-runbooks-health");
     // Transaction pooling hands each transaction to any server connection: no named prepared statements.
     p.setProperty("prepareThreshold", "0");
-    p.setProperty("sslmode", cfg.sslmode() == null ? "prefer" : cfg.sslmode());
-    p.setProperty("ApplicationName", "db-runbooks-health");
-    String url = "jdbc:postgresql://" + PgBouncerAdmin.hostForUrl(cfg.host()) + ":" + cfg.port() + "/" + alias;
     long start = System.nanoTime();
-    try (Connection c = DriverManager.getConnection(url, p); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(PgBouncerAdmin.jdbcUrl(cfg, alias), p); Statement s = c.createStatement()) {
       String addr;
       int port;
       String cluster;
@@ -324,9 +315,10 @@ public final class PgBouncerSwitch {
     List<String> warnings = new ArrayList<>();
     String loginRetry = config.getOrDefault("server_login_retry", "0");
     if (loginRetry.matches("\\d+(\\.\\d+)?") && Double.parseDouble(loginRetry) > 1) {
-      warnings.add("server_login_retry is " + loginRetry + " s: a client that logs in while '" + alias + "' is paused makes"
-          + " PgBouncer open a server connection the pause closes, and PgBouncer then waits that long before trying again"
-          + " after RESUME; set server_login_retry = 1 or lower (fractions work)");
+      warnings.add("server_login_retry is " + loginRetry + " s: when a client finishes logging in just as a switch's RELOAD"
+          + " repoints '" + alias + "', PgBouncer 1.18 opens a server connection although the alias is paused, the pause"
+          + " closes it, and PgBouncer then holds the alias's clients for server_login_retry after RESUME and refuses new"
+          + " logins meanwhile; set server_login_retry = 1 or lower (fractions work)");
     }
     return new PoolState(alias, running(db), configured, "1".equals(db.get("paused")), "1".equals(db.get("disabled")),
         clActive, clWaiting, svActive, svIdle, servers, poolMode, List.copyOf(warnings));

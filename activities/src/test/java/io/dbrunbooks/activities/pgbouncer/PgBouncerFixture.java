@@ -39,9 +39,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>an admin user ({@link #ADMIN_USER}, listed in {@code admin_users}) with a random password
  *       in the auth_file and in {@link #adminPasswordFile()};
  *   <li>{@code ignore_startup_parameters = extra_float_digits}, which every JDBC client needs;
- *   <li>{@code server_login_retry = 1}: a client that logs in while the alias is paused makes
- *       PgBouncer open a server connection that the pause closes at once, which PgBouncer counts
- *       as a failed login and retries only after this many seconds (default 15) once resumed.
+ *   <li>{@code server_login_retry = 1}: a client that finishes logging in while the alias is paused
+ *       and its pool has no server parameters (a fresh pool, or just after a RELOAD repointed it)
+ *       makes PgBouncer 1.18 open a server connection that the pause closes at once; PgBouncer
+ *       counts that as a failed login and retries only after this many seconds (default 15).
  * </ul>
  *
  * <p>PgBouncer refuses to run as root, so under root it runs as {@code postgres} through runuser,
