@@ -15,7 +15,7 @@ public class SwitchBench {
   /**
    * args: pgbouncerPort adminPasswordFile databasesFile alias bluePort greenPort switches intervalSeconds
    *       appUser appPasswordFile pauseTimeoutSeconds
-   * stdout, per switch: "switch <n> <to> <start epoch us> <end epoch us> <pause ms> <repoint ms> <reload ms> <resume ms> <verify ms>
+   * stdout, per switch: "switch <n> <to> <start epoch us> <end epoch us> <pause ms> <repoint ms> <reload ms> <resume ms> <verify ms> <settle ms>
    *   <paused ms> <on-CLUSTER when the health check through PgBouncer reached the new backend>"
    */
   public static void main(String[] a) throws Exception {
@@ -29,9 +29,7 @@ public class SwitchBench {
         new PgBouncerConfig.Login("runbooks_admin", new SecretRef(null, a[1])), a[2], alias, Double.parseDouble(a[10]),
         new PgBouncerConfig.HealthCheck(a[8], new SecretRef(null, a[9]), null));
     PgBouncerSwitch pgb = new PgBouncerSwitch(cfg);
-    for (String w : pgb.state().warnings()) {
-      System.err.println("warning: " + w);
-    }
+    System.err.println("server_login_retry = " + pgb.state().serverLoginRetrySeconds() + " s");
     for (int i = 1; i <= switches; i++) {
       Thread.sleep(intervalMillis);
       Backend to = i % 2 == 1 ? green : blue;
@@ -40,7 +38,7 @@ public class SwitchBench {
       long end = micros();
       HealthReport h = pgb.healthCheck();
       StringBuilder line = new StringBuilder("switch " + i + " " + (to == green ? "green" : "blue") + " " + start + " " + end);
-      for (String step : new String[] {"pause", "repoint", "reload", "resume", "verify"}) {
+      for (String step : new String[] {"pause", "repoint", "reload", "resume", "verify", "settle"}) {
         line.append(' ').append(r.steps().stream().filter(s -> s.name().equals(step)).mapToLong(SwitchStep::millis).sum());
       }
       line.append(' ').append(r.pausedMillis()).append(' ')

@@ -7,7 +7,7 @@
 #   SWITCHES=20 INTERVAL=2 bench/switchover/run.sh
 #
 # Environment: SWITCHES (10), INTERVAL (3 s between switches), CLIENTS (8), JOBS (2), SCALE (10),
-# PHASES ("persistent reconnect": pgbench without and with -C), SERVER_LOGIN_RETRY (1),
+# PHASES ("persistent reconnect": pgbench without and with -C), SERVER_LOGIN_RETRY (15, PgBouncer's default),
 # PAUSE_TIMEOUT (10 s), WORK (bench/out), PG_BINDIR (/usr/lib/postgresql/15/bin),
 # PGBOUNCER (/usr/sbin/pgbouncer), WORKER_JAR (worker/target/db-runbooks-worker.jar).
 set -euo pipefail
@@ -19,7 +19,7 @@ CLIENTS=${CLIENTS:-8}
 JOBS=${JOBS:-2}
 SCALE=${SCALE:-10}
 PHASES=${PHASES:-persistent reconnect}
-SERVER_LOGIN_RETRY=${SERVER_LOGIN_RETRY:-1}
+SERVER_LOGIN_RETRY=${SERVER_LOGIN_RETRY:-15}
 PAUSE_TIMEOUT=${PAUSE_TIMEOUT:-10}
 WORK=${WORK:-$ROOT/bench/out}
 PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
@@ -163,7 +163,8 @@ for line in open(os.path.join(d, "switches.txt")):
     f = line.split()
     if f and f[0] == "switch":
         switches.append(dict(n=int(f[1]), to=f[2], start=int(f[3]), end=int(f[4]), pause=int(f[5]), repoint=int(f[6]),
-                             reload=int(f[7]), resume=int(f[8]), verify=int(f[9]), paused=int(f[10]), health=f[11]))
+                             reload=int(f[7]), resume=int(f[8]), verify=int(f[9]), settle=int(f[10]), paused=int(f[11]),
+                             health=f[12]))
 tx = []      # (start us, end us, latency us or None for a failure)
 for path in glob.glob(os.path.join(d, "tx.*")):
     for line in open(path):
@@ -182,9 +183,9 @@ def grab(pattern):
     m = re.search(pattern, out)
     return m.group(1) if m else "?"
 print(f"\n== phase: {phase} ({'a new connection per transaction, pgbench -C' if phase == 'reconnect' else 'persistent connections'})")
-print(f"{'switch':>6} {'to':<6} {'pause':>6} {'repoint':>8} {'reload':>7} {'resume':>7} {'verify':>7} {'paused':>7} "
+print(f"{'switch':>6} {'to':<6} {'pause':>6} {'repoint':>8} {'reload':>7} {'resume':>7} {'verify':>7} {'settle':>7} {'paused':>7} "
       f"{'switch call':>11} {'max txn latency':>15} {'txns':>6} {'errors':>6}  health check after")
-print(f"{'':>6} {'':<6} {'ms':>6} {'ms':>8} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>11} {'ms':>15} {'':>6} {'':>6}")
+print(f"{'':>6} {'':<6} {'ms':>6} {'ms':>8} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>11} {'ms':>15} {'':>6} {'':>6}")
 windows = []
 worst = 0
 for s in switches:
@@ -194,7 +195,7 @@ for s in switches:
     mx = max(lats) / 1000 if lats else 0
     worst = max(worst, mx)
     windows.append((s["start"] - 1_000_000, s["end"] + 1_000_000))
-    print(f"{s['n']:>6} {s['to']:<6} {s['pause']:>6} {s['repoint']:>8} {s['reload']:>7} {s['resume']:>7} {s['verify']:>7} {s['paused']:>7} "
+    print(f"{s['n']:>6} {s['to']:<6} {s['pause']:>6} {s['repoint']:>8} {s['reload']:>7} {s['resume']:>7} {s['verify']:>7} {s['settle']:>7} {s['paused']:>7} "
           f"{(s['end'] - s['start']) / 1000:>11.1f} {mx:>15.1f} {len(inside):>6} {errors:>6}  {s['health']}")
 outside = sorted(t[2] for t in tx if t[2] is not None and not any(a <= t[1] <= b for a, b in windows))
 def pct(p):

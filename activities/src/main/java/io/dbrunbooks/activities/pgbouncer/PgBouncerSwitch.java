@@ -42,6 +42,9 @@ import java.util.stream.Collectors;
 public final class PgBouncerSwitch {
   /** Admin commands other than PAUSE answer at once; a console that stops answering is treated as unreachable. */
   private static final int ADMIN_SOCKET_TIMEOUT_SECONDS = 30;
+  /** At or below this server_login_retry a refused login after a switch costs little: no guard (see {@link #reload}). */
+  private static final double MAX_HARMLESS_LOGIN_RETRY_SECONDS = 0.1;
+  private static final long SETTLE_MILLIS = 2000;
 
   private final PgBouncerConfig cfg;
   private final DatabasesFile file;
@@ -90,13 +93,16 @@ public final class PgBouncerSwitch {
         steps.add(pause(pauser, admin, before));
         steps.add(repoint(to));
         mayHaveReloaded = true;
-        // RESUME follows RELOAD at once, and the check comes after: see verify().
-        steps.add(reload(admin));
+        // RESUME follows RELOAD at once, and the checks come after: see reload() and verify().
+        steps.add(reload(admin, before.serverLoginRetrySeconds() > MAX_HARMLESS_LOGIN_RETRY_SECONDS));
         steps.add(resume(admin));
         pausedMillis = millisSince(pausedAt);
         steps.add(verify(admin, to));
       } catch (RuntimeException e) {
         throw undo(admin, before.running(), mayHaveReloaded, e);
+      }
+      if (before.serverLoginRetrySeconds() > MAX_HARMLESS_LOGIN_RETRY_SECONDS) {
+        steps.add(settle(admin, before.serverLoginRetrySeconds()));
       }
       return new SwitchReport(alias, before.running(), to, true, List.copyOf(steps), pausedMillis);
     }
@@ -205,19 +211,75 @@ public final class PgBouncerSwitch {
     }
   }
 
-  private SwitchStep reload(PgBouncerAdmin admin) {
+  /**
+   * RELOAD; with {@code guardLogins}, then {@code SET server_login_retry = 0} until {@link #settle}.
+   *
+   * <p>Why: when a client finishes logging in right after the RELOAD has repointed the paused alias
+   * (its pool has lost the server's parameters), PgBouncer 1.18 opens a server connection for it
+   * although the alias is paused, and closes it again for the pause. It counts that as a failed
+   * server login: after RESUME it would wait {@code server_login_retry} (15 s by default) before
+   * connecting to the new backend, holding every client of the alias, and refuse new logins
+   * meanwhile. With the retry at 0 it connects at once; the next RELOAD restores the configured value.
+   */
+  private SwitchStep reload(PgBouncerAdmin admin, boolean guardLogins) {
     long start = System.nanoTime();
     command(admin, "RELOAD");
-    return new SwitchStep("reload", millisSince(start), "RELOAD");
+    if (guardLogins) {
+      command(admin, "SET server_login_retry = 0");
+    }
+    return new SwitchStep("reload", millisSince(start), guardLogins ? "RELOAD; SET server_login_retry = 0" : "RELOAD");
   }
 
   /**
-   * SHOW DATABASES after RESUME rather than between RELOAD and RESUME: PgBouncer 1.18 lets a client
-   * that logs in after a RELOAD has changed the alias open a server connection although the alias
-   * is paused, closes it for the pause, counts that as a failed server login and then waits
-   * server_login_retry (and refuses new logins meanwhile), so the gap between the two commands is
-   * kept to one round trip. Checking late is safe: when PgBouncer did not take the new line,
-   * traffic simply resumed on the old backend, and the undo puts the file back.
+   * Waits (up to {@link #SETTLE_MILLIS}) until the alias has a working server connection again,
+   * opening one through PgBouncer with the health check when no client asks, then RELOADs to give
+   * server_login_retry back its configured value. Not part of the pause: traffic flows already.
+   */
+  private SwitchStep settle(PgBouncerAdmin admin, double configuredRetrySeconds) {
+    long start = System.nanoTime();
+    String found;
+    try {
+      found = awaitServerConnection(admin);
+    } catch (RuntimeException e) {
+      found = "could not watch for a server connection (" + message(e) + ")";
+    }
+    String restored;
+    try {
+      command(admin, "RELOAD");
+      restored = "RELOAD restored server_login_retry = " + configuredRetrySeconds;
+    } catch (RuntimeException e) {
+      // The switch is done; a retry of 0 until PgBouncer's next RELOAD only makes it reconnect sooner.
+      restored = "server_login_retry stays 0 until PgBouncer's next RELOAD (" + message(e) + ")";
+    }
+    return new SwitchStep("settle", millisSince(start), found + "; " + restored);
+  }
+
+  private String awaitServerConnection(PgBouncerAdmin admin) {
+    long start = System.nanoTime();
+    boolean probed = false;
+    while (millisSince(start) < SETTLE_MILLIS) {
+      boolean connected = rows(admin, "SERVERS").stream().anyMatch(sv -> alias.equals(sv.get("database"))
+          && List.of("active", "idle", "used", "tested").contains(sv.get("state")));
+      if (connected) {
+        return "server connection open";
+      }
+      if (!probed && millisSince(start) >= 50 && cfg.healthCheck() != null) {
+        probed = true;
+        try {
+          healthCheck();
+        } catch (ApplicationFailure refused) {
+          // PgBouncer may refuse this login ("server login has been failing") yet starts connecting
+        }
+      }
+      sleepMillis(10);
+    }
+    return "no server connection within " + SETTLE_MILLIS + " ms";
+  }
+
+  /**
+   * SHOW DATABASES after RESUME rather than between RELOAD and RESUME, to keep the window of
+   * {@link #reload}'s PgBouncer quirk short. Checking late is safe: when PgBouncer did not take the
+   * new line, traffic simply resumed on the old backend, and the undo puts the file back.
    */
   private SwitchStep verify(PgBouncerAdmin admin, Backend to) {
     long start = System.nanoTime();
@@ -312,16 +374,10 @@ public final class PgBouncerSwitch {
     Map<String, String> config = rows(admin, "CONFIG").stream()
         .collect(Collectors.toMap(r -> r.get("key"), r -> String.valueOf(r.get("value")), (a, b) -> a));
     String poolMode = db.get("pool_mode") == null || db.get("pool_mode").isEmpty() ? config.get("pool_mode") : db.get("pool_mode");
-    List<String> warnings = new ArrayList<>();
     String loginRetry = config.getOrDefault("server_login_retry", "0");
-    if (loginRetry.matches("\\d+(\\.\\d+)?") && Double.parseDouble(loginRetry) > 1) {
-      warnings.add("server_login_retry is " + loginRetry + " s: when a client finishes logging in just as a switch's RELOAD"
-          + " repoints '" + alias + "', PgBouncer 1.18 opens a server connection although the alias is paused, the pause"
-          + " closes it, and PgBouncer then holds the alias's clients for server_login_retry after RESUME and refuses new"
-          + " logins meanwhile; set server_login_retry = 1 or lower (fractions work)");
-    }
+    double loginRetrySeconds = loginRetry.matches("\\d+(\\.\\d+)?") ? Double.parseDouble(loginRetry) : 0;
     return new PoolState(alias, running(db), configured, "1".equals(db.get("paused")), "1".equals(db.get("disabled")),
-        clActive, clWaiting, svActive, svIdle, servers, poolMode, List.copyOf(warnings));
+        clActive, clWaiting, svActive, svIdle, servers, poolMode, loginRetrySeconds);
   }
 
   private Map<String, String> databaseRow(PgBouncerAdmin admin) {
@@ -400,6 +456,15 @@ public final class PgBouncerSwitch {
   /** The admin console takes {@code [0-9a-z_]+} bare and anything else in double quotes. */
   private String quotedAlias() {
     return alias.matches("[0-9a-z_]+") ? alias : "\"" + alias.replace("\"", "\"\"") + "\"";
+  }
+
+  private static void sleepMillis(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw PgBouncerFailures.retryable(PgBouncerFailures.ERROR, "interrupted while waiting for PgBouncer");
+    }
   }
 
   private static long millisSince(long nanoStart) {

@@ -14,7 +14,7 @@ import java.util.List;
  * @param serversIdle server connections open but not in a transaction (idle, used, tested, login)
  * @param servers distinct {@code addr:port} of the open server connections ({@code SHOW SERVERS})
  * @param poolMode the alias's pool mode (its own, else PgBouncer's default): a switch refuses {@code session}
- * @param warnings settings that make a switch slower for some clients, for the operator to fix
+ * @param serverLoginRetrySeconds PgBouncer's {@code server_login_retry} (see {@link PgBouncerSwitch})
  */
 public record PoolState(
     String database,
@@ -28,4 +28,4 @@ public record PoolState(
     int serversIdle,
     List<String> servers,
     String poolMode,
-    List<String> warnings) {}
+    double serverLoginRetrySeconds) {}

@@ -38,12 +38,11 @@ import java.util.concurrent.TimeUnit;
  *       and green must carry the same verifier, as a restored copy of a cluster does;
  *   <li>an admin user ({@link #ADMIN_USER}, listed in {@code admin_users}) with a random password
  *       in the auth_file and in {@link #adminPasswordFile()};
- *   <li>{@code ignore_startup_parameters = extra_float_digits}, which every JDBC client needs;
- *   <li>{@code server_login_retry = 1}: a client that finishes logging in while the alias is paused
- *       and its pool has no server parameters (a fresh pool, or just after a RELOAD repointed it)
- *       makes PgBouncer 1.18 open a server connection that the pause closes at once; PgBouncer
- *       counts that as a failed login and retries only after this many seconds (default 15).
+ *   <li>{@code ignore_startup_parameters = extra_float_digits}, which every JDBC client needs.
  * </ul>
+ *
+ * <p>{@code server_login_retry} keeps PgBouncer's default of 15 s on purpose: a switch must not
+ * stall clients for it (see {@link PgBouncerSwitch}).
  *
  * <p>PgBouncer refuses to run as root, so under root it runs as {@code postgres} through runuser,
  * like {@link LocalCluster}, and its directory is handed to that user.
@@ -101,7 +100,6 @@ public final class PgBouncerFixture implements AutoCloseable {
         "max_client_conn = 200",
         "default_pool_size = 20",
         "ignore_startup_parameters = extra_float_digits",
-        "server_login_retry = 1",
         "logfile = " + dir.resolve("pgbouncer.log"),
         "pidfile = " + dir.resolve("pgbouncer.pid"),
         ""), StandardCharsets.UTF_8);
