@@ -224,10 +224,17 @@ public final class PgBouncerSwitch {
   private SwitchStep reload(PgBouncerAdmin admin, boolean guardLogins) {
     long start = System.nanoTime();
     command(admin, "RELOAD");
+    String detail = "RELOAD";
     if (guardLogins) {
-      command(admin, "SET server_login_retry = 0");
+      try {
+        admin.command("SET server_login_retry = 0");
+        detail += "; SET server_login_retry = 0";
+      } catch (SQLException e) {
+        // Only a guard: the switch itself is as good without it.
+        detail += "; SET server_login_retry = 0 refused: " + e.getMessage();
+      }
     }
-    return new SwitchStep("reload", millisSince(start), guardLogins ? "RELOAD; SET server_login_retry = 0" : "RELOAD");
+    return new SwitchStep("reload", millisSince(start), detail);
   }
 
   /**
