@@ -12,3 +12,15 @@ free_port() {
     if ! ss -Htln "sport = :$p" | grep -q .; then echo "$p"; return; fi
   done
 }
+
+# Stops the background processes the script started (their ids in the PIDS array) and reaps them.
+stop_started() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do
+    [[ -n $pid ]] && kill "$pid" 2>/dev/null
+  done
+  for pid in "${PIDS[@]:-}"; do
+    [[ -n $pid ]] && wait "$pid" 2>/dev/null
+  done
+  return 0
+}

@@ -31,12 +31,7 @@ PIDS=()
 cleanup() {
   local rc=$?
   set +e
-  for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] && kill "$pid" 2>/dev/null
-  done
-  for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] && wait "$pid" 2>/dev/null
-  done
+  stop_started
   if [[ -f $DATA/postmaster.pid ]]; then
     # Leave the kept cluster archiving nowhere, not into this run's (deleted next time) pgbackrest repo.
     [[ -n ${PGPORT:-} ]] && as_pg "$PG_BINDIR/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAtX \

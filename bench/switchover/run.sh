@@ -36,10 +36,8 @@ PIDS=()
 cleanup() {
   local rc=$?
   set +e
-  for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] && kill "$pid" 2>/dev/null
-  done
   [[ -f $RUN/pgbouncer/pgbouncer.pid ]] && kill "$(cat "$RUN/pgbouncer/pgbouncer.pid")" 2>/dev/null
+  stop_started
   for c in blue green; do
     [[ -f $RUN/$c/data/postmaster.pid ]] && as_pg "$PG_BINDIR/pg_ctl" -D "$RUN/$c/data" -m fast -w stop >/dev/null 2>&1
   done
@@ -140,6 +138,7 @@ for phase in $PHASES; do
   "$PG_BINDIR/pgbench" -h 127.0.0.1 -p "$PGB_PORT" -U "$APP" -b tpcb-like -n -c "$CLIENTS" -j "$JOBS" -T "$DURATION" \
     "${connect_flag[@]}" --log --log-prefix="$RUN/$phase/tx" "$DB" >"$RUN/$phase/pgbench.out" 2>"$RUN/$phase/pgbench.err" &
   bench_pid=$!
+  PIDS+=("$bench_pid")
   sleep 1
   java -cp "$WORKER_JAR" "$ROOT/bench/switchover/SwitchBench.java" "$PGB_PORT" "$RUN/admin-password" \
     "$RUN/pgbouncer/databases.ini" "$DB" "${PORT[blue]}" "${PORT[green]}" "$SWITCHES" "$INTERVAL" "$APP" \
