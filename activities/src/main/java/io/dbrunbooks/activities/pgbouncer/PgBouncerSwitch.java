@@ -66,8 +66,8 @@ public final class PgBouncerSwitch {
   }
 
   /**
-   * Points the alias at {@code to}; returns at once, doing nothing, when it already points there
-   * and is not paused.
+   * Points the alias at {@code to}; returns at once, changing nothing (but see {@link #settle}),
+   * when it already points there and is not paused.
    *
    * @throws ApplicationFailure {@link PgBouncerFailures#PAUSE_TIMED_OUT} (resumed on the old
    *     backend), {@link PgBouncerFailures#MISCONFIGURED}, {@link PgBouncerFailures#UNREACHABLE},
@@ -77,7 +77,9 @@ public final class PgBouncerSwitch {
     try (PgBouncerAdmin admin = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
       PoolState before = state(admin);
       if (!before.paused() && before.running().equals(to) && before.configured().equals(to)) {
-        return new SwitchReport(alias, before.running(), to, false, List.of(), 0);
+        // A run that died between RESUME and settle's RELOAD left server_login_retry at 0: give it back.
+        List<SwitchStep> steps = before.serverLoginRetrySeconds() == 0 ? List.of(settle(admin, "configured")) : List.of();
+        return new SwitchReport(alias, before.running(), to, false, steps, 0);
       }
       if ("session".equals(before.poolMode())) {
         throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "database '" + alias + "' uses pool_mode"
@@ -102,7 +104,7 @@ public final class PgBouncerSwitch {
         throw undo(admin, before.running(), mayHaveReloaded, e);
       }
       if (before.serverLoginRetrySeconds() > MAX_HARMLESS_LOGIN_RETRY_SECONDS) {
-        steps.add(settle(admin, before.serverLoginRetrySeconds()));
+        steps.add(settle(admin, String.valueOf(before.serverLoginRetrySeconds())));
       }
       return new SwitchReport(alias, before.running(), to, true, List.copyOf(steps), pausedMillis);
     }
@@ -242,7 +244,7 @@ public final class PgBouncerSwitch {
    * opening one through PgBouncer with the health check when no client asks, then RELOADs to give
    * server_login_retry back its configured value. Not part of the pause: traffic flows already.
    */
-  private SwitchStep settle(PgBouncerAdmin admin, double configuredRetrySeconds) {
+  private SwitchStep settle(PgBouncerAdmin admin, String configuredRetrySeconds) {
     long start = System.nanoTime();
     String found;
     try {

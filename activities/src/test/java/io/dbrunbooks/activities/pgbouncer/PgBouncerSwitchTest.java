@@ -224,9 +224,19 @@ class PgBouncerSwitchTest {
     assertEquals(GREEN, converged.running());
     assertEquals(GREEN, converged.configured());
     assertEquals(15.0, converged.serverLoginRetrySeconds(), "the configured server_login_retry is back after the switch");
+    SwitchStep settle = rerun.steps().get(rerun.steps().size() - 1);
+    assertEquals("settle", settle.name());
+    assertEquals("server connection open; RELOAD restored server_login_retry = 15.0", settle.detail());
     SwitchReport again = pgbSwitch.switchTo(GREEN);
     assertFalse(again.changed());
     assertEquals(List.of(), again.steps());
+
+    // A run that died after RESUME but before settle left PgBouncer's login throttle off; a re-run restores it.
+    try (PgBouncerAdmin admin = PgBouncerAdmin.connect(cfg, cfg.admin().password().resolve(), 30)) {
+      admin.command("SET server_login_retry = 0");
+    }
+    assertFalse(pgbSwitch.switchTo(GREEN).changed());
+    assertEquals(15.0, pgbSwitch.state().serverLoginRetrySeconds());
   }
 
   @Test
