@@ -1,6 +1,8 @@
 package io.dbrunbooks.activities.pgbouncer;
 
+import io.dbrunbooks.activities.config.SecretRef;
 import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
 
 /**
  * The failures of the PgBouncer primitives, with the type names a switchover workflow keys on.
@@ -29,5 +31,14 @@ public final class PgBouncerFailures {
 
   static ApplicationFailure retryable(String type, String message) {
     return ApplicationFailure.newFailure(message, type);
+  }
+
+  /** Reads a secret now; a source that cannot be read fails naming the source, never a value. */
+  static String secret(SecretRef ref, String what) {
+    try {
+      return ref == null ? null : ref.resolve();
+    } catch (IOException e) {
+      throw nonRetryable(SECRET_UNAVAILABLE, "cannot read the " + what + " from " + ref + ": " + e.getMessage());
+    }
   }
 }

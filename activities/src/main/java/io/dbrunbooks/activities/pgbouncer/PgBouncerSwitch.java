@@ -1,26 +1,17 @@
 package io.dbrunbooks.activities.pgbouncer;
 
 import io.dbrunbooks.activities.config.PgBouncerConfig;
-import io.dbrunbooks.activities.config.SecretRef;
 import io.dbrunbooks.activities.pgbouncer.DatabasesFile.DatabasesFileException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 
 /**
  * Moves one PgBouncer alias from one backend to another without disconnecting its clients:
@@ -60,22 +51,22 @@ public final class PgBouncerSwitch {
 
   /** Where the alias points, whether it is paused, who is connected: blue's state before a switch. */
   public PoolState state() {
-    try (PgBouncerAdmin admin = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
-      return state(admin);
+    try (AliasConsole console = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+      return console.state();
     }
   }
 
   /**
-   * Points the alias at {@code to}; returns at once, changing nothing (but see {@link #settle}),
-   * when it already points there and is not paused.
+   * Points the alias at {@code to}; returns at once, changing nothing, when it already points there
+   * and is not paused (only a {@code server_login_retry} that a dead run left at 0 is given back).
    *
    * @throws ApplicationFailure {@link PgBouncerFailures#PAUSE_TIMED_OUT} (resumed on the old
    *     backend), {@link PgBouncerFailures#MISCONFIGURED}, {@link PgBouncerFailures#UNREACHABLE},
    *     {@link PgBouncerFailures#RESUME_FAILED} (may still be paused: retry), ...
    */
   public SwitchReport switchTo(Backend to) {
-    try (PgBouncerAdmin admin = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
-      PoolState before = state(admin);
+    try (AliasConsole admin = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+      PoolState before = admin.state();
       if (!before.paused() && before.running().equals(to) && before.configured().equals(to)) {
         // A run that died between RESUME and settle's RELOAD left server_login_retry at 0: give it back.
         List<SwitchStep> steps = before.serverLoginRetrySeconds() == 0 ? List.of(settle(admin, "configured")) : List.of();
@@ -87,7 +78,7 @@ public final class PgBouncerSwitch {
       }
       List<SwitchStep> steps = new ArrayList<>();
       // Logged in before the clock starts: the login is not part of the pause clients see.
-      PgBouncerAdmin pauser = admin(0);
+      AliasConsole pauser = console(0);
       long pausedAt = System.nanoTime();
       long pausedMillis = 0;
       boolean mayHaveReloaded = false;
@@ -112,62 +103,28 @@ public final class PgBouncerSwitch {
 
   /** Resumes the alias when it is paused (compensation after a crash); true if it was. */
   public boolean resume() {
-    try (PgBouncerAdmin admin = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+    try (AliasConsole admin = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
       return !resume(admin).detail().equals("was not paused");
     }
   }
 
   /**
-   * Connects through PgBouncer as the application would, runs {@code SELECT 1} plus which server
-   * answered, and the configured health query.
+   * Connects through PgBouncer as the application would (the configured health-check role), runs
+   * {@code SELECT 1} with which server answered, and the configured health query.
    */
   public HealthReport healthCheck() {
-    PgBouncerConfig.HealthCheck hc = cfg.healthCheck();
-    if (hc == null) {
-      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED,
-          "no pgbouncer.healthCheck (user, password) is configured for database '" + alias + "'");
-    }
-    Properties p = PgBouncerAdmin.properties(cfg, hc.user(), secret(hc.password(), "health check password"), 30,
-        "db-runbooks-health");
-    // Transaction pooling hands each transaction to any server connection: no named prepared statements.
-    p.setProperty("prepareThreshold", "0");
-    long start = System.nanoTime();
-    try (Connection c = DriverManager.getConnection(PgBouncerAdmin.jdbcUrl(cfg, alias), p); Statement s = c.createStatement()) {
-      String addr;
-      int port;
-      String cluster;
-      boolean recovery;
-      try (ResultSet r = s.executeQuery("SELECT 1, coalesce(host(inet_server_addr()), ''), inet_server_port(),"
-          + " current_setting('cluster_name'), pg_is_in_recovery()")) {
-        r.next();
-        addr = r.getString(2);
-        port = r.getInt(3);
-        cluster = r.getString(4);
-        recovery = r.getBoolean(5);
-      }
-      String result = null;
-      if (hc.query() != null && !hc.query().isBlank()) {
-        try (ResultSet r = s.executeQuery(hc.query())) {
-          result = r.next() ? r.getString(1) : null;
-        }
-      }
-      return new HealthReport(addr, port, cluster, recovery, result, millisSince(start));
-    } catch (SQLException e) {
-      throw PgBouncerFailures.retryable(PgBouncerFailures.HEALTH_CHECK_FAILED, "health check of database '" + alias
-          + "' through PgBouncer at " + cfg.host() + ":" + cfg.port() + " as '" + hc.user() + "' failed"
-          + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")") + ": " + e.getMessage());
-    }
+    return HealthCheck.run(cfg);
   }
 
   // ---------------------------------------------------------------- steps
 
   /** PAUSE on its own session, so the control session can still RESUME when the wait runs out. */
-  private SwitchStep pause(PgBouncerAdmin pauser, PgBouncerAdmin control, PoolState before) {
+  private SwitchStep pause(AliasConsole pauser, AliasConsole control, PoolState before) {
     long start = System.nanoTime();
     CompletableFuture<Void> done = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        pauser.command("PAUSE " + quotedAlias());
+        pauser.aliasCommand("PAUSE");
         done.complete(null);
       } catch (Throwable e) {
         done.completeExceptionally(e);
@@ -181,7 +138,7 @@ public final class PgBouncerSwitch {
           + before.serversIdle()) + " server connection(s) to " + before.running());
     } catch (TimeoutException e) {
       throw PgBouncerFailures.nonRetryable(PgBouncerFailures.PAUSE_TIMED_OUT, "PAUSE of database '" + alias
-          + "' did not finish within " + cfg.pauseTimeoutSeconds() + " s: " + openTransactions(control)
+          + "' did not finish within " + cfg.pauseTimeoutSeconds() + " s: " + control.openTransactions()
           + ". Let those transactions end (or end them) and switch again, or raise pgbouncer.pauseTimeoutSeconds");
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
@@ -223,13 +180,13 @@ public final class PgBouncerSwitch {
    * connecting to the new backend, holding every client of the alias, and refuse new logins
    * meanwhile. With the retry at 0 it connects at once; the next RELOAD restores the configured value.
    */
-  private SwitchStep reload(PgBouncerAdmin admin, boolean guardLogins) {
+  private SwitchStep reload(AliasConsole admin, boolean guardLogins) {
     long start = System.nanoTime();
-    command(admin, "RELOAD");
+    admin.run("RELOAD");
     String detail = "RELOAD";
     if (guardLogins) {
       try {
-        admin.command("SET server_login_retry = 0");
+        admin.set("server_login_retry", "0");
         detail += "; SET server_login_retry = 0";
       } catch (SQLException e) {
         // Only a guard: the switch itself is as good without it.
@@ -244,7 +201,7 @@ public final class PgBouncerSwitch {
    * opening one through PgBouncer with the health check when no client asks, then RELOADs to give
    * server_login_retry back its configured value. Not part of the pause: traffic flows already.
    */
-  private SwitchStep settle(PgBouncerAdmin admin, String configuredRetrySeconds) {
+  private SwitchStep settle(AliasConsole admin, String configuredRetrySeconds) {
     long start = System.nanoTime();
     String found;
     try {
@@ -254,7 +211,7 @@ public final class PgBouncerSwitch {
     }
     String restored;
     try {
-      command(admin, "RELOAD");
+      admin.run("RELOAD");
       restored = "RELOAD restored server_login_retry = " + configuredRetrySeconds;
     } catch (RuntimeException e) {
       // The switch is done; a retry of 0 until PgBouncer's next RELOAD only makes it reconnect sooner.
@@ -263,13 +220,11 @@ public final class PgBouncerSwitch {
     return new SwitchStep("settle", millisSince(start), found + "; " + restored);
   }
 
-  private String awaitServerConnection(PgBouncerAdmin admin) {
+  private String awaitServerConnection(AliasConsole admin) {
     long start = System.nanoTime();
     boolean probed = false;
     while (millisSince(start) < SETTLE_MILLIS) {
-      boolean connected = rows(admin, "SERVERS").stream().anyMatch(sv -> alias.equals(sv.get("database"))
-          && List.of("active", "idle", "used", "tested").contains(sv.get("state")));
-      if (connected) {
+      if (admin.hasServerConnection()) {
         return "server connection open";
       }
       if (!probed && millisSince(start) >= 50 && cfg.healthCheck() != null) {
@@ -290,9 +245,9 @@ public final class PgBouncerSwitch {
    * {@link #reload}'s PgBouncer quirk short. Checking late is safe: when PgBouncer did not take the
    * new line, traffic simply resumed on the old backend, and the undo puts the file back.
    */
-  private SwitchStep verify(PgBouncerAdmin admin, Backend to) {
+  private SwitchStep verify(AliasConsole admin, Backend to) {
     long start = System.nanoTime();
-    Backend now = running(databaseRow(admin));
+    Backend now = admin.running();
     if (!now.equals(to)) {
       throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "after RELOAD PgBouncer still sends database '"
           + alias + "' to " + now + ", not " + to + ": does the pgbouncer.ini of the PgBouncer at " + cfg.host() + ":"
@@ -301,10 +256,10 @@ public final class PgBouncerSwitch {
     return new SwitchStep("verify", millisSince(start), "SHOW DATABASES: " + alias + " -> " + now);
   }
 
-  private SwitchStep resume(PgBouncerAdmin admin) {
+  private SwitchStep resume(AliasConsole admin) {
     long start = System.nanoTime();
     try {
-      admin.command("RESUME " + quotedAlias());
+      admin.aliasCommand("RESUME");
       return new SwitchStep("resume", millisSince(start), "RESUME " + alias);
     } catch (SQLException e) {
       if (String.valueOf(e.getMessage()).contains("is not paused")) {
@@ -319,18 +274,18 @@ public final class PgBouncerSwitch {
    * After a failed step: the alias's line back to the backend it ran on, RELOAD if the running
    * configuration may have moved, RESUME. Returns the failure to throw, saying where traffic is now.
    */
-  private ApplicationFailure undo(PgBouncerAdmin admin, Backend back, boolean mayHaveReloaded, RuntimeException cause) {
+  private ApplicationFailure undo(AliasConsole admin, Backend back, boolean mayHaveReloaded, RuntimeException cause) {
     String note;
     try {
       boolean changed = file.repoint(alias, back);
       if (changed || mayHaveReloaded) {
-        command(admin, "RELOAD");
+        admin.run("RELOAD");
       }
       resume(admin);
       note = "the switch was undone: database '" + alias + "' is resumed on " + back;
     } catch (IOException | RuntimeException undoFailed) {
       // The control session may be the thing that broke: try RESUME once more on a fresh one.
-      try (PgBouncerAdmin fresh = admin(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+      try (AliasConsole fresh = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
         resume(fresh);
         note = "undoing the switch failed (" + undoFailed.getMessage() + "), but database '" + alias
             + "' is resumed; check where " + file.path() + " points it";
@@ -354,117 +309,10 @@ public final class PgBouncerSwitch {
     return e instanceof ApplicationFailure af ? af.getOriginalMessage() : String.valueOf(e);
   }
 
-  // ---------------------------------------------------------------- reading the admin console
-
-  private PoolState state(PgBouncerAdmin admin) {
-    Map<String, String> db = databaseRow(admin);
-    Backend configured;
-    try {
-      configured = file.read(alias).backend();
-    } catch (IOException e) {
-      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, e.getMessage());
-    }
-    int clActive = 0;
-    int clWaiting = 0;
-    int svActive = 0;
-    int svIdle = 0;
-    for (Map<String, String> pool : rows(admin, "POOLS")) {
-      if (alias.equals(pool.get("database"))) {
-        clActive += num(pool, "cl_active");
-        clWaiting += num(pool, "cl_waiting");
-        svActive += num(pool, "sv_active");
-        svIdle += num(pool, "sv_idle") + num(pool, "sv_used") + num(pool, "sv_tested") + num(pool, "sv_login");
-      }
-    }
-    List<String> servers = List.copyOf(rows(admin, "SERVERS").stream()
-        .filter(s -> alias.equals(s.get("database")))
-        .map(s -> s.get("addr") + ":" + s.get("port"))
-        .collect(Collectors.toCollection(TreeSet::new)));
-    Map<String, String> config = rows(admin, "CONFIG").stream()
-        .collect(Collectors.toMap(r -> r.get("key"), r -> String.valueOf(r.get("value")), (a, b) -> a));
-    String poolMode = db.get("pool_mode") == null || db.get("pool_mode").isEmpty() ? config.get("pool_mode") : db.get("pool_mode");
-    String loginRetry = config.getOrDefault("server_login_retry", "0");
-    double loginRetrySeconds = loginRetry.matches("\\d+(\\.\\d+)?") ? Double.parseDouble(loginRetry) : 0;
-    return new PoolState(alias, running(db), configured, "1".equals(db.get("paused")), "1".equals(db.get("disabled")),
-        clActive, clWaiting, svActive, svIdle, servers, poolMode, loginRetrySeconds);
-  }
-
-  private Map<String, String> databaseRow(PgBouncerAdmin admin) {
-    return rows(admin, "DATABASES").stream().filter(r -> alias.equals(r.get("name"))).findFirst()
-        .orElseThrow(() -> PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "PgBouncer at " + cfg.host()
-            + ":" + cfg.port() + " has no database '" + alias + "' (SHOW DATABASES): add it to " + file.path()
-            + ", make pgbouncer.ini %include that file, and RELOAD"));
-  }
-
-  private Backend running(Map<String, String> db) {
-    String host = db.get("host");
-    if (host == null || host.isEmpty() || host.startsWith("/")) {
-      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "PgBouncer reaches database '" + alias
-          + "' through a Unix socket; a switchover needs host=<address> on its line in " + file.path());
-    }
-    return new Backend(host, Integer.parseInt(db.get("port")), db.get("database"));
-  }
-
-  /** Who keeps PAUSE waiting: clients linked to a server connection, i.e. inside a transaction. */
-  private String openTransactions(PgBouncerAdmin admin) {
-    try {
-      List<String> holders = admin.show("CLIENTS").stream()
-          .filter(c -> alias.equals(c.get("database")) && c.get("link") != null && !c.get("link").isEmpty())
-          .map(c -> c.get("user") + "@" + c.get("addr") + ":" + c.get("port")
-              + (c.get("application_name") == null || c.get("application_name").isEmpty() ? "" : " (" + c.get("application_name") + ")")
-              + " in a transaction since " + c.get("request_time"))
-          .toList();
-      if (holders.isEmpty()) {
-        return "no client held a transaction open any more when the wait ran out";
-      }
-      return holders.size() + " transaction(s) still open through PgBouncer: "
-          + String.join("; ", holders.subList(0, Math.min(5, holders.size()))) + (holders.size() > 5 ? "; ..." : "");
-    } catch (SQLException e) {
-      return "transactions still open (SHOW CLIENTS failed: " + e.getMessage() + ")";
-    }
-  }
-
-  private List<Map<String, String>> rows(PgBouncerAdmin admin, String what) {
-    try {
-      return admin.show(what);
-    } catch (SQLException e) {
-      throw PgBouncerFailures.retryable(PgBouncerFailures.UNREACHABLE, "SHOW " + what + " on PgBouncer at " + cfg.host()
-          + ":" + cfg.port() + " failed: " + e.getMessage());
-    }
-  }
-
-  private void command(PgBouncerAdmin admin, String command) {
-    try {
-      admin.command(command);
-    } catch (SQLException e) {
-      throw PgBouncerFailures.retryable(PgBouncerFailures.UNREACHABLE, command + " on PgBouncer at " + cfg.host() + ":"
-          + cfg.port() + " failed: " + e.getMessage());
-    }
-  }
-
-  private static int num(Map<String, String> row, String column) {
-    String v = row.get(column);
-    return v == null ? 0 : Integer.parseInt(v);
-  }
-
   // ---------------------------------------------------------------- plumbing
 
-  private PgBouncerAdmin admin(int socketTimeoutSeconds) {
-    return PgBouncerAdmin.connect(cfg, secret(cfg.admin().password(), "PgBouncer admin password"), socketTimeoutSeconds);
-  }
-
-  private static String secret(SecretRef ref, String what) {
-    try {
-      return ref == null ? null : ref.resolve();
-    } catch (IOException e) {
-      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.SECRET_UNAVAILABLE, "cannot read the " + what + " from " + ref
-          + ": " + e.getMessage());
-    }
-  }
-
-  /** The admin console takes {@code [0-9a-z_]+} bare and anything else in double quotes. */
-  private String quotedAlias() {
-    return alias.matches("[0-9a-z_]+") ? alias : "\"" + alias.replace("\"", "\"\"") + "\"";
+  private AliasConsole console(int socketTimeoutSeconds) {
+    return AliasConsole.open(cfg, file, socketTimeoutSeconds);
   }
 
   private static void sleepMillis(long millis) {
