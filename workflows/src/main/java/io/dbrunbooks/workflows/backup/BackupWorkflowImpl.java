@@ -5,6 +5,7 @@ import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.Notification;
 import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
@@ -38,7 +39,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   private static final Logger log = Workflow.getLogger(BackupWorkflowImpl.class);
 
   /** Same rule as the targets file, so a bad name fails here before any activity runs. */
-  static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  static final Pattern TARGET_NAME = RunbookOptions.TARGET_NAME;
 
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -410,22 +411,11 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   }
 
   private static RetryOptions retry(Duration initial, Duration max, int attempts) {
-    return RetryOptions.newBuilder()
-        .setInitialInterval(initial)
-        .setBackoffCoefficient(2.0)
-        .setMaximumInterval(max)
-        .setMaximumAttempts(attempts)
-        .build();
+    return RunbookOptions.retry(initial, max, attempts);
   }
 
   /** Key/value metadata for audit entries and notifications; null values are left out. */
   private static Map<String, String> meta(String... kv) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      if (kv[i + 1] != null) {
-        m.put(kv[i], kv[i + 1]);
-      }
-    }
-    return m;
+    return RunbookOptions.meta(kv);
   }
 }

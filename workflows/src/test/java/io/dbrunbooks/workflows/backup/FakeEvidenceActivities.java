@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** An in-memory evidence registry that enforces what the real one does: contiguous, write-once. */
-class FakeEvidenceActivities implements EvidenceActivities {
-  final List<AuditAppend> entries = new CopyOnWriteArrayList<>();
-  final Map<String, Map<String, Object>> manifests = new ConcurrentHashMap<>();
-  volatile RuntimeException sealFailure;
+/** An in-memory evidence registry that enforces what the real one does: contiguous, write-once. Shared by the runbooks' workflow tests. */
+public class FakeEvidenceActivities implements EvidenceActivities {
+  public final List<AuditAppend> entries = new CopyOnWriteArrayList<>();
+  public final Map<String, Map<String, Object>> manifests = new ConcurrentHashMap<>();
+  public volatile RuntimeException sealFailure;
   /** Appends of this action fail, as a registry that went read-only mid-run would. */
   volatile String failAction;
   private final Map<String, String> hashes = new ConcurrentHashMap<>();
@@ -48,7 +48,7 @@ class FakeEvidenceActivities implements EvidenceActivities {
     return new SealedManifest("file:/evidence/" + r.path() + ".jws", sha256(r.manifest().toString()), "local:sign-1", "EdDSA");
   }
 
-  List<String> actions() {
+  public List<String> actions() {
     return entries.stream().map(e -> e.event().action()).toList();
   }
 

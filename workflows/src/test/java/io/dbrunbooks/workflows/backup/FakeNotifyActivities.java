@@ -5,9 +5,10 @@ import io.dbrunbooks.workflows.common.NotifyActivities;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-class FakeNotifyActivities implements NotifyActivities {
-  final List<Notification> sent = new CopyOnWriteArrayList<>();
-  volatile RuntimeException failure;
+/** Records notifications; shared by the runbooks' workflow tests. */
+public class FakeNotifyActivities implements NotifyActivities {
+  public final List<Notification> sent = new CopyOnWriteArrayList<>();
+  public volatile RuntimeException failure;
 
   @Override
   public void send(Notification n) {
@@ -17,7 +18,7 @@ class FakeNotifyActivities implements NotifyActivities {
     sent.add(n);
   }
 
-  List<String> events() {
+  public List<String> events() {
     return sent.stream().map(Notification::event).toList();
   }
 }
