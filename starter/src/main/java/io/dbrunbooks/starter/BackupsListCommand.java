@@ -1,12 +1,20 @@
 package io.dbrunbooks.starter;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.dbrunbooks.activities.config.TargetResources;
-import io.dbrunbooks.activities.evidence.BackupCatalog;
+import io.dbrunbooks.activities.evidence.CanonicalJson;
+import io.dbrunbooks.activities.evidence.EvidenceRegistry;
+import io.dbrunbooks.activities.evidence.Jws;
+import io.dbrunbooks.activities.evidence.JwsException;
 import io.dbrunbooks.activities.store.BackupStore;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,13 +57,30 @@ final class BackupsListCommand extends CliCommand {
   }
 
   static List<Entry> read(TargetResources resources, String target) throws IOException {
+    EvidenceRegistry registry = resources.evidence(target);
     BackupStore store = resources.store(target);
     List<Entry> entries = new ArrayList<>();
-    for (BackupCatalog.Entry c : BackupCatalog.read(resources.evidence(target), target)) {
-      entries.add(c.manifest() == null
-          ? new Entry(c.backupId(), target, "?", "?", null, null, "unreadable manifest: " + c.unreadable(), null, null, c.location())
-          : entry(c.manifest(), target, store, c.location()));
+    for (String path : registry.list(target + "/backups/")) {
+      if (!path.endsWith("/manifest.jws")) {
+        continue; // audit entries live beside the manifest
+      }
+      Optional<byte[]> jws = registry.get(path);
+      if (jws.isEmpty()) {
+        continue;
+      }
+      Map<String, Object> m;
+      try {
+        m = CanonicalJson.mapper().readValue(Jws.unverifiedPayload(new String(jws.get(), StandardCharsets.US_ASCII)),
+            new TypeReference<Map<String, Object>>() {});
+      } catch (JwsException | IOException e) {
+        String id = path.substring((target + "/backups/").length(), path.length() - "/manifest.jws".length());
+        entries.add(new Entry(id, target, "?", "?", null, null, "unreadable manifest: " + e.getMessage(), null, null,
+            registry.locationOf(path)));
+        continue;
+      }
+      entries.add(entry(m, target, store, registry.locationOf(path)));
     }
+    entries.sort(Comparator.comparing((Entry e) -> sortKey(e.sealedAt())).reversed());
     return entries;
   }
 
@@ -90,4 +115,13 @@ final class BackupsListCommand extends CliCommand {
     Object v = m.get(key);
     return v == null ? null : v.toString();
   }
+
+  private static Instant sortKey(String sealedAt) {
+    try {
+      return Instant.parse(sealedAt);
+    } catch (RuntimeException e) {
+      return Instant.EPOCH;
+    }
+  }
+
 }
