@@ -5,7 +5,9 @@ import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
 import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
+import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import java.util.List;
 
 /**
@@ -24,10 +26,11 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
   public static Registrations forConfig(TargetsConfig config) {
     TargetResources resources = new TargetResources(config);
     return new Registrations(
-        List.of(BackupWorkflowImpl.class),
+        List.of(BackupWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class),
         List.of(
             new PostgresBackupActivities(config, resources::store, resources::keys),
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
+            new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys),
             new NotifyActivitiesImpl(config)));
   }
 }

@@ -226,7 +226,8 @@ public final class LocalCluster implements AutoCloseable {
     PgTools.handToServerUser(dir);
   }
 
-  static int freePort() throws IOException {
+  /** A port on 127.0.0.1 free right now. */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       return s.getLocalPort();
     }
