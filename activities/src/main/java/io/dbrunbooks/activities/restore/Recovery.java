@@ -51,6 +51,7 @@ final class Recovery {
 
   RecoveredPoint await(ActivityProgress progress, PgTools.CurrentChild child) throws IOException, InterruptedException {
     long replayed = 0;
+    long downSince = 0;
     while (true) {
       progress.checkCancelled();
       for (String line : server.newLogLines(logOffset)) {
@@ -73,7 +74,11 @@ final class Recovery {
           progress.update(Math.max(replayed, 0));
           return finished(f[1], f[2]);
         }
-      } else if (!server.running()) {
+      } else if (server.running()) {
+        downSince = 0;
+      } else if (downSince == 0) {
+        downSince = System.nanoTime(); // just started (no pid file yet), or going down: look again
+      } else if (System.nanoTime() - downSince > 10_000_000_000L) {
         // Read what the server said on its way down before calling it anything.
         server.newLogLines(logOffset).forEach(this::scan);
         throw nonRetryable(RECOVERY_FAILED, "the restored server stopped during recovery; its log ends:\n" + server.logTail(15));

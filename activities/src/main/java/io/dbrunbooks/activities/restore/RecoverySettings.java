@@ -40,7 +40,9 @@ final class RecoverySettings {
       return override.strip();
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return shellQuote(java) + " -cp " + shellQuote(System.getProperty("java.class.path")) + " " + WAL_FETCH_MAIN;
+    // One short-lived JVM per WAL file: a small heap and the quick JIT tier start fastest.
+    return shellQuote(java) + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx256m -cp "
+        + shellQuote(System.getProperty("java.class.path")) + " " + WAL_FETCH_MAIN;
   }
 
   static void write(Path data, RestoreEnvironment env, Path socketDir, String restoreCommand, RecoveryTarget target)
@@ -82,7 +84,7 @@ final class RecoverySettings {
         "recovery_target_inclusive = on",
         "recovery_target_action = 'promote'"));
     switch (target.kind()) {
-      case TIME -> lines.add("recovery_target_time = " + quote(target.value().strip()));
+      case TIME -> lines.add("recovery_target_time = " + quote(pgTime(target.value())));
       case LSN -> lines.add("recovery_target_lsn = " + quote(target.value().strip()));
       case NAME -> lines.add("recovery_target_name = " + quote(target.value()));
       case LATEST -> lines.add("# recovery target: the end of the archived WAL");
@@ -91,6 +93,12 @@ final class RecoverySettings {
     Files.writeString(data.resolve("postgresql.auto.conf"), String.join("\n", lines), StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
     Files.writeString(data.resolve("recovery.signal"), "");
+  }
+
+  /** PostgreSQL reads recovery_target_time as a timestamptz, but not in ISO form with 'T' and 'Z'. */
+  static String pgTime(String iso) {
+    return java.time.OffsetDateTime.parse(iso.strip()).atZoneSameInstant(java.time.ZoneOffset.UTC)
+        .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS")) + "+00";
   }
 
   /** A PostgreSQL configuration string literal. */

@@ -113,7 +113,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
       new RestoredServer(tools, dir, env.port()).stopIfRunning();
       deleteTree(dir.data());
       Files.createDirectory(dir.data(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      PgTools.handToServerUser(dir.data());
+      PgTools.handToServerUser(dir.dir());
       BaseBackupUnpacker.Result r = new BaseBackupUnpacker(tools, storeFor.apply(t.name()), keys(t))
           .unpack(request.plan().artifact(), dir.data(), progress, child);
       String restoreCommand = RecoverySettings.restoreCommand(RecoverySettings.fetchProgram(walFetchProgram),
