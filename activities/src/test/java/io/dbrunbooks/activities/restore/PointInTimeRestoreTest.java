@@ -26,16 +26,21 @@ import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
+import io.dbrunbooks.workflows.restore.RecoverRequest;
+import io.dbrunbooks.workflows.restore.RecoveredPoint;
 import io.dbrunbooks.workflows.restore.RecoveryTarget;
+import io.dbrunbooks.workflows.restore.RestoreActivities;
 import io.dbrunbooks.workflows.restore.RestoreMode;
 import io.dbrunbooks.workflows.restore.RestoreRequest;
 import io.dbrunbooks.workflows.restore.RestoreResult;
 import io.dbrunbooks.workflows.restore.SmokeQuery;
 import io.dbrunbooks.workflows.restore.TeardownRequest;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -48,6 +53,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,6 +195,21 @@ class PointInTimeRestoreTest {
       assertEquals(second.backupId(), r.plan().backupId());
       assertEquals(idsUpTo(row), restoredIds(r));
       assertTrue(Lsn.parse(r.recovered().lsn()).compareTo(Lsn.parse(lsn)) >= 0, r.recovered().lsn() + " vs " + lsn);
+
+      // A worker that died mid-replay is replaced; the retried step must find the server it
+      // started and keep waiting on it, not start over.
+      String pid = postmasterPid(r);
+      TestActivityEnvironment activityEnv = TestActivityEnvironment.newInstance();
+      try {
+        activityEnv.registerActivitiesImplementations(restoreActivities);
+        RestoreActivities retry = activityEnv.newActivityStub(RestoreActivities.class, ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30)).build());
+        RecoveredPoint again = retry.recover(new RecoverRequest("orders", r.plan(), r.environment()));
+        assertEquals(r.recovered(), again);
+        assertEquals(pid, postmasterPid(r), "the same server, not a restarted one");
+      } finally {
+        activityEnv.close();
+      }
     } finally {
       teardown(r);
     }
@@ -203,6 +224,16 @@ class PointInTimeRestoreTest {
     } finally {
       teardown(r);
     }
+  }
+
+  @Test
+  void aTimePastTheArchivedWalFailsRecoveryInPostgresqlsWordsAndIsTornDown() throws Exception {
+    // After the last commit, before now: valid input, but the archive ends before any commit reaches it.
+    Instant past = committedAt.lastEntry().getValue().plusMillis(500);
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> restore(RecoveryTarget.time(past.toString())));
+    String m = ((ApplicationFailure) e.getCause()).getOriginalMessage();
+    assertTrue(m.contains("failed in RECOVER") && m.contains("recovery ended before configured recovery target was reached"), m);
+    assertEquals(List.of(), restoreDirectories(), "torn down: keepOnFailure was not asked for");
   }
 
   @Test
@@ -293,6 +324,10 @@ class PointInTimeRestoreTest {
 
   static void teardown(RestoreResult r) {
     assertEquals(List.of(r.environment().directory()), restoreActivities.teardown(new TeardownRequest("orders", r.restoreId())));
+  }
+
+  static String postmasterPid(RestoreResult r) throws IOException {
+    return Files.readAllLines(Path.of(r.environment().dataDirectory(), "postmaster.pid")).get(0);
   }
 
   static List<String> restoreDirectories() throws IOException {
