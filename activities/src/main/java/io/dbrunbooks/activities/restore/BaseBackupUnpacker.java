@@ -11,10 +11,10 @@ import io.dbrunbooks.activities.keys.KeySource;
 import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.progress.ActivityProgress;
 import io.dbrunbooks.activities.store.BackupStore;
+import io.dbrunbooks.activities.store.StoreInputStream;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
 import io.temporal.failure.ApplicationFailure;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -72,7 +72,7 @@ final class BaseBackupUnpacker {
         copy(source, tar.stdin(), progress);
         source.close();
         checks.add("data key unwrapped with " + a.wrappingKeyId() + "; " + decrypted.frames() + " AES-256-GCM frames authenticated");
-      } catch (ApplicationFailure | StoreReadFailed e) {
+      } catch (ApplicationFailure | StoreInputStream.ReadFailed e) {
         throw e;
       } catch (IOException e) {
         if (!tar.process().isAlive() && tar.waitFor() != 0) {
@@ -86,7 +86,7 @@ final class BaseBackupUnpacker {
       }
     } catch (NoSuchFileException e) {
       throw nonRetryable(ARTIFACT_DAMAGED, where + " is gone from the backup store");
-    } catch (StoreReadFailed e) {
+    } catch (StoreInputStream.ReadFailed e) {
       throw retryable(RestoreFailures.STORE_ERROR, "reading " + where + " failed: " + e.getCause());
     }
     int exit = tar.waitFor();
@@ -116,40 +116,13 @@ final class BaseBackupUnpacker {
     return new Result(stored.count(), source.count(), entries, checks);
   }
 
-  /** The stored bytes; a failure of the store itself (retryable) is told apart from damaged content (not). */
   private InputStream open(BackupArtifact a) throws IOException {
-    InputStream in;
     try {
-      in = store.open(a.key());
+      return new StoreInputStream(store.open(a.key()));
     } catch (NoSuchFileException e) {
       throw e;
     } catch (IOException e) {
-      throw new StoreReadFailed(e);
-    }
-    return new FilterInputStream(in) {
-      @Override
-      public int read() throws IOException {
-        try {
-          return in.read();
-        } catch (IOException e) {
-          throw new StoreReadFailed(e);
-        }
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        try {
-          return in.read(b, off, len);
-        } catch (IOException e) {
-          throw new StoreReadFailed(e);
-        }
-      }
-    };
-  }
-
-  private static final class StoreReadFailed extends IOException {
-    StoreReadFailed(IOException cause) {
-      super(cause);
+      throw new StoreInputStream.ReadFailed(e);
     }
   }
 

@@ -3,8 +3,8 @@ package io.dbrunbooks.workflows.backup;
 import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
-import io.dbrunbooks.workflows.common.Notification;
 import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.RunbookNotifier;
 import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
@@ -21,8 +21,6 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,9 +38,6 @@ public class BackupWorkflowImpl implements BackupWorkflow {
 
   /** Same rule as the targets file, so a bad name fails here before any activity runs. */
   static final Pattern TARGET_NAME = RunbookOptions.TARGET_NAME;
-
-  private static final DateTimeFormatter ID_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   // Quick, cheap checks: a few attempts, then a person should look.
   private final BackupActivities checks =
@@ -75,24 +70,9 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
               .build());
 
-  // Waits out a cancel: an append whose outcome is unknown would leave the trail's numbering unsure.
-  private final EvidenceActivities evidence =
-      Workflow.newActivityStub(
-          EvidenceActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(1))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
-              .build());
+  private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
-  // A notification is worth a few tries, but a dead webhook must not hold a finished backup hostage.
-  private final NotifyActivities notifier =
-      Workflow.newActivityStub(
-          NotifyActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
-              .build());
+  private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
   private String target;
   private String backupId;
@@ -109,7 +89,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     WorkflowInfo info = Workflow.getInfo();
     target = request.target();
     BackupMethod method = request.methodOrDefault();
-    backupId = newBackupId(target);
+    backupId = RunbookOptions.newRunId(target);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "backup"),
@@ -309,12 +289,6 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
   }
 
-  /** {@code <target>-<UTC time>-<6 hex>}: sortable by time, unique across runs, stable across retries. */
-  private static String newBackupId(String target) {
-    String random = Workflow.randomUUID().toString().replace("-", "").substring(0, 6);
-    return target + "-" + ID_TIME.format(Instant.ofEpochMilli(Workflow.currentTimeMillis())) + "-" + random;
-  }
-
   private Map<String, Object> manifest(
       BackupRequest request,
       BackupMethod method,
@@ -365,16 +339,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
 
   /** Sends a notification; a webhook that stays down is recorded, not fatal. */
   private boolean notifySafely(AuditTrail audit, String event, String summary, Map<String, String> details) {
-    try {
-      notifier.send(
-          new Notification(target, "backup", event, Workflow.getInfo().getWorkflowId(), summary, details));
-      return true;
-    } catch (ActivityFailure e) {
-      String why = Failures.describe(e);
-      log.warn("notification {} for {} not delivered: {}", event, target, why);
-      audit.recordBestEffort("backup.notify-failed", "failed", meta("event", event, "error", why));
-      return false;
-    }
+    return new RunbookNotifier(notifier, audit, target, "backup").send(event, summary, details);
   }
 
   private void enter(BackupPhase next) {

@@ -1,17 +1,44 @@
 package io.dbrunbooks.workflows.common;
 
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Small helpers every runbook workflow uses for activity options and audit metadata. */
+/** What every runbook workflow shares: activity options for evidence and notifications, run ids, audit metadata. */
 public final class RunbookOptions {
   private RunbookOptions() {}
 
   /** Same rule as the targets file, so a bad name fails in the workflow before any activity runs. */
   public static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  private static final DateTimeFormatter ID_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  /**
+   * Evidence appends and seals. Waits out a cancel: an append whose outcome is unknown would leave
+   * the trail's numbering unsure.
+   */
+  public static final ActivityOptions EVIDENCE =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(1))
+          .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+          .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
+          .build();
+
+  /** A notification is worth a few tries, but a dead webhook must not hold a finished run hostage. */
+  public static final ActivityOptions NOTIFY =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+          .build();
 
   /** Exponential backoff (coefficient 2) from {@code initial} up to {@code max}, at most {@code attempts} tries. */
   public static RetryOptions retry(Duration initial, Duration max, int attempts) {
@@ -21,6 +48,15 @@ public final class RunbookOptions {
         .setMaximumInterval(max)
         .setMaximumAttempts(attempts)
         .build();
+  }
+
+  /**
+   * {@code <target>-<UTC time>-<6 hex>} from workflow time and randomness: sortable by time, unique
+   * across runs, stable across replays. Backup and restore ids look alike on purpose.
+   */
+  public static String newRunId(String target) {
+    String random = Workflow.randomUUID().toString().replace("-", "").substring(0, 6);
+    return target + "-" + ID_TIME.format(Instant.ofEpochMilli(Workflow.currentTimeMillis())) + "-" + random;
   }
 
   /** Key/value metadata for audit entries and notifications; null values are left out. */

@@ -7,8 +7,9 @@ import io.dbrunbooks.workflows.backup.ByteProgress;
 import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
-import io.dbrunbooks.workflows.common.Notification;
 import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.RunbookNotifier;
+import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
@@ -23,8 +24,6 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,9 +38,6 @@ import org.slf4j.Logger;
  */
 public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflow {
   private static final Logger log = Workflow.getLogger(PointInTimeRestoreWorkflowImpl.class);
-
-  private static final DateTimeFormatter ID_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   // Planning re-reads the whole base backup to hash it: long, but it only reads, so a retry is harmless.
   private final RestoreActivities planning =
@@ -83,23 +79,9 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
               .build());
 
-  // Waits out a cancel: an append whose outcome is unknown would leave the trail's numbering unsure.
-  private final EvidenceActivities evidence =
-      Workflow.newActivityStub(
-          EvidenceActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(1))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
-              .build());
+  private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
-  private final NotifyActivities notifier =
-      Workflow.newActivityStub(
-          NotifyActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
-              .build());
+  private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
   private String target;
   private String restoreId;
@@ -116,7 +98,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
     RestoreValidation.validate(request, Workflow.getInfo().getWorkflowId(), startedMillis);
     WorkflowInfo info = Workflow.getInfo();
     target = request.target();
-    restoreId = newRestoreId(target);
+    restoreId = RunbookOptions.newRunId(target);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "restore"),
@@ -337,12 +319,6 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
     Workflow.setCurrentDetails(details());
   }
 
-  /** {@code <target>-<UTC time>-<6 hex>}, like backup ids: sortable, unique, stable across retries. */
-  private static String newRestoreId(String target) {
-    String random = Workflow.randomUUID().toString().replace("-", "").substring(0, 6);
-    return target + "-" + ID_TIME.format(Instant.ofEpochMilli(Workflow.currentTimeMillis())) + "-" + random;
-  }
-
   private Map<String, Object> manifest(
       RestoreRequest request,
       WorkflowInfo info,
@@ -377,15 +353,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
 
   /** Sends a notification; a webhook that stays down is recorded, not fatal. */
   private boolean notifySafely(AuditTrail audit, String event, String summary, Map<String, String> details) {
-    try {
-      notifier.send(new Notification(target, "restore", event, Workflow.getInfo().getWorkflowId(), summary, details));
-      return true;
-    } catch (ActivityFailure e) {
-      String why = Failures.describe(e);
-      log.warn("notification {} for {} not delivered: {}", event, target, why);
-      audit.recordBestEffort("restore.notify-failed", "failed", meta("event", event, "error", why));
-      return false;
-    }
+    return new RunbookNotifier(notifier, audit, target, "restore").send(event, summary, details);
   }
 
   private void enter(RestorePhase next) {
