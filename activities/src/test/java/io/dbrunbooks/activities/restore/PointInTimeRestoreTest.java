@@ -168,6 +168,7 @@ class PointInTimeRestoreTest {
     Instant t = committedAt.get(row);
 
     RestoreResult r = restore(RecoveryTarget.time(t.toString()));
+    recordHistory("restore-time-success.json");
     try {
       assertEquals(first.backupId(), r.plan().backupId(), "the newest backup consistent before " + t);
       assertEquals(rowsCommittedBy(t), restoredIds(r), "exactly the rows committed at or before " + t);
@@ -231,6 +232,7 @@ class PointInTimeRestoreTest {
     // After the last commit, before now: valid input, but the archive ends before any commit reaches it.
     Instant past = committedAt.lastEntry().getValue().plusMillis(500);
     WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> restore(RecoveryTarget.time(past.toString())));
+    recordHistory("restore-recovery-failed-torn-down.json");
     String m = ((ApplicationFailure) e.getCause()).getOriginalMessage();
     assertTrue(m.contains("failed in RECOVER") && m.contains("recovery ended before configured recovery target was reached"), m);
     assertEquals(List.of(), restoreDirectories(), "torn down: keepOnFailure was not asked for");
@@ -240,6 +242,7 @@ class PointInTimeRestoreTest {
   void aDryRunNamesBackupAndWalRangeAndProvisionsNothing() throws Exception {
     RestoreResult r = run(new RestoreRequest("orders", RecoveryTarget.latest(), null, RestoreMode.ISOLATED, List.of(), false,
         true, "tester", null));
+    recordHistory("restore-dry-run.json");
     assertTrue(r.dryRun());
     assertEquals(second.backupId(), r.plan().backupId());
     assertEquals(WalSegment.containing(1, Lsn.parse(second.artifact().startLsn()).value(), pusher.segmentSize()).name(),
@@ -274,6 +277,7 @@ class PointInTimeRestoreTest {
     Files.move(object, aside);
     try {
       String m = refusal(RecoveryTarget.lsn(lsnAfter.lastEntry().getValue()), null);
+      recordHistory("restore-plan-refused-wal-gap.json");
       assertTrue(m.contains("WAL segment " + missing.name() + " is missing"), m);
       assertEquals(List.of(), restoreDirectories());
     } finally {
@@ -324,6 +328,23 @@ class PointInTimeRestoreTest {
 
   static void teardown(RestoreResult r) {
     assertEquals(List.of(r.environment().directory()), restoreActivities.teardown(new TeardownRequest("orders", r.restoreId())));
+  }
+
+  /**
+   * With {@code -Drecord.histories=true}, writes the last restore run's history for the replay test
+   * in workflows/src/test/resources/restore-histories/, replacing the committed copy.
+   */
+  static void recordHistory(String fileName) throws IOException {
+    if (!Boolean.getBoolean("record.histories")) {
+      return;
+    }
+    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/restore-histories");
+    Files.createDirectories(dir);
+    String json = env.getWorkflowClient().fetchHistory("restore/orders").toJson(true);
+    // The dev server records the workflow id in the started event and the replayer reads it from
+    // there; the test server leaves it out, and the workflow refuses any id but restore/<target>.
+    json = json.replaceFirst("\"header\": \\{\\}", "\"header\": {},\n        \"workflowId\": \"restore/orders\"");
+    Files.writeString(dir.resolve(fileName), json);
   }
 
   static String postmasterPid(RestoreResult r) throws IOException {
