@@ -9,7 +9,6 @@ import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
-import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
@@ -48,27 +47,11 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
               .build());
 
-  // Hours-long streaming steps: the heartbeat timeout notices a dead worker within half a minute,
-  // and the retry starts the artifact over under the same backup id. On cancel the workflow waits
-  // for the step to stop writing; cleaning up while it still streams would leave a fresh partial.
-  private final BackupActivities streaming =
-      Workflow.newActivityStub(
-          BackupActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofHours(24))
-              .setHeartbeatTimeout(Duration.ofSeconds(30))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(retry(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
-              .build());
+  // Hours-long streaming steps: the retry starts the artifact over under the same backup id.
+  private final BackupActivities streaming = Workflow.newActivityStub(BackupActivities.class, RunbookOptions.STREAMING);
 
-  // Cleanup must eventually happen; deleting is idempotent, so it may retry for a long time.
-  private final BackupActivities cleanup =
-      Workflow.newActivityStub(
-          BackupActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(10))
-              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
-              .build());
+  // Deleting is idempotent, so it may retry for a long time.
+  private final BackupActivities cleanup = Workflow.newActivityStub(BackupActivities.class, RunbookOptions.CLEANUP);
 
   private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 

@@ -40,6 +40,27 @@ public final class RunbookOptions {
           .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
           .build();
 
+  /**
+   * Hours-long steps that stream bytes (take a backup, unpack one, replay WAL): the heartbeat
+   * timeout notices a dead worker within half a minute and the retry starts the step over. On
+   * cancel the workflow waits for the step to stop writing: cleaning up while it still writes would
+   * leave fresh debris behind.
+   */
+  public static final ActivityOptions STREAMING =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(24))
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+          .setRetryOptions(retry(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
+          .build();
+
+  /** Compensation must eventually happen; it is idempotent, so it may retry for a long time. */
+  public static final ActivityOptions CLEANUP =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(10))
+          .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
+          .build();
+
   /** Exponential backoff (coefficient 2) from {@code initial} up to {@code max}, at most {@code attempts} tries. */
   public static RetryOptions retry(Duration initial, Duration max, int attempts) {
     return RetryOptions.newBuilder()

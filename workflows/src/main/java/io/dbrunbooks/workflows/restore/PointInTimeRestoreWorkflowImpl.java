@@ -13,7 +13,6 @@ import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
-import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.failure.ActivityFailure;
@@ -57,27 +56,13 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
               .build());
 
-  // Unpacking and replaying WAL take hours on a big cluster: the heartbeat timeout notices a dead
-  // worker within half a minute. On cancel the workflow waits for the step to stop writing, so the
-  // teardown that follows does not race a tar still unpacking into the directory it removes.
-  private final RestoreActivities streaming =
-      Workflow.newActivityStub(
-          RestoreActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofHours(24))
-              .setHeartbeatTimeout(Duration.ofSeconds(30))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(retry(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
-              .build());
+  // Unpacking and replaying WAL take hours on a big cluster; a retried unpack starts the data
+  // directory over, a retried replay finds the server it started. On cancel the teardown that
+  // follows waits for the step to stop, so it does not race a tar still unpacking.
+  private final RestoreActivities streaming = Workflow.newActivityStub(RestoreActivities.class, RunbookOptions.STREAMING);
 
-  // Teardown must eventually happen; it is idempotent, so it may retry for a long time.
-  private final RestoreActivities cleanup =
-      Workflow.newActivityStub(
-          RestoreActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(10))
-              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
-              .build());
+  // Teardown is idempotent, so it may retry for a long time.
+  private final RestoreActivities cleanup = Workflow.newActivityStub(RestoreActivities.class, RunbookOptions.CLEANUP);
 
   private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
