@@ -95,6 +95,10 @@ final class RestoreDirectory {
    */
   RestoreEnvironment provision(TargetConfig t, long neededBytes) throws IOException {
     if (isOurs()) {
+      if (!Files.exists(socketDir())) { // an attempt that died right after writing the marker
+        Files.createDirectory(socketDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
+      PgTools.handToServerUser(dir);
       return environment();
     }
     Path root = dir.getParent();
@@ -110,16 +114,18 @@ final class RestoreDirectory {
       throw nonRetryable(RestoreFailures.RESTORE_FAILED, dir + " exists but was not created by restore " + restoreId
           + " (no matching " + MARKER + "); it is left alone");
     }
-    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    Files.createDirectory(socketDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     int port = port(t.restore());
     String clusterName = t.name() + "-restore-" + restoreId.substring(Math.max(0, restoreId.length() - 6));
     if (socketDir().resolve(".s.PGSQL." + port).toString().length() > 100) {
       throw nonRetryable(NOT_CONFIGURED, "restore directory " + dir + " is too deep for a Unix socket path (at most 100"
           + " bytes); point restore.directory of target '" + t.name() + "' at a shorter path");
     }
+    // The marker right after the directory: a crash in between is the only way to leave a directory
+    // that neither a retry nor teardown will touch.
+    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Files.writeString(dir.resolve(MARKER), JSON.writeValueAsString(Map.of("restoreId", restoreId, "target", t.name(),
         "port", port, "clusterName", clusterName, "createdAt", java.time.Instant.now().toString())));
+    Files.createDirectory(socketDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     // Reachable by the server user; the directory itself stays private to it.
     PgTools.handToServerUser(dir);
     return environment();
