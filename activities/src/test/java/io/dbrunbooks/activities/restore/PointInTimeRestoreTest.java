@@ -26,10 +26,15 @@ import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
+import io.dbrunbooks.workflows.restore.PlanRequest;
+import io.dbrunbooks.workflows.restore.ProvisionRequest;
 import io.dbrunbooks.workflows.restore.RecoverRequest;
 import io.dbrunbooks.workflows.restore.RecoveredPoint;
 import io.dbrunbooks.workflows.restore.RecoveryTarget;
 import io.dbrunbooks.workflows.restore.RestoreActivities;
+import io.dbrunbooks.workflows.restore.RestoreDataRequest;
+import io.dbrunbooks.workflows.restore.RestoreEnvironment;
+import io.dbrunbooks.workflows.restore.RestorePlan;
 import io.dbrunbooks.workflows.restore.RestoreMode;
 import io.dbrunbooks.workflows.restore.RestoreRequest;
 import io.dbrunbooks.workflows.restore.RestoreResult;
@@ -60,7 +65,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -203,8 +210,7 @@ class PointInTimeRestoreTest {
       TestActivityEnvironment activityEnv = TestActivityEnvironment.newInstance();
       try {
         activityEnv.registerActivitiesImplementations(restoreActivities);
-        RestoreActivities retry = activityEnv.newActivityStub(RestoreActivities.class, ActivityOptions.newBuilder()
-            .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30)).build());
+        RestoreActivities retry = activityStub(activityEnv);
         RecoveredPoint again = retry.recover(new RecoverRequest("orders", r.plan(), r.environment()));
         assertEquals(r.recovered(), again);
         assertEquals(pid, postmasterPid(r), "the same server, not a restarted one");
@@ -214,6 +220,55 @@ class PointInTimeRestoreTest {
     } finally {
       teardown(r);
     }
+  }
+
+  @Test
+  void aWorkerLostMidReplayIsReplacedAndTheNewOneFinishesOnTheSameServer() throws Exception {
+    // Each WAL fetch takes three seconds longer, so replay is still running when the first worker goes.
+    RestoreActivitiesImpl slow = new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys,
+        PgTools.locate(), "sleep 3; " + ReadableClasspath.fetchProgram(tmp.resolve("classpath-slow")));
+    long row = lsnAfter.lastKey() - 5;
+    RecoveryTarget to = RecoveryTarget.lsn(lsnAfter.get(row));
+    TestActivityEnvironment first = TestActivityEnvironment.newInstance();
+    first.registerActivitiesImplementations(slow);
+    RestoreActivities worker1 = activityStub(first);
+    RestorePlan plan = worker1.plan(new PlanRequest("orders", to, null, Instant.now().toString()));
+    RestoreEnvironment environment = worker1.provision(new ProvisionRequest("orders", "orders-midreplay-1a2b3c", 1L << 30));
+    try {
+      worker1.restoreBaseBackup(new RestoreDataRequest("orders", plan, environment));
+      CompletableFuture<RecoveredPoint> lost = CompletableFuture.supplyAsync(
+          () -> worker1.recover(new RecoverRequest("orders", plan, environment)));
+      Path log = Path.of(environment.directory(), "postgres.log");
+      while (!(Files.exists(log) && Files.readString(log).contains("restored log file")) && !lost.isDone()) {
+        Thread.sleep(100);
+      }
+      assertFalse(lost.isDone(), "replay ended before the worker could be lost: " + (lost.isDone() ? lost.join() : ""));
+      String pid = Files.readAllLines(Path.of(environment.dataDirectory(), "postmaster.pid")).get(0);
+      first.requestCancelActivity(); // the worker is gone; the server it started is not
+      assertThrows(Exception.class, () -> lost.get(60, TimeUnit.SECONDS));
+      first.close();
+
+      TestActivityEnvironment second = TestActivityEnvironment.newInstance();
+      try {
+        second.registerActivitiesImplementations(slow);
+        RecoveredPoint point = activityStub(second).recover(new RecoverRequest("orders", plan, environment));
+        assertEquals(pid, Files.readAllLines(Path.of(environment.dataDirectory(), "postmaster.pid")).get(0), "not restarted");
+        assertTrue(Lsn.parse(point.lsn()).compareTo(Lsn.parse(to.value())) >= 0, point.lsn());
+        RestoreResult asIfFinished = new RestoreResult("orders-midreplay-1a2b3c", "orders", false, plan, environment, point,
+            null, 0, null, false);
+        assertEquals(idsUpTo(row), restoredIds(asIfFinished));
+      } finally {
+        second.close();
+      }
+    } finally {
+      slow.teardown(new TeardownRequest("orders", environment.restoreId()));
+    }
+  }
+
+  static RestoreActivities activityStub(TestActivityEnvironment e) {
+    return e.newActivityStub(RestoreActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30))
+        .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
   }
 
   @Test
