@@ -122,6 +122,22 @@ class TargetsConfigLoaderTest {
     assertMessage(refused(withRate("1KiB/s")), 15, 5, "targets.orders.maxBackupRate", "at least 64KiB/s");
   }
 
+  private static String withRetention(String retention) {
+    return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    retention: " + retention + "\n");
+  }
+
+  @Test
+  void retentionIsOptionalAndNeverDropsBelowOneBackup() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withRetention("{ recoveryWindowDays: 14, minFullBackups: 3 }")), ENV);
+    assertEquals(new RetentionPolicy(14, 3), config.target("orders").retention());
+    assertEquals(null, config.target("billing-2").retention(), "without a policy nothing is ever expired");
+    assertMessage(refused(withRetention("{ recoveryWindowDays: 14, minFullBackups: 0 }")), 15, 42,
+        "targets.orders.retention.minFullBackups", "expected a whole number of backups (the newest backup is never expired) >= 1, got 0");
+    assertMessage(refused(withRetention("{ recoveryWindowDays: 7 }")), 15, 5, "targets.orders.retention.minFullBackups", "");
+    assertMessage(refused(withRetention("{ recoveryWindowDays: 7d, minFullBackups: 1 }")), 15, 18,
+        "targets.orders.retention.recoveryWindowDays", "got \"7d\"");
+  }
+
   private static String withRestore(String block) {
     return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    restore:\n" + block);
   }

@@ -33,7 +33,7 @@ class RestoreDirectoryTest {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     root = tmp.resolve("restores");
     TargetConfig orders = new TargetConfig("orders", "postgres", null, new StoreConfig("file:" + tmp.resolve("store")), null,
-        null, 30, null, 0, new RestoreConfig(root, 55440, 55442));
+        null, 30, null, 0, null, new RestoreConfig(root, 55440, 55442));
     TargetConfig bare = new TargetConfig("bare", "postgres", null, new StoreConfig("file:" + tmp.resolve("store")), null,
         null, 30, null);
     TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), Map.of("orders", orders, "bare", bare));

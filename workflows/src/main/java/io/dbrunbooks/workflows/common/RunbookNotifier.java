@@ -32,7 +32,7 @@ public final class RunbookNotifier {
     } catch (ActivityFailure e) {
       String why = Failures.describe(e);
       log.warn("notification {} for {} not delivered: {}", event, target, why);
-      audit.recordBestEffort(runbook + ".notify-failed", "failed", RunbookOptions.meta("event", event, "error", why));
+      audit.recordBestEffort(runbook + ".notify-failed", "failed", AuditTrail.meta("event", event, "error", why));
       return false;
     }
   }

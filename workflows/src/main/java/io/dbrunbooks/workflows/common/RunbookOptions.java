@@ -2,17 +2,14 @@ package io.dbrunbooks.workflows.common;
 
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.regex.Pattern;
 
-/** What every runbook workflow shares: activity options for evidence and notifications, run ids, audit metadata. */
+/** What every runbook workflow shares: activity options for evidence, notifications, streaming and cleanup steps; run ids. */
 public final class RunbookOptions {
   private RunbookOptions() {}
 
@@ -30,14 +27,14 @@ public final class RunbookOptions {
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(1))
           .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-          .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
+          .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
           .build();
 
   /** A notification is worth a few tries, but a dead webhook must not hold a finished run hostage. */
   public static final ActivityOptions NOTIFY =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+          .setRetryOptions(Retries.backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
           .build();
 
   /**
@@ -51,25 +48,15 @@ public final class RunbookOptions {
           .setStartToCloseTimeout(Duration.ofHours(24))
           .setHeartbeatTimeout(Duration.ofSeconds(30))
           .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-          .setRetryOptions(retry(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
+          .setRetryOptions(Retries.backoff(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
           .build();
 
   /** Compensation must eventually happen; it is idempotent, so it may retry for a long time. */
   public static final ActivityOptions CLEANUP =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(10))
-          .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
+          .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
           .build();
-
-  /** Exponential backoff (coefficient 2) from {@code initial} up to {@code max}, at most {@code attempts} tries. */
-  public static RetryOptions retry(Duration initial, Duration max, int attempts) {
-    return RetryOptions.newBuilder()
-        .setInitialInterval(initial)
-        .setBackoffCoefficient(2.0)
-        .setMaximumInterval(max)
-        .setMaximumAttempts(attempts)
-        .build();
-  }
 
   /**
    * {@code <target>-<UTC time>-<6 hex>} from workflow time and randomness: sortable by time, unique
@@ -78,16 +65,5 @@ public final class RunbookOptions {
   public static String newRunId(String target) {
     String random = Workflow.randomUUID().toString().replace("-", "").substring(0, 6);
     return target + "-" + ID_TIME.format(Instant.ofEpochMilli(Workflow.currentTimeMillis())) + "-" + random;
-  }
-
-  /** Key/value metadata for audit entries and notifications; null values are left out. */
-  public static Map<String, String> meta(String... kv) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      if (kv[i + 1] != null) {
-        m.put(kv[i], kv[i + 1]);
-      }
-    }
-    return m;
   }
 }

@@ -1,13 +1,13 @@
 package io.dbrunbooks.workflows.restore;
 
-import static io.dbrunbooks.workflows.common.RunbookOptions.meta;
-import static io.dbrunbooks.workflows.common.RunbookOptions.retry;
+import static io.dbrunbooks.workflows.common.AuditTrail.meta;
 
 import io.dbrunbooks.workflows.backup.ByteProgress;
 import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.Retries;
 import io.dbrunbooks.workflows.common.RunbookNotifier;
 import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
@@ -45,7 +45,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofHours(6))
               .setHeartbeatTimeout(Duration.ofMinutes(1))
-              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(2), 4))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(2), 4))
               .build());
 
   private final RestoreActivities quick =
@@ -53,7 +53,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
           RestoreActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(5))
-              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
               .build());
 
   // Unpacking and replaying WAL take hours on a big cluster; a retried unpack starts the data

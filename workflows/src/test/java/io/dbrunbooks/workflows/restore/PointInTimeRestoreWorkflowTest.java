@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dbrunbooks.workflows.backup.FakeEvidenceActivities;
-import io.dbrunbooks.workflows.backup.FakeNotifyActivities;
+import io.dbrunbooks.workflows.common.FakeEvidenceActivities;
+import io.dbrunbooks.workflows.common.FakeNotifyActivities;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.temporal.api.enums.v1.IndexedValueType;

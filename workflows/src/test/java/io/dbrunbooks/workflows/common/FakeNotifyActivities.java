@@ -1,11 +1,8 @@
-package io.dbrunbooks.workflows.backup;
+package io.dbrunbooks.workflows.common;
 
-import io.dbrunbooks.workflows.common.Notification;
-import io.dbrunbooks.workflows.common.NotifyActivities;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Records notifications; shared by the runbooks' workflow tests. */
 public class FakeNotifyActivities implements NotifyActivities {
   public final List<Notification> sent = new CopyOnWriteArrayList<>();
   public volatile RuntimeException failure;
