@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 final class Recovery {
   private static final Pattern FATAL = Pattern.compile("\\b(FATAL|PANIC):\\s+(.*)");
   /** FATALs of client connections (ours, polling too early), not of recovery. */
-  private static final Pattern CONNECTION_FATAL = Pattern.compile("the database system is (starting up|not yet accepting"
+  private static final Pattern CONNECTION_FATAL = Pattern.compile("the database system is (starting up|not yet accepting connections|not accepting"
       + " connections|shutting down|in recovery mode)|terminating connection|role \".*\" does not exist|database \".*\""
       + " does not exist|consistent recovery state has not been yet reached");
   private static final Pattern STOPPING = Pattern.compile("LOG:\\s+(recovery stopping .*)");
@@ -37,8 +37,8 @@ final class Recovery {
   private String lastXactFromLog;
 
   /**
-   * @param user, database a role and database the restored copy has (the target's own): the first
-   *     connection, before the bootstrap superuser's name is known
+   * @param user a role the restored copy has (the target's own), to poll it through the private socket
+   * @param database a database the restored copy has (the target's own)
    * @param start the base backup's start LSN: progress is reported as WAL bytes replayed since
    */
   Recovery(RestoredServer server, String user, String database, Lsn start, int segmentSize) {
