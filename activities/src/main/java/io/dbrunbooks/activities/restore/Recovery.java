@@ -25,6 +25,8 @@ final class Recovery {
       + " does not exist|consistent recovery state has not been yet reached");
   private static final Pattern STOPPING = Pattern.compile("LOG:\\s+(recovery stopping .*)");
   private static final Pattern LAST_XACT = Pattern.compile("last completed transaction was at log time (.+)$");
+  /** What WalFetchMain writes to stderr, which the server logs: why a WAL file could not be fetched. */
+  private static final Pattern FETCH_ERROR = Pattern.compile("runbooks wal fetch .*");
   private static final Pattern RESTORED = Pattern.compile("restored log file \"([0-9A-F]{24})\" from archive");
 
   private final RestoredServer server;
@@ -35,6 +37,7 @@ final class Recovery {
   private final long[] logOffset = {0};
   private String stoppingLine;
   private String lastXactFromLog;
+  private String lastFetchError;
 
   /**
    * @param user a role the restored copy has (the target's own), to poll it through the private socket
@@ -95,7 +98,12 @@ final class Recovery {
           ? " (the archive's WAL ends before the recovery target: a time or restore point later than what was archived,"
               + " or a restore point that predates the chosen backup)"
           : "";
-      throw nonRetryable(RECOVERY_FAILED, "PostgreSQL refused to recover: " + line.strip() + hint);
+      String fetch = lastFetchError == null ? "" : "; the last WAL fetch failed: " + lastFetchError;
+      throw nonRetryable(RECOVERY_FAILED, "PostgreSQL refused to recover: " + line.strip() + hint + fetch);
+    }
+    Matcher fetchError = FETCH_ERROR.matcher(line);
+    if (fetchError.find()) {
+      lastFetchError = fetchError.group().strip();
     }
     Matcher stopping = STOPPING.matcher(line);
     if (stopping.find()) {

@@ -324,10 +324,7 @@ class PointInTimeRestoreTest {
   @Test
   void aGapInTheArchivedWalIsRefusedNamingTheMissingSegment() throws Exception {
     WalSegment missing = WalSegment.containing(1, Lsn.parse(second.artifact().stopLsn()).value(), pusher.segmentSize()).next();
-    Path object;
-    try (Stream<Path> s = Files.walk(tmp.resolve("store/orders/wal"))) {
-      object = s.filter(p -> p.getFileName().toString().startsWith(missing.name() + "-")).findFirst().orElseThrow();
-    }
+    Path object = walObject(missing);
     Path aside = tmp.resolve("aside");
     Files.move(object, aside);
     try {
@@ -337,6 +334,29 @@ class PointInTimeRestoreTest {
       assertEquals(List.of(), restoreDirectories());
     } finally {
       Files.move(aside, object);
+    }
+  }
+
+  @Test
+  void aCorruptedWalSegmentStopsRecoveryWithTheFetchErrorAndNothingIsPromoted() throws Exception {
+    WalSegment damaged = WalSegment.containing(1, Lsn.parse(second.artifact().stopLsn()).value(), pusher.segmentSize()).next();
+    Path object = walObject(damaged);
+    flipByteInTheMiddle(object);
+    try {
+      WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+          () -> restore(RecoveryTarget.lsn(lsnAfter.lastEntry().getValue())));
+      String m = ((ApplicationFailure) e.getCause()).getOriginalMessage();
+      assertTrue(m.contains("failed in RECOVER") && m.contains("recovery ended before configured recovery target was reached")
+          && m.contains("runbooks wal fetch " + damaged.name()), m);
+      assertEquals(List.of(), restoreDirectories(), "the unpromoted copy was torn down");
+    } finally {
+      flipByteInTheMiddle(object);
+    }
+  }
+
+  static Path walObject(WalSegment segment) throws IOException {
+    try (Stream<Path> s = Files.walk(tmp.resolve("store/orders/wal"))) {
+      return s.filter(p -> p.getFileName().toString().startsWith(segment.name() + "-")).findFirst().orElseThrow();
     }
   }
 
