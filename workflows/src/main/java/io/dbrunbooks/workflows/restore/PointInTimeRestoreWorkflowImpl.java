@@ -114,10 +114,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               "runId", info.getRunId(),
               "ticket", request.ticket()));
 
-      plan =
-          planning.plan(
-              new PlanRequest(
-                  target, request.recoveryTarget(), request.backupId(), Instant.ofEpochMilli(startedMillis).toString()));
+      plan = planning.plan(new PlanRequest(target, request.recoveryTarget(), request.backupId()));
       backupId = plan.backupId();
       audit.record(
           "restore.planned",
