@@ -7,6 +7,9 @@ package io.dbrunbooks.activities.config;
  * @param maxReplicationLagSeconds the precheck refuses to back up when replication lag is above this
  * @param maxBackupBytesPerSecond upper bound on how fast the backup step reads from the database
  *     tool (spares the production server's I/O); 0 means unlimited
+ * @param retention how long backups and WAL are kept; null: nothing is ever expired
+ * @param restore where point-in-time restores build their clusters; null when the target has no
+ *     {@code restore:} block (restores of it are refused)
  */
 public record TargetConfig(
     String name,
@@ -17,7 +20,39 @@ public record TargetConfig(
     KeySourceConfig keys,
     double maxReplicationLagSeconds,
     NotifierConfig notifier,
-    long maxBackupBytesPerSecond) {
+    long maxBackupBytesPerSecond,
+    RetentionPolicy retention,
+    RestoreConfig restore) {
+
+  /** A target without a restore block. */
+  public TargetConfig(
+      String name,
+      String engine,
+      PostgresConnection connection,
+      StoreConfig backupStore,
+      RegistryConfig evidence,
+      KeySourceConfig keys,
+      double maxReplicationLagSeconds,
+      NotifierConfig notifier,
+      long maxBackupBytesPerSecond,
+      RetentionPolicy retention) {
+    this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond,
+        retention, null);
+  }
+
+  /** A target without a retention policy. */
+  public TargetConfig(
+      String name,
+      String engine,
+      PostgresConnection connection,
+      StoreConfig backupStore,
+      RegistryConfig evidence,
+      KeySourceConfig keys,
+      double maxReplicationLagSeconds,
+      NotifierConfig notifier,
+      long maxBackupBytesPerSecond) {
+    this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond, null);
+  }
 
   /** A target without a backup rate limit. */
   public TargetConfig(

@@ -42,6 +42,10 @@ import java.util.regex.Pattern;
  *     maxReplicationLagSeconds: 30              # optional, >= 0, default 60
  *     maxBackupRate: 50MiB/s                    # optional: read the backup no faster (B, KiB, MiB, GiB, KB, MB, GB per s); default unlimited
  *     notifier: { webhook: https://hooks.example.com/db } # optional; omit for log only
+ *     retention: { recoveryWindowDays: 7, minFullBackups: 2 } # optional; without it nothing is expired
+ *     restore:                                  # optional: where point-in-time restores build isolated clusters
+ *       directory: /var/lib/db-runbooks/restores  # absolute path; each restore gets its own subdirectory
+ *       port: 0                                 # optional: 0 (default) any free port, or a range "55432-55531"
  * }</pre>
  *
  * <p>AWS: S3 for the store and the registry, KMS for keys. Credentials always come from the SDK's
@@ -143,7 +147,8 @@ public final class TargetsConfigLoader {
 
   private TargetConfig target(String name, Field field, String path) {
     Obj t = new Obj(field.value(), path, field.keyLoc(),
-        Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier", "maxBackupRate"));
+        Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier", "maxBackupRate",
+            "retention", "restore"));
     Field engineField = t.required("engine");
     String engine = string(engineField, path + ".engine");
     if (!engine.equals("postgres")) {
@@ -168,7 +173,48 @@ public final class TargetsConfigLoader {
     if (rateField != null) {
       rate = rate(rateField, path + ".maxBackupRate");
     }
-    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate);
+    RetentionPolicy retention = null;
+    Field retentionField = t.optional("retention");
+    if (retentionField != null && !isNull(retentionField.value())) {
+      retention = retention(retentionField, path + ".retention");
+    }
+    Field restoreField = t.optional("restore");
+    RestoreConfig restore = restoreField == null ? null : restore(restoreField, path + ".restore");
+    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate, retention, restore);
+  }
+
+  private RetentionPolicy retention(Field field, String path) {
+    Obj r = new Obj(field.value(), path, field.keyLoc(), Set.of("recoveryWindowDays", "minFullBackups"));
+    int days = intAtLeast(r.required("recoveryWindowDays"), path + ".recoveryWindowDays", 0, "days");
+    int min = intAtLeast(r.required("minFullBackups"), path + ".minFullBackups", 1,
+        "backups (the newest backup is never expired)");
+    return new RetentionPolicy(days, min);
+  }
+
+  private static final Pattern PORT_RANGE = Pattern.compile("(\\d{1,5})\\s*-\\s*(\\d{1,5})");
+
+  /** {@code directory} (absolute) and {@code port}: 0 for any free port, or a range "from-to" within 1024-65535. */
+  private RestoreConfig restore(Field field, String path) {
+    Obj r = new Obj(field.value(), path, field.keyLoc(), Set.of("directory", "port"));
+    Path dir = absolutePath(r.required("directory"), path + ".directory");
+    Field portField = r.optional("port");
+    if (portField == null || portField.value() instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT && s.text().equals("0")) {
+      return new RestoreConfig(dir, 0, 0);
+    }
+    String expected = "expected 0 (any free port) or a range like \"55432-55531\" within 1024-65535, got ";
+    if (!(portField.value() instanceof Scalar s) || s.token() != JsonToken.VALUE_STRING) {
+      throw error(portField.keyLoc(), path + ".port", expected + describe(portField.value()));
+    }
+    java.util.regex.Matcher m = PORT_RANGE.matcher(s.text().strip());
+    if (!m.matches()) {
+      throw error(portField.keyLoc(), path + ".port", expected + describe(portField.value()));
+    }
+    int from = Integer.parseInt(m.group(1));
+    int to = Integer.parseInt(m.group(2));
+    if (from < 1024 || to > 65535 || from > to) {
+      throw error(portField.keyLoc(), path + ".port", expected + describe(portField.value()));
+    }
+    return new RestoreConfig(dir, from, to);
   }
 
   private PostgresConnection connection(String target, Field field, String path) {
@@ -427,6 +473,20 @@ public final class TargetsConfigLoader {
       }
     }
     throw error(f.keyLoc(), path, "expected an integer 1-65535, got " + describe(f.value()));
+  }
+
+  private int intAtLeast(Field f, String path, int min, String unit) {
+    if (f.value() instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT) {
+      try {
+        long v = Long.parseLong(s.text());
+        if (v >= min && v <= 100_000) {
+          return (int) v;
+        }
+      } catch (NumberFormatException ignored) {
+        // out of long range: reported below
+      }
+    }
+    throw error(f.keyLoc(), path, "expected a whole number of " + unit + " >= " + min + ", got " + describe(f.value()));
   }
 
   private double nonNegativeNumber(Field f, String path) {

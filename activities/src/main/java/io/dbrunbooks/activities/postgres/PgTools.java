@@ -73,11 +73,18 @@ public final class PgTools {
   /** {@code tool args...} as the server's operating-system user: through {@code runuser} when we are root. */
   public List<String> serverCommand(String tool, List<String> args) {
     List<String> cmd = new ArrayList<>();
+    cmd.add(program(tool));
+    cmd.addAll(args);
+    return asServerUser(cmd);
+  }
+
+  /** Any command as the server's operating-system user (e.g. tar unpacking into a data directory). */
+  public static List<String> asServerUser(List<String> command) {
+    List<String> cmd = new ArrayList<>();
     if (runningAsRoot()) {
       cmd.addAll(List.of("runuser", "-u", SERVER_USER, "--"));
     }
-    cmd.add(program(tool));
-    cmd.addAll(args);
+    cmd.addAll(command);
     return cmd;
   }
 

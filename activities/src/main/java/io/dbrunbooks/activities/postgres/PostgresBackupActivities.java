@@ -126,7 +126,7 @@ public class PostgresBackupActivities implements BackupActivities {
         requireScratchSpace(t, size);
       }
       return new PrecheckReport(t.name(), version, versionNum, systemId, lag.role(), lag.lagSeconds(),
-          t.maxReplicationLagSeconds(), lag.standbys(), size, free, Instant.now().toString());
+          t.maxReplicationLagSeconds(), lag.standbys(), size, free, Instant.now().toString(), t.retention() != null);
     } catch (SQLException e) {
       throw retryable(PgFailures.DATABASE_ERROR, "precheck of target '" + t.name() + "' at " + server + " failed (SQLSTATE "
           + e.getSQLState() + "): " + e.getMessage());

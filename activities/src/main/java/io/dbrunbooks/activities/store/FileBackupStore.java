@@ -159,7 +159,9 @@ public final class FileBackupStore implements BackupStore {
       return;
     }
     try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+      // Directories only: a prefix that ends inside a directory name (a key, or "orders/wal/0001-")
+      // must not take the directory's other files with it.
+      for (Path p : s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
         try {
           Files.deleteIfExists(p);
         } catch (DirectoryNotEmptyException ignored) {

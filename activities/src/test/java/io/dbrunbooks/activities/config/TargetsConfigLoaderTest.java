@@ -122,6 +122,49 @@ class TargetsConfigLoaderTest {
     assertMessage(refused(withRate("1KiB/s")), 15, 5, "targets.orders.maxBackupRate", "at least 64KiB/s");
   }
 
+  private static String withRetention(String retention) {
+    return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    retention: " + retention + "\n");
+  }
+
+  @Test
+  void retentionIsOptionalAndNeverDropsBelowOneBackup() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withRetention("{ recoveryWindowDays: 14, minFullBackups: 3 }")), ENV);
+    assertEquals(new RetentionPolicy(14, 3), config.target("orders").retention());
+    assertEquals(null, config.target("billing-2").retention(), "without a policy nothing is ever expired");
+    assertMessage(refused(withRetention("{ recoveryWindowDays: 14, minFullBackups: 0 }")), 15, 42,
+        "targets.orders.retention.minFullBackups", "expected a whole number of backups (the newest backup is never expired) >= 1, got 0");
+    assertMessage(refused(withRetention("{ recoveryWindowDays: 7 }")), 15, 5, "targets.orders.retention.minFullBackups", "");
+    assertMessage(refused(withRetention("{ recoveryWindowDays: 7d, minFullBackups: 1 }")), 15, 18,
+        "targets.orders.retention.recoveryWindowDays", "got \"7d\"");
+  }
+
+  private static String withRestore(String block) {
+    return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    restore:\n" + block);
+  }
+
+  @Test
+  void restoreBlockIsOptionalWithAnyFreePortByDefault() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withRestore("      directory: /srv/restores\n")), ENV);
+    assertEquals(new RestoreConfig(Path.of("/srv/restores"), 0, 0), config.target("orders").restore());
+    assertEquals(null, config.target("billing-2").restore(), "no block, no restores");
+    TargetConfig ranged = TargetsConfigLoader.load(write(withRestore("      directory: /srv/restores\n      port: 55432-55439\n")), ENV)
+        .target("orders");
+    assertEquals(new RestoreConfig(Path.of("/srv/restores"), 55432, 55439), ranged.restore());
+  }
+
+  @Test
+  void restoreBlockNeedsAnAbsoluteDirectoryAndASanePortRange() throws IOException {
+    assertMessage(refused(withRestore("      directory: restores\n")), 16, 7, "targets.orders.restore.directory",
+        "expected an absolute path");
+    assertMessage(refused(withRestore("      port: 0\n")), 15, 5, "targets.orders.restore.directory", "required field is missing");
+    assertMessage(refused(withRestore("      directory: /srv/r\n      port: 80-90\n")), 17, 7, "targets.orders.restore.port",
+        "within 1024-65535");
+    assertMessage(refused(withRestore("      directory: /srv/r\n      port: 5432\n")), 17, 7, "targets.orders.restore.port",
+        "got 5432");
+    assertMessage(refused(withRestore("      directory: /srv/r\n      ports: 0\n")), 17, 7, "targets.orders.restore.ports",
+        "unknown key");
+  }
+
   @Test
   void trustAuthenticationNeedsNoPassword() throws IOException {
     TargetsConfig config = TargetsConfigLoader.load(write(VALID.replace("      password: { env: ORDERS_PGPASSWORD }\n", "")), Map.of());

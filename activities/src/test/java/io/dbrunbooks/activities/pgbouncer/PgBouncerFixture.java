@@ -105,12 +105,7 @@ public final class PgBouncerFixture implements AutoCloseable {
         ""), StandardCharsets.UTF_8);
     PgTools.handToServerUser(dir);
 
-    List<String> cmd = new ArrayList<>();
-    if (PgTools.runningAsRoot()) {
-      cmd.addAll(List.of("runuser", "-u", PgTools.SERVER_USER, "--"));
-    }
-    cmd.add(program());
-    cmd.add(dir.resolve("pgbouncer.ini").toString());
+    List<String> cmd = PgTools.asServerUser(List.of(program(), dir.resolve("pgbouncer.ini").toString()));
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(dir.resolve("pgbouncer.out").toFile()).start();
     PgBouncerFixture f = new PgBouncerFixture(dir, port, p);

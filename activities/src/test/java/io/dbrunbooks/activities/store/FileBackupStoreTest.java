@@ -131,6 +131,18 @@ class FileBackupStoreTest {
   }
 
   @Test
+  void aPrefixEndingInsideADirectoryDeletesOnlyTheKeysItNames() throws IOException {
+    FileBackupStore store = new FileBackupStore(root);
+    for (String key : List.of("orders/wal/0001/0001-aa", "orders/wal/0001/0001-ab", "orders/wal/0001/0002-aa")) {
+      try (ArtifactUpload up = store.create(key)) {
+        up.commit();
+      }
+    }
+    assertEquals(List.of("file:" + root.resolve("orders/wal/0001/0001-aa")), store.deletePrefix("orders/wal/0001/0001-aa"));
+    assertEquals(List.of("orders/wal/0001/0001-ab", "orders/wal/0001/0002-aa"), store.list("orders/"));
+  }
+
+  @Test
   void keysMustStayInsideTheStore() {
     FileBackupStore store = new FileBackupStore(root);
     for (String bad : List.of("../escape", "/etc/passwd", "a/../../b", "a//b", "", "a/b.partial")) {

@@ -3,14 +3,19 @@ package io.dbrunbooks.workflows.backup;
 import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
-import io.dbrunbooks.workflows.common.Notification;
 import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.Retries;
+import io.dbrunbooks.workflows.common.RunbookNotifier;
+import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
-import io.temporal.activity.ActivityCancellationType;
+import io.dbrunbooks.workflows.retention.RetentionRequest;
+import io.dbrunbooks.workflows.retention.RetentionWorkflow;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -38,7 +43,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   private static final Logger log = Workflow.getLogger(BackupWorkflowImpl.class);
 
   /** Same rule as the targets file, so a bad name fails here before any activity runs. */
-  static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  static final Pattern TARGET_NAME = RunbookOptions.TARGET_NAME;
 
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -49,49 +54,18 @@ public class BackupWorkflowImpl implements BackupWorkflow {
           BackupActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(2))
-              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
               .build());
 
-  // Hours-long streaming steps: the heartbeat timeout notices a dead worker within half a minute,
-  // and the retry starts the artifact over under the same backup id. On cancel the workflow waits
-  // for the step to stop writing; cleaning up while it still streams would leave a fresh partial.
-  private final BackupActivities streaming =
-      Workflow.newActivityStub(
-          BackupActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofHours(24))
-              .setHeartbeatTimeout(Duration.ofSeconds(30))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(retry(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
-              .build());
+  // Hours-long streaming steps: the retry starts the artifact over under the same backup id.
+  private final BackupActivities streaming = Workflow.newActivityStub(BackupActivities.class, RunbookOptions.STREAMING);
 
-  // Cleanup must eventually happen; deleting is idempotent, so it may retry for a long time.
-  private final BackupActivities cleanup =
-      Workflow.newActivityStub(
-          BackupActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(10))
-              .setRetryOptions(retry(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
-              .build());
+  // Deleting is idempotent, so it may retry for a long time.
+  private final BackupActivities cleanup = Workflow.newActivityStub(BackupActivities.class, RunbookOptions.CLEANUP);
 
-  // Waits out a cancel: an append whose outcome is unknown would leave the trail's numbering unsure.
-  private final EvidenceActivities evidence =
-      Workflow.newActivityStub(
-          EvidenceActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(1))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(retry(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
-              .build());
+  private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
-  // A notification is worth a few tries, but a dead webhook must not hold a finished backup hostage.
-  private final NotifyActivities notifier =
-      Workflow.newActivityStub(
-          NotifyActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(retry(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
-              .build());
+  private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
   private String target;
   private String backupId;
@@ -108,7 +82,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     WorkflowInfo info = Workflow.getInfo();
     target = request.target();
     BackupMethod method = request.methodOrDefault();
-    backupId = newBackupId(target);
+    backupId = RunbookOptions.newRunId(target);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "backup"),
@@ -131,7 +105,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       audit.record(
           "backup.requested",
           "started",
-          meta(
+          AuditTrail.meta(
               "method", method.name().toLowerCase(),
               "workflowId", info.getWorkflowId(),
               "runId", info.getRunId(),
@@ -143,7 +117,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       audit.record(
           "backup.precheck",
           "succeeded",
-          meta(
+          AuditTrail.meta(
               "serverVersion", precheck.serverVersion(),
               "role", precheck.role(),
               "replicationLagSeconds", String.valueOf(precheck.replicationLagSeconds()),
@@ -159,7 +133,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       audit.record(
           "backup.taken",
           "succeeded",
-          meta(
+          AuditTrail.meta(
               "artifact", artifact.location(),
               "sha256", artifact.sha256(),
               "storedBytes", String.valueOf(artifact.storedBytes()),
@@ -173,7 +147,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
       audit.record(
           "backup.verified",
           "succeeded",
-          meta("tool", verification.tool(), "sha256", verification.sha256(), "checks", String.valueOf(verification.checks().size())));
+          AuditTrail.meta("tool", verification.tool(), "sha256", verification.sha256(), "checks", String.valueOf(verification.checks().size())));
 
       enter(BackupPhase.SEAL);
       Map<String, Object> manifest = manifest(request, method, info, precheck, artifact, verification, audit);
@@ -186,31 +160,53 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     // bookkeeping, finished even if a cancel arrives meanwhile.
     SealedManifest seal = sealed;
     BackupArtifact stored = artifact;
+    boolean retention = precheck.retentionPolicy();
     boolean[] notified = {false};
     Workflow.newDetachedCancellationScope(
             () -> {
               audit.recordBestEffort(
                   "backup.sealed",
                   "succeeded",
-                  meta("manifest", seal.location(), "sha256", seal.sha256(), "signingKeyId", seal.signingKeyId()));
+                  AuditTrail.meta("manifest", seal.location(), "sha256", seal.sha256(), "signingKeyId", seal.signingKeyId()));
               enter(BackupPhase.NOTIFY);
               notified[0] =
                   notifySafely(
                       audit,
                       "backup.succeeded",
                       "backup " + backupId + " of " + target + " verified and sealed",
-                      meta(
+                      AuditTrail.meta(
                           "backupId", backupId,
                           "manifest", seal.location(),
                           "artifact", stored.location(),
                           "sha256", stored.sha256(),
                           "storedBytes", String.valueOf(stored.storedBytes())));
               enter(BackupPhase.COMPLETED);
-              audit.recordBestEffort("backup.completed", "succeeded", meta("backupId", backupId));
+              audit.recordBestEffort("backup.completed", "succeeded", AuditTrail.meta("backupId", backupId));
+              // Versioned: runs recorded before retention existed replay without this step.
+              if (Workflow.getVersion("retention-after-backup", Workflow.DEFAULT_VERSION, 1) == 1 && retention) {
+                startRetention();
+              }
             })
         .run();
     return new BackupResult(
         backupId, target, method, precheck, artifact, verification, sealed, notified[0], elapsedSeconds());
+  }
+
+  /**
+   * Starts {@code retention/<target>} as an abandoned child: the backup does not wait for it, and a
+   * retention already running (started by the previous backup, or by a person) is left to finish.
+   */
+  private void startRetention() {
+    RetentionWorkflow child = Workflow.newChildWorkflowStub(RetentionWorkflow.class, ChildWorkflowOptions.newBuilder()
+        .setWorkflowId(RetentionWorkflow.workflowId(target))
+        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+        .build());
+    Async.function(child::run, new RetentionRequest(target, false, "backup/" + target, "after backup " + backupId));
+    try {
+      Workflow.getWorkflowExecution(child).get();
+    } catch (RuntimeException e) {
+      log.info("retention of {} not started after backup {}: {}", target, backupId, Failures.describe(e));
+    }
   }
 
   /**
@@ -231,23 +227,23 @@ public class BackupWorkflowImpl implements BackupWorkflow {
                 try {
                   List<String> deleted = cleanup.deleteArtifacts(new DeleteArtifactsRequest(target, backupId));
                   audit.recordBestEffort(
-                      "backup.artifacts-deleted", "succeeded", meta("deleted", String.join(",", deleted)));
+                      "backup.artifacts-deleted", "succeeded", AuditTrail.meta("deleted", String.join(",", deleted)));
                 } catch (ActivityFailure cleanupFailure) {
                   // Say so loudly and carry on: the failure itself must still be recorded and sent.
                   leftBehind = Failures.describe(cleanupFailure);
                   audit.recordBestEffort(
-                      "backup.artifacts-delete-failed", "failed", meta("backupId", backupId, "error", leftBehind));
+                      "backup.artifacts-delete-failed", "failed", AuditTrail.meta("backupId", backupId, "error", leftBehind));
                 }
               }
               audit.recordBestEffort(
                   "backup.failed",
                   "failed",
-                  meta("phase", failedIn.name(), "error", lastError, "errorType", Failures.type(e)));
+                  AuditTrail.meta("phase", failedIn.name(), "error", lastError, "errorType", Failures.type(e)));
               notifySafely(
                   audit,
                   "backup.failed",
                   "backup " + backupId + " of " + target + " failed in " + failedIn + ": " + lastError,
-                  meta(
+                  AuditTrail.meta(
                       "backupId", backupId,
                       "phase", failedIn.name(),
                       "error", lastError,
@@ -308,12 +304,6 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
   }
 
-  /** {@code <target>-<UTC time>-<6 hex>}: sortable by time, unique across runs, stable across retries. */
-  private static String newBackupId(String target) {
-    String random = Workflow.randomUUID().toString().replace("-", "").substring(0, 6);
-    return target + "-" + ID_TIME.format(Instant.ofEpochMilli(Workflow.currentTimeMillis())) + "-" + random;
-  }
-
   private Map<String, Object> manifest(
       BackupRequest request,
       BackupMethod method,
@@ -343,7 +333,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     stored.put("sha256", artifact.sha256());
     stored.put("storedBytes", artifact.storedBytes());
     m.put("artifacts", List.of(stored));
-    m.put("keys", meta("dataKeyWrappingKeyId", artifact.wrappingKeyId()));
+    m.put("keys", AuditTrail.meta("dataKeyWrappingKeyId", artifact.wrappingKeyId()));
     m.put("wal", walSection(verification));
     m.put("auditChain", audit.chain());
     m.put("auditHead", Map.of("sequence", audit.head().sequence(), "hash", audit.head().hash())); // never null: set by the verify entry
@@ -364,17 +354,9 @@ public class BackupWorkflowImpl implements BackupWorkflow {
 
   /** Sends a notification; a webhook that stays down is recorded, not fatal. */
   private boolean notifySafely(AuditTrail audit, String event, String summary, Map<String, String> details) {
-    try {
-      notifier.send(
-          new Notification(target, "backup", event, Workflow.getInfo().getWorkflowId(), summary, details));
-      return true;
-    } catch (ActivityFailure e) {
-      String why = Failures.describe(e);
-      log.warn("notification {} for {} not delivered: {}", event, target, why);
-      audit.recordBestEffort("backup.notify-failed", "failed", meta("event", event, "error", why));
-      return false;
-    }
+    return new RunbookNotifier(notifier, audit, target, "backup").send(event, summary, details);
   }
+
 
   private void enter(BackupPhase next) {
     phase = next;
@@ -409,23 +391,5 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     return (Workflow.currentTimeMillis() - startedMillis) / 1000.0;
   }
 
-  private static RetryOptions retry(Duration initial, Duration max, int attempts) {
-    return RetryOptions.newBuilder()
-        .setInitialInterval(initial)
-        .setBackoffCoefficient(2.0)
-        .setMaximumInterval(max)
-        .setMaximumAttempts(attempts)
-        .build();
-  }
 
-  /** Key/value metadata for audit entries and notifications; null values are left out. */
-  private static Map<String, String> meta(String... kv) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      if (kv[i + 1] != null) {
-        m.put(kv[i], kv[i + 1]);
-      }
-    }
-    return m;
-  }
 }

@@ -11,6 +11,7 @@ import java.util.List;
  *     lag, on a standby {@code now() - pg_last_xact_replay_timestamp()}; 0 with no replication
  * @param databaseBytes size of the data to back up (the cluster for physical, the database for logical)
  * @param destinationFreeBytes free space at the backup store, or -1 where the store has no limit (S3)
+ * @param retentionPolicy whether the target has a retention policy, which then runs after the backup
  */
 public record PrecheckReport(
     String target,
@@ -23,4 +24,5 @@ public record PrecheckReport(
     List<StandbyLag> standbys,
     long databaseBytes,
     long destinationFreeBytes,
-    String checkedAt) {}
+    String checkedAt,
+    boolean retentionPolicy) {}

@@ -51,6 +51,17 @@ public final class AuditTrail {
     }
   }
 
+  /** Audit metadata from key/value pairs, in order, skipping null values. */
+  public static Map<String, String> meta(String... kv) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      if (kv[i + 1] != null) {
+        m.put(kv[i], kv[i + 1]);
+      }
+    }
+    return m;
+  }
+
   public String chain() {
     return chain;
   }

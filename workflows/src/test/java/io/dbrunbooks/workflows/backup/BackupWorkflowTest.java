@@ -1,11 +1,20 @@
 package io.dbrunbooks.workflows.backup;
 
+import io.dbrunbooks.workflows.common.FakeEvidenceActivities;
+import io.dbrunbooks.workflows.common.FakeNotifyActivities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
+import io.dbrunbooks.workflows.retention.RetentionActivities;
+import io.dbrunbooks.workflows.retention.RetentionOutcome;
+import io.dbrunbooks.workflows.retention.RetentionPlan;
+import io.dbrunbooks.workflows.retention.RetentionRequest;
+import io.dbrunbooks.workflows.retention.RetentionResult;
+import io.dbrunbooks.workflows.retention.RetentionWorkflow;
+import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
@@ -31,14 +40,27 @@ class BackupWorkflowTest {
   private final FakeBackupActivities backup = new FakeBackupActivities();
   private final FakeEvidenceActivities evidence = new FakeEvidenceActivities();
   private final FakeNotifyActivities notify = new FakeNotifyActivities();
+  private final List<RetentionRequest> retentionRuns = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final RetentionActivities retention = new RetentionActivities() {
+    @Override
+    public RetentionPlan plan(RetentionRequest r) {
+      retentionRuns.add(r);
+      return new RetentionPlan(r.target(), 7, 2, "2026-11-21T10:00:00Z", "2026-11-14T10:00:00Z", List.of(), List.of(), null, List.of());
+    }
+
+    @Override
+    public RetentionOutcome apply(RetentionPlan p) {
+      throw new UnsupportedOperationException("nothing to expire in these tests");
+    }
+  };
 
   @BeforeEach
   void start() {
     env = TestWorkflowEnvironment.newInstance();
     RunbookSearchAttributes.ALL.forEach(k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
-    worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class);
-    worker.registerActivitiesImplementations(backup, evidence, notify);
+    worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, RetentionWorkflowImpl.class);
+    worker.registerActivitiesImplementations(backup, evidence, notify, retention);
     env.start();
     client = env.getWorkflowClient();
   }
@@ -64,6 +86,24 @@ class BackupWorkflowTest {
 
   private static String rootMessage(WorkflowFailedException e) {
     return ((ApplicationFailure) e.getCause()).getOriginalMessage();
+  }
+
+  @Test
+  void aTargetWithARetentionPolicyStartsRetentionOnceTheBackupIsSealed() {
+    backup.retentionPolicy = true;
+    BackupResult result = stub("backup/orders").run(request("orders"));
+    WorkflowStub retentionRun = client.newUntypedWorkflowStub(RetentionWorkflow.workflowId("orders"));
+    RetentionResult r = retentionRun.getResult(RetentionResult.class);
+    assertTrue(r.plan().nothingToDo());
+    assertEquals(List.of(new RetentionRequest("orders", false, "backup/orders", "after backup " + result.backupId())), retentionRuns);
+  }
+
+  @Test
+  void withoutARetentionPolicyNoRetentionRuns() {
+    stub("backup/orders").run(request("orders"));
+    assertTrue(retentionRuns.isEmpty());
+    assertThrows(io.temporal.client.WorkflowNotFoundException.class,
+        () -> client.newUntypedWorkflowStub(RetentionWorkflow.workflowId("orders")).describe());
   }
 
   @Test

@@ -1,10 +1,5 @@
-package io.dbrunbooks.workflows.backup;
+package io.dbrunbooks.workflows.common;
 
-import io.dbrunbooks.workflows.common.AuditAppend;
-import io.dbrunbooks.workflows.common.AuditRecord;
-import io.dbrunbooks.workflows.common.EvidenceActivities;
-import io.dbrunbooks.workflows.common.SealRequest;
-import io.dbrunbooks.workflows.common.SealedManifest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -14,18 +9,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An in-memory evidence registry that enforces what the real one does: contiguous, write-once. */
-class FakeEvidenceActivities implements EvidenceActivities {
-  final List<AuditAppend> entries = new CopyOnWriteArrayList<>();
-  final Map<String, Map<String, Object>> manifests = new ConcurrentHashMap<>();
-  volatile RuntimeException sealFailure;
+public class FakeEvidenceActivities implements EvidenceActivities {
+  public final List<AuditAppend> entries = new CopyOnWriteArrayList<>();
+  public final Map<String, Map<String, Object>> manifests = new ConcurrentHashMap<>();
+  public volatile RuntimeException sealFailure;
   /** Appends of this action fail, as a registry that went read-only mid-run would. */
-  volatile String failAction;
+  public volatile String failAction;
   private final Map<String, String> hashes = new ConcurrentHashMap<>();
 
   @Override
   public AuditRecord appendAudit(AuditAppend a) {
     if (a.event().action().equals(failAction)) {
-      throw FakeBackupActivities.nonRetryable("evidence registry is read-only", "EvidenceUnwritable");
+      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure("evidence registry is read-only", "EvidenceUnwritable");
     }
     String previous = a.sequence() == 1 ? "0".repeat(64) : hashes.get(a.chain() + "#" + (a.sequence() - 1));
     if (previous == null) {
@@ -48,7 +43,7 @@ class FakeEvidenceActivities implements EvidenceActivities {
     return new SealedManifest("file:/evidence/" + r.path() + ".jws", sha256(r.manifest().toString()), "local:sign-1", "EdDSA");
   }
 
-  List<String> actions() {
+  public List<String> actions() {
     return entries.stream().map(e -> e.event().action()).toList();
   }
 

@@ -1,0 +1,143 @@
+package io.dbrunbooks.activities.retention;
+
+import io.dbrunbooks.activities.catalog.BackupCatalog;
+import io.dbrunbooks.activities.config.RetentionPolicy;
+import io.dbrunbooks.activities.wal.Lsn;
+import io.dbrunbooks.activities.wal.WalListing;
+import io.dbrunbooks.activities.wal.WalSegment;
+import io.dbrunbooks.workflows.retention.RetentionPlan;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decides what a retention policy keeps. Pure: the same catalog, archive listing and clock give the
+ * same plan, which is what the tests pin down.
+ *
+ * <ul>
+ *   <li>Base backups: every one finished inside the window; the newest one finished before it (the
+ *       window's first moments restore from it); and the newest {@code minFullBackups} whatever their
+ *       age. Logical dumps, which cannot replay WAL: inside the window, or among the newest
+ *       {@code minFullBackups} dumps.
+ *   <li>Only present, readable backups count. A manifest that cannot be read stops nothing but is
+ *       never acted on; a backup whose artifact is already gone has nothing left to expire.
+ *   <li>WAL: everything before the segment holding the oldest kept base backup's start goes, on
+ *       every timeline: recovery from a base backup never reads WAL before its start. With no base
+ *       backup kept, no WAL goes.
+ * </ul>
+ */
+public final class RetentionPlanner {
+  private RetentionPlanner() {}
+
+  public static RetentionPlan plan(String target, RetentionPolicy policy, List<BackupCatalog.Entry> catalog,
+      WalListing wal, Instant now) {
+    Instant windowStart = now.minus(Duration.ofDays(policy.recoveryWindowDays()));
+    List<String> notes = new ArrayList<>();
+    List<BackupCatalog.Entry> physical = new ArrayList<>();
+    List<BackupCatalog.Entry> logical = new ArrayList<>();
+    for (BackupCatalog.Entry e : catalog) {
+      if (e.error() != null) {
+        notes.add("left alone: " + e.backupId() + " (" + e.error() + ")");
+      } else if (!e.present()) {
+        continue; // already gone from the store: nothing to expire, nothing to keep
+      } else if (e.finished().isEmpty()) {
+        notes.add("left alone: " + e.backupId() + " (its manifest has no finish time)");
+      } else if (e.physical()) {
+        physical.add(e);
+      } else {
+        logical.add(e);
+      }
+    }
+    Comparator<BackupCatalog.Entry> newestFirst = Comparator.comparing((BackupCatalog.Entry e) -> e.finished().get()).reversed();
+    physical.sort(newestFirst);
+    logical.sort(newestFirst);
+
+    List<RetentionPlan.Backup> keep = new ArrayList<>();
+    List<RetentionPlan.Backup> expire = new ArrayList<>();
+    BackupCatalog.Entry oldestKeptBase = null;
+    boolean anchorKept = false;
+    for (int i = 0; i < physical.size(); i++) {
+      BackupCatalog.Entry e = physical.get(i);
+      String reason = null;
+      if (!e.finished().get().isBefore(windowStart)) {
+        reason = "inside the " + policy.recoveryWindowDays() + "-day recovery window";
+      } else if (!anchorKept) {
+        anchorKept = true;
+        reason = "newest base backup before the window starts (" + windowStart + "): restores its first moments";
+      }
+      if (reason == null && i < policy.minFullBackups()) {
+        reason = "one of the newest " + policy.minFullBackups() + " base backups";
+      }
+      if (reason != null) {
+        keep.add(backup(e, reason));
+        oldestKeptBase = e;
+      } else {
+        expire.add(backup(e, "base backup older than the recovery window and the minimum count"));
+      }
+    }
+    for (int i = 0; i < logical.size(); i++) {
+      BackupCatalog.Entry e = logical.get(i);
+      if (!e.finished().get().isBefore(windowStart)) {
+        keep.add(backup(e, "inside the " + policy.recoveryWindowDays() + "-day recovery window"));
+      } else if (i < policy.minFullBackups()) {
+        keep.add(backup(e, "one of the newest " + policy.minFullBackups() + " logical dumps"));
+      } else {
+        expire.add(backup(e, "logical dump older than the recovery window and the minimum count"));
+      }
+    }
+
+    RetentionPlan.WalExpiry walExpiry = null;
+    if (oldestKeptBase == null) {
+      if (!wal.isEmpty()) {
+        notes.add("no base backup is kept, so no WAL is expired");
+      }
+    } else if (oldestKeptBase.startLsn() == null) {
+      notes.add("left all WAL: the oldest kept base backup " + oldestKeptBase.backupId() + " records no start LSN");
+    } else {
+      walExpiry = walExpiry(wal, oldestKeptBase);
+    }
+    return new RetentionPlan(target, policy.recoveryWindowDays(), policy.minFullBackups(), now.toString(),
+        windowStart.toString(), keep, expire, walExpiry, notes);
+  }
+
+  /** Segments and partials numbered below the segment holding {@code base}'s start, or null if none. */
+  private static RetentionPlan.WalExpiry walExpiry(WalListing wal, BackupCatalog.Entry base) {
+    WalSegment keepFrom = WalSegment.containing(Math.max(1, base.timeline()), Lsn.parse(base.startLsn()).value(),
+        wal.segmentSize());
+    List<WalSegment> segments = wal.segments().keySet().stream().filter(s -> s.segNo() < keepFrom.segNo()).toList();
+    long partials = wal.partials().keySet().stream().filter(s -> s.segNo() < keepFrom.segNo()).count();
+    if (segments.isEmpty() && partials == 0) {
+      return null;
+    }
+    Optional<WalSegment> first = segments.stream().min(Comparator.comparingLong(WalSegment::segNo));
+    Optional<WalSegment> last = segments.stream().max(Comparator.comparingLong(WalSegment::segNo));
+    return new RetentionPlan.WalExpiry(keepFrom.name(), base.backupId(), segments.size(), (int) partials,
+        first.map(WalSegment::name).orElse(null), last.map(WalSegment::name).orElse(null));
+  }
+
+  private static RetentionPlan.Backup backup(BackupCatalog.Entry e, String reason) {
+    return new RetentionPlan.Backup(e.backupId(), e.method(), e.finishedAt(), e.storedBytes(), e.sha256(),
+        e.artifactKeys(), reason);
+  }
+
+  /** For messages and the CLI: the keys a plan's WAL boundary removes from {@code wal}. */
+  public static List<String> walKeysBelow(WalListing wal, String keepFromSegment) {
+    long boundary = WalSegment.parse(keepFromSegment, wal.segmentSize()).segNo();
+    List<String> keys = new ArrayList<>();
+    for (Map.Entry<WalSegment, String> s : wal.segments().entrySet()) {
+      if (s.getKey().segNo() < boundary) {
+        keys.add(s.getValue());
+      }
+    }
+    wal.partials().forEach((s, deltas) -> {
+      if (s.segNo() < boundary) {
+        deltas.forEach(d -> keys.add(d.key()));
+      }
+    });
+    return keys;
+  }
+}

@@ -1,0 +1,73 @@
+package io.dbrunbooks.activities.wal;
+
+import io.dbrunbooks.activities.config.TargetResources;
+import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.config.TargetsConfigLoader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The {@code restore_command} of a restored cluster: fetches one WAL file from a target's archive.
+ * {@code runbooks wal fetch} runs the same code; this entry point exists so a restore can call it
+ * with the worker's own class path, without the CLI being installed on the restore host:
+ *
+ * <pre>restore_command = 'java -cp /opt/db-runbooks/worker.jar io.dbrunbooks.activities.wal.WalFetchMain --targets /etc/db-runbooks/targets.yaml --target orders %f %p'</pre>
+ *
+ * Exit status, as PostgreSQL reads it: 0 fetched; 1 not in the archive (recovery then treats the
+ * WAL as ended, or moves to the next timeline); 2 anything else, with the reason on stderr, which
+ * lands in the server log. PostgreSQL ends recovery on 1 or 2 alike, but a person reading the log
+ * sees the difference.
+ */
+public final class WalFetchMain {
+  public static final int FETCHED = 0;
+  public static final int NOT_FOUND = 1;
+  public static final int FAILED = 2;
+
+  private WalFetchMain() {}
+
+  public static void main(String[] args) {
+    System.exit(runArgs(List.of(args), System.err));
+  }
+
+  static int runArgs(List<String> args, PrintStream err) {
+    Path targets = null;
+    String target = null;
+    List<String> positional = new java.util.ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if ((a.equals("--targets") || a.equals("--target")) && i + 1 < args.size()) {
+        if (a.equals("--targets")) {
+          targets = Path.of(args.get(++i));
+        } else {
+          target = args.get(++i);
+        }
+      } else {
+        positional.add(a);
+      }
+    }
+    if (targets == null || target == null || positional.size() != 2) {
+      err.println("usage: WalFetchMain --targets <targets.yaml> --target <name> <wal file name (%f)> <destination path (%p)>");
+      return FAILED;
+    }
+    return run(targets, target, positional.get(0), Path.of(positional.get(1)), err);
+  }
+
+  /** Fetches {@code walFile} of {@code target} into {@code dest}; see the class comment for the exit status. */
+  public static int run(Path targetsFile, String target, String walFile, Path dest, PrintStream err) {
+    try {
+      TargetsConfig config = TargetsConfigLoader.load(targetsFile);
+      try (TargetResources resources = new TargetResources(config)) {
+        config.target(target);
+        WalArchive archive = new WalArchive(resources.store(target), resources.keys(target), target);
+        if (archive.fetch(walFile, dest)) {
+          return FETCHED;
+        }
+        return NOT_FOUND;
+      }
+    } catch (Exception e) {
+      err.println("runbooks wal fetch " + walFile + " (target " + target + "): " + e.getMessage());
+      return FAILED;
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.dbrunbooks.workflows.retention;
+
+import io.dbrunbooks.workflows.common.AuditTrail;
+import io.dbrunbooks.workflows.common.EvidenceActivities;
+import io.dbrunbooks.workflows.common.Failures;
+import io.dbrunbooks.workflows.common.Notification;
+import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.Retries;
+import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
+import io.dbrunbooks.workflows.common.SealRequest;
+import io.dbrunbooks.workflows.common.SealedManifest;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.SearchAttributeUpdate;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The retention runbook: plan from the sealed catalog, record the plan, delete, seal what was
+ * deleted. The plan is the contract: deletion removes exactly what it names (and WAL below its
+ * boundary), so the audit trail says beforehand what is about to go.
+ */
+public class RetentionWorkflowImpl implements RetentionWorkflow {
+  static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  private final RetentionActivities planner =
+      Workflow.newActivityStub(
+          RetentionActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(5))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
+              .build());
+
+  // Deleting thousands of WAL objects takes a while; it heartbeats, and is idempotent, so it may retry.
+  private final RetentionActivities deleter =
+      Workflow.newActivityStub(
+          RetentionActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofHours(2))
+              .setHeartbeatTimeout(Duration.ofMinutes(1))
+              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 10))
+              .build());
+
+  private final EvidenceActivities evidence =
+      Workflow.newActivityStub(
+          EvidenceActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(1))
+              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
+              .build());
+
+  private final NotifyActivities notifier =
+      Workflow.newActivityStub(
+          NotifyActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(30))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
+              .build());
+
+  @Override
+  public RetentionResult run(RetentionRequest request) {
+    if (request == null || request.target() == null || !TARGET_NAME.matcher(request.target()).matches()) {
+      throw ApplicationFailure.newNonRetryableFailure("target must be a target name from the targets file, e.g. orders; got "
+          + (request == null ? "no input" : "'" + request.target() + "'"), "InvalidRequest");
+    }
+    String target = request.target();
+    WorkflowInfo info = Workflow.getInfo();
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "retention"),
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.OPERATOR, operator(request)));
+
+    RetentionPlan plan = planner.plan(request);
+    if (request.dryRun()) {
+      return new RetentionResult(plan, true, null, null);
+    }
+    if (plan.nothingToDo()) {
+      // Nothing deleted, nothing to prove: no audit chain, no manifest, no notification per backup.
+      return new RetentionResult(plan, false, new RetentionOutcome(List.of(), List.of(), 0, 0), null);
+    }
+
+    String runTime = Instant.ofEpochMilli(Workflow.currentTimeMillis()).toString().replace(":", "");
+    String chain = target + "/retention/" + runTime + "-" + info.getRunId().substring(0, 8);
+    AuditTrail audit = new AuditTrail(evidence, target, chain, "target/" + target + "/retention", operator(request));
+    audit.record("retention.planned", "started", AuditTrail.meta(
+        "workflowId", info.getWorkflowId(), "runId", info.getRunId(), "trigger", request.trigger(),
+        "recoveryWindowDays", String.valueOf(plan.recoveryWindowDays()), "minFullBackups", String.valueOf(plan.minFullBackups()),
+        "expire", String.join(",", plan.expire().stream().map(RetentionPlan.Backup::backupId).toList()),
+        "walKeepFrom", plan.wal() == null ? null : plan.wal().keepFrom()));
+    RetentionOutcome outcome;
+    try {
+      outcome = deleter.apply(plan);
+    } catch (ActivityFailure e) {
+      audit.recordBestEffort("retention.failed", "failed", AuditTrail.meta("error", Failures.describe(e)));
+      notifyBestEffort(target, "retention.failed", "retention of " + target + " failed: " + Failures.describe(e),
+          AuditTrail.meta("error", Failures.describe(e)));
+      throw e;
+    }
+    audit.record("retention.applied", "succeeded", AuditTrail.meta(
+        "expiredBackups", String.join(",", outcome.expiredBackups()),
+        "removedLocations", String.valueOf(outcome.removedLocations().size()),
+        "walSegmentsRemoved", String.valueOf(outcome.walSegmentsRemoved()),
+        "walPartialsRemoved", String.valueOf(outcome.walPartialsRemoved())));
+    SealedManifest sealed = evidence.sealManifest(new SealRequest(target, chain + "/manifest", manifest(request, info, plan, outcome, audit)));
+    notifyBestEffort(target, "retention.applied", "retention of " + target + ": expired " + outcome.expiredBackups().size()
+        + " backup(s) and " + outcome.walSegmentsRemoved() + " WAL segment(s)",
+        AuditTrail.meta("manifest", sealed.location(), "expiredBackups", String.join(",", outcome.expiredBackups())));
+    return new RetentionResult(plan, false, outcome, sealed.location());
+  }
+
+  private static Map<String, Object> manifest(RetentionRequest request, WorkflowInfo info, RetentionPlan plan,
+      RetentionOutcome outcome, AuditTrail audit) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("schema", "db-runbooks/retention-manifest/v1");
+    m.put("target", plan.target());
+    m.put("runId", info.getRunId());
+    m.put("operator", operator(request));
+    m.put("trigger", request.trigger());
+    m.put("policy", Map.of("recoveryWindowDays", plan.recoveryWindowDays(), "minFullBackups", plan.minFullBackups()));
+    m.put("plannedAt", plan.plannedAt());
+    m.put("windowStart", plan.windowStart());
+    m.put("kept", plan.keep());
+    m.put("expired", plan.expire());
+    m.put("wal", plan.wal());
+    m.put("outcome", outcome);
+    m.put("auditChain", audit.chain());
+    m.put("auditHead", Map.of("sequence", audit.head().sequence(), "hash", audit.head().hash()));
+    return m;
+  }
+
+  private void notifyBestEffort(String target, String event, String summary, Map<String, String> details) {
+    try {
+      notifier.send(new Notification(target, "retention", event, Workflow.getInfo().getWorkflowId(), summary, details));
+    } catch (ActivityFailure e) {
+      Workflow.getLogger(RetentionWorkflowImpl.class).warn("notification {} for {} failed: {}", event, target, e.getMessage());
+    }
+  }
+
+  private static String operator(RetentionRequest request) {
+    return request.operator() == null || request.operator().isBlank() ? "unknown" : request.operator();
+  }
+}
