@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
       BackupCommand.class,
       StatusCommand.class,
       BackupsCommand.class,
+      RestoreCommand.class,
       RetentionCommand.class,
       EvidenceCommand.class,
       KeysCommand.class,
