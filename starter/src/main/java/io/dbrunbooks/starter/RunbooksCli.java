@@ -41,6 +41,7 @@ import picocli.CommandLine.ScopeType;
       StatusCommand.class,
       BackupsCommand.class,
       RestoreCommand.class,
+      WalCommand.class,
       RetentionCommand.class,
       EvidenceCommand.class,
       KeysCommand.class,
@@ -56,7 +57,7 @@ import picocli.CommandLine.ScopeType;
       "  0  ok",
       "  1  the operation failed (backup failed, evidence mismatch, not found)",
       "  2  bad usage or configuration (unknown option, invalid targets file)",
-      "  3  already running (a backup of that target is in progress)",
+      "  3  already running (a backup or WAL archiver of that target is in progress)",
       "  4  cannot reach Temporal"
     })
 public final class RunbooksCli extends CommandGroup {

@@ -10,6 +10,7 @@ package io.dbrunbooks.activities.config;
  * @param retention how long backups and WAL are kept; null: nothing is ever expired
  * @param restore where point-in-time restores build their clusters; null when the target has no
  *     {@code restore:} block (restores of it are refused)
+ * @param walArchive how the WAL archiver streams this target; {@link WalArchiveConfig#DEFAULT} when not configured
  */
 public record TargetConfig(
     String name,
@@ -22,7 +23,29 @@ public record TargetConfig(
     NotifierConfig notifier,
     long maxBackupBytesPerSecond,
     RetentionPolicy retention,
-    RestoreConfig restore) {
+    RestoreConfig restore,
+    WalArchiveConfig walArchive) {
+
+  public TargetConfig {
+    walArchive = walArchive == null ? WalArchiveConfig.DEFAULT : walArchive;
+  }
+
+  /** A target with the default WAL archiver settings. */
+  public TargetConfig(
+      String name,
+      String engine,
+      PostgresConnection connection,
+      StoreConfig backupStore,
+      RegistryConfig evidence,
+      KeySourceConfig keys,
+      double maxReplicationLagSeconds,
+      NotifierConfig notifier,
+      long maxBackupBytesPerSecond,
+      RetentionPolicy retention,
+      RestoreConfig restore) {
+    this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond,
+        retention, restore, WalArchiveConfig.DEFAULT);
+  }
 
   /** A target without a restore block. */
   public TargetConfig(
@@ -37,7 +60,7 @@ public record TargetConfig(
       long maxBackupBytesPerSecond,
       RetentionPolicy retention) {
     this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond,
-        retention, null);
+        retention, null, WalArchiveConfig.DEFAULT);
   }
 
   /** A target without a retention policy. */

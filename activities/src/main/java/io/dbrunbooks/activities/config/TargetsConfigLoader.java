@@ -46,6 +46,9 @@ import java.util.regex.Pattern;
  *     restore:                                  # optional: where point-in-time restores build isolated clusters
  *       directory: /var/lib/db-runbooks/restores  # absolute path; each restore gets its own subdirectory
  *       port: 0                                 # optional: 0 (default) any free port, or a range "55432-55531"
+ *     walArchive:                               # optional: the continuous WAL archiver (WalArchiveWorkflow)
+ *       slot: db_runbooks_orders                # physical replication slot it owns; default db_runbooks_<target>
+ *       flushIntervalSeconds: 1                 # upload the segment being filled this often, 0.1-60; default 1
  * }</pre>
  *
  * <p>AWS: S3 for the store and the registry, KMS for keys. Credentials always come from the SDK's
@@ -148,7 +151,7 @@ public final class TargetsConfigLoader {
   private TargetConfig target(String name, Field field, String path) {
     Obj t = new Obj(field.value(), path, field.keyLoc(),
         Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier", "maxBackupRate",
-            "retention", "restore"));
+            "retention", "restore", "walArchive"));
     Field engineField = t.required("engine");
     String engine = string(engineField, path + ".engine");
     if (!engine.equals("postgres")) {
@@ -180,7 +183,39 @@ public final class TargetsConfigLoader {
     }
     Field restoreField = t.optional("restore");
     RestoreConfig restore = restoreField == null ? null : restore(restoreField, path + ".restore");
-    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate, retention, restore);
+    WalArchiveConfig walArchive = WalArchiveConfig.DEFAULT;
+    Field walField = t.optional("walArchive");
+    if (walField != null) {
+      walArchive = walArchive(walField, path + ".walArchive");
+    }
+    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate, retention, restore, walArchive);
+  }
+
+  private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+
+  private WalArchiveConfig walArchive(Field field, String path) {
+    Obj w = new Obj(field.value(), path, field.keyLoc(), Set.of("slot", "flushIntervalSeconds"));
+    String slot = null;
+    Field slotField = w.optional("slot");
+    if (slotField != null) {
+      slot = string(slotField, path + ".slot");
+      if (!SLOT_NAME.matcher(slot).matches()) {
+        throw error(slotField.keyLoc(), path + ".slot",
+            "a replication slot name is 1-63 lower-case letters, digits and '_', got \"" + slot + "\"");
+      }
+    }
+    java.time.Duration flush = WalArchiveConfig.DEFAULT_FLUSH_INTERVAL;
+    Field flushField = w.optional("flushIntervalSeconds");
+    if (flushField != null) {
+      double seconds = nonNegativeNumber(flushField, path + ".flushIntervalSeconds");
+      if (seconds < 0.1 || seconds > 60) {
+        // Below 0.1 s the store sees more requests than WAL; above a minute the recovery point drifts away.
+        throw error(flushField.keyLoc(), path + ".flushIntervalSeconds", "expected a number of seconds from 0.1 to 60, got "
+            + describe(flushField.value()));
+      }
+      flush = java.time.Duration.ofMillis(Math.round(seconds * 1000));
+    }
+    return new WalArchiveConfig(slot, flush);
   }
 
   private RetentionPolicy retention(Field field, String path) {

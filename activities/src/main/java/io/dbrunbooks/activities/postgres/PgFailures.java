@@ -9,35 +9,35 @@ import java.sql.SQLException;
  * on. Non-retryable where a retry cannot help; messages name what a DBA needs to look at, never a
  * password.
  */
-final class PgFailures {
-  static final String UNKNOWN_TARGET = "UnknownTarget";
-  static final String SECRET_UNAVAILABLE = "SecretUnavailable";
+public final class PgFailures {
+  public static final String UNKNOWN_TARGET = "UnknownTarget";
+  public static final String SECRET_UNAVAILABLE = "SecretUnavailable";
   static final String AUTHENTICATION_FAILED = "AuthenticationFailed";
   static final String DATABASE_UNREACHABLE = "DatabaseUnreachable";
   static final String DATABASE_NOT_FOUND = "DatabaseNotFound";
-  static final String DATABASE_ERROR = "DatabaseError";
-  static final String INSUFFICIENT_PRIVILEGE = "InsufficientPrivilege";
+  public static final String DATABASE_ERROR = "DatabaseError";
+  public static final String INSUFFICIENT_PRIVILEGE = "InsufficientPrivilege";
   static final String UNSUPPORTED_LAYOUT = "UnsupportedClusterLayout";
   static final String LAG_TOO_HIGH = "ReplicationLagTooHigh";
   static final String INSUFFICIENT_SPACE = "InsufficientSpace";
-  static final String KEY_UNAVAILABLE = "KeyUnavailable";
+  public static final String KEY_UNAVAILABLE = "KeyUnavailable";
   static final String TOOL_FAILED = "BackupToolFailed";
   static final String STORE_UNWRITABLE = "StoreUnwritable";
-  static final String STORE_ERROR = "StoreError";
+  public static final String STORE_ERROR = "StoreError";
   static final String VERIFICATION_FAILED = "BackupVerificationFailed";
-  static final String INVALID_REQUEST = "InvalidRequest";
+  public static final String INVALID_REQUEST = "InvalidRequest";
 
   private PgFailures() {}
 
-  static ApplicationFailure nonRetryable(String type, String message) {
+  public static ApplicationFailure nonRetryable(String type, String message) {
     return ApplicationFailure.newNonRetryableFailure(message, type);
   }
 
-  static ApplicationFailure retryable(String type, String message) {
+  public static ApplicationFailure retryable(String type, String message) {
     return ApplicationFailure.newFailure(message, type);
   }
 
-  static String describe(PostgresConnection c) {
+  public static String describe(PostgresConnection c) {
     return "user '" + c.user() + "' at " + c.host() + ":" + c.port() + "/" + c.database();
   }
 
@@ -59,7 +59,7 @@ final class PgFailures {
   }
 
   /** Classifies a failed connection attempt by its SQLSTATE. */
-  static ApplicationFailure connectFailed(String target, PostgresConnection c, SQLException e) {
+  public static ApplicationFailure connectFailed(String target, PostgresConnection c, SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String where = "target '" + target + "': " + describe(c);
     return switch (state) {

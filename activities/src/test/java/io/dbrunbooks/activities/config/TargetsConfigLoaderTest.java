@@ -165,6 +165,34 @@ class TargetsConfigLoaderTest {
         "unknown key");
   }
 
+  private static String withWalArchive(String block) {
+    return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    walArchive:\n" + block);
+  }
+
+  @Test
+  void walArchiveIsOptionalWithASlotNamedAfterTheTarget() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withWalArchive("      slot: orders_archive\n      flushIntervalSeconds: 0.5\n")), ENV);
+    assertEquals(new WalArchiveConfig("orders_archive", java.time.Duration.ofMillis(500)), config.target("orders").walArchive());
+    assertEquals("orders_archive", config.target("orders").walArchive().slotFor("orders"));
+
+    WalArchiveConfig defaults = config.target("billing-2").walArchive();
+    assertEquals(WalArchiveConfig.DEFAULT, defaults);
+    assertEquals("db_runbooks_billing_2", defaults.slotFor("billing-2"), "'-' is not allowed in slot names");
+    assertEquals(java.time.Duration.ofSeconds(1), defaults.flushInterval());
+  }
+
+  @Test
+  void walArchiveSlotNamesAndFlushIntervalsAreChecked() throws IOException {
+    assertMessage(refused(withWalArchive("      slot: Orders-Archive\n")), 16, 7, "targets.orders.walArchive.slot",
+        "a replication slot name is 1-63 lower-case letters, digits and '_', got \"Orders-Archive\"");
+    assertMessage(refused(withWalArchive("      flushIntervalSeconds: 0\n")), 16, 7,
+        "targets.orders.walArchive.flushIntervalSeconds", "expected a number of seconds from 0.1 to 60, got 0");
+    assertMessage(refused(withWalArchive("      flushIntervalSeconds: soon\n")), 16, 7,
+        "targets.orders.walArchive.flushIntervalSeconds", "got \"soon\"");
+    assertMessage(refused(withWalArchive("      slots: x\n")), 16, 7, "targets.orders.walArchive.slots",
+        "unknown key \"slots\"; expected one of flushIntervalSeconds, slot");
+  }
+
   @Test
   void trustAuthenticationNeedsNoPassword() throws IOException {
     TargetsConfig config = TargetsConfigLoader.load(write(VALID.replace("      password: { env: ORDERS_PGPASSWORD }\n", "")), Map.of());

@@ -1,6 +1,7 @@
 package io.dbrunbooks.workflows.retention;
 
 import io.dbrunbooks.workflows.common.AuditTrail;
+import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.Notification;
@@ -50,22 +51,9 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 10))
               .build());
 
-  private final EvidenceActivities evidence =
-      Workflow.newActivityStub(
-          EvidenceActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(1))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 20))
-              .build());
+  private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
-  private final NotifyActivities notifier =
-      Workflow.newActivityStub(
-          NotifyActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(Retries.backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 5))
-              .build());
+  private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
   @Override
   public RetentionResult run(RetentionRequest request) {

@@ -1,0 +1,54 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.dbrunbooks.workflows.walarchive.WalArchiveInput;
+import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code runbooks wal archive start}: starts {@code WalArchiveWorkflow} as workflow {@code wal-archive/<target>}. */
+@Command(name = "start", description = {
+    "Start continuous WAL archiving of a target (workflow wal-archive/<target> on task queue db-runbooks).",
+    "It runs until stopped (runbooks wal archive stop); a second start exits 3."})
+final class WalArchiveStartCommand extends CliCommand {
+  @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the worker's targets file.")
+  String target;
+
+  @Option(names = "--operator", paramLabel = "WHO", description = "Who starts the archiver, recorded in the evidence (default $USER).")
+  String operator;
+
+  @Override
+  public Integer call() {
+    String who = operator != null ? operator : cli().env.getOrDefault("USER", System.getProperty("user.name"));
+    String workflowId = WalArchiveWorkflow.workflowId(target);
+    try (TemporalConnection connection = cli().connect()) {
+      WalArchiveWorkflow stub = connection.client().newWorkflowStub(WalArchiveWorkflow.class, WorkflowOptions.newBuilder()
+          .setWorkflowId(workflowId)
+          .setTaskQueue(TaskQueues.RUNBOOKS)
+          .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+          .build());
+      WorkflowExecution e;
+      try {
+        e = WorkflowClient.start(stub::run, new WalArchiveInput(target, who));
+      } catch (WorkflowExecutionAlreadyStarted already) {
+        throw new CliFailure(RunbooksCli.EXIT_ALREADY_RUNNING, "the WAL archiver of " + target + " is already running (workflow "
+            + workflowId + ", run " + already.getExecution().getRunId() + "); watch it with: runbooks wal archive status --target "
+            + target, already);
+      }
+      if (json()) {
+        printJson(Map.of("workflowId", e.getWorkflowId(), "runId", e.getRunId(), "status", "running"));
+      } else {
+        out().println("started WAL archiving of " + target + " (workflow " + e.getWorkflowId() + ", run " + e.getRunId() + ")");
+        out().println("watch it with: runbooks wal archive status --target " + target);
+      }
+      return RunbooksCli.EXIT_OK;
+    }
+  }
+}

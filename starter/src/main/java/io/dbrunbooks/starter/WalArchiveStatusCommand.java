@@ -1,0 +1,90 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.walarchive.WalArchiveCheckpoint;
+import io.dbrunbooks.workflows.walarchive.WalArchiveProgress;
+import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowStub;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code runbooks wal archive status}: the archiver's workflow status and its {@code progress} query. */
+@Command(name = "status", description = {
+    "Show the WAL archiver of a target: status, timeline, archived position, last segment, gaps, last error.",
+    "Exits 0 while it runs, 1 when it is not running."})
+final class WalArchiveStatusCommand extends CliCommand {
+  @Option(names = "--target", required = true, paramLabel = "T", description = "Target name.")
+  String target;
+
+  @Override
+  public Integer call() {
+    String workflowId = WalArchiveWorkflow.workflowId(target);
+    try (TemporalConnection connection = cli().connect()) {
+      WorkflowExecutionDescription d;
+      try {
+        d = connection.client().newUntypedWorkflowStub(workflowId).describe();
+      } catch (WorkflowNotFoundException e) {
+        throw CliFailure.failed("no WAL archiver of " + target + " (workflow " + workflowId + "); start one with: runbooks wal"
+            + " archive start --target " + target);
+      }
+      WorkflowExecutionStatus status = d.getStatus();
+      WalArchiveProgress p = null;
+      String problem = null;
+      try {
+        WorkflowStub run = connection.client().newUntypedWorkflowStub(workflowId, Optional.of(d.getExecution().getRunId()),
+            Optional.of(d.getWorkflowType()));
+        p = run.query("progress", WalArchiveProgress.class);
+      } catch (WorkflowException | StatusRuntimeException e) {
+        problem = "progress not available (" + BackupRuns.describe(e) + "); is a worker running?";
+      }
+      boolean running = status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("workflowId", workflowId);
+        m.put("runId", d.getExecution().getRunId());
+        m.put("status", StatusCommand.statusName(status));
+        m.put("startTime", d.getStartTime());
+        m.put("progress", p);
+        printJson(m);
+      } else {
+        print(d, status, p, problem);
+      }
+      return running ? RunbooksCli.EXIT_OK : RunbooksCli.EXIT_FAILED;
+    }
+  }
+
+  private void print(WorkflowExecutionDescription d, WorkflowExecutionStatus status, WalArchiveProgress p, String problem) {
+    out().println(workflowId() + " (run " + d.getExecution().getRunId() + "): " + StatusCommand.statusName(status)
+        + " since " + d.getStartTime());
+    if (p == null) {
+      out().println("  " + problem);
+      return;
+    }
+    WalArchiveCheckpoint c = p.current() != null ? p.total().plus(p.current()) : p.total();
+    row("state", p.state());
+    row("timeline", String.valueOf(c.timeline()));
+    row("archived to", String.valueOf(c.archivedLsn()));
+    row("last segment", String.valueOf(c.lastSegment()));
+    row("archived", c.segmentsArchived() + " segments, " + Human.bytes(c.bytesArchived()) + " of WAL since the archiver started");
+    c.gaps().forEach(g -> row("GAP", g));
+    if (p.lastError() != null) {
+      row("last error", p.lastError());
+    }
+  }
+
+  private String workflowId() {
+    return WalArchiveWorkflow.workflowId(target);
+  }
+
+  private void row(String name, String value) {
+    out().println(String.format("  %-13s%s", name, value));
+  }
+}

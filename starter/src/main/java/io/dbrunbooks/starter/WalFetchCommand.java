@@ -1,0 +1,44 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.activities.wal.WalFetchMain;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code runbooks wal fetch}: PostgreSQL's {@code restore_command}. */
+@Command(name = "fetch", description = {
+    "Fetch one WAL file from a target's archive, for restore_command:",
+    "  restore_command = 'runbooks wal fetch --targets /etc/db-runbooks/targets.yaml --target orders %f %p'",
+    "Exits 0 fetched, 1 not in the archive, 2 error (reason on stderr)."})
+final class WalFetchCommand extends CliCommand {
+  @Option(names = "--target", required = true, paramLabel = "T", description = "Target whose archive to read.")
+  String target;
+
+  @Parameters(index = "0", paramLabel = "WALFILE", description = "The WAL file PostgreSQL asks for (%f).")
+  String walFile;
+
+  @Parameters(index = "1", paramLabel = "DEST", description = "Where to write it (%p).")
+  Path dest;
+
+  @Override
+  public Integer call() {
+    // The same code as the worker-jar entry point, so both restore_command forms behave alike.
+    PrintStream err = new PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        err().write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        err().write(new String(b, off, len, StandardCharsets.UTF_8));
+      }
+    }, true, StandardCharsets.UTF_8);
+    int code = WalFetchMain.run(cli().targets, target, walFile, dest, err);
+    err.flush();
+    return code;
+  }
+}

@@ -1,0 +1,195 @@
+package io.dbrunbooks.workflows.walarchive;
+
+import static io.dbrunbooks.workflows.common.AuditTrail.meta;
+
+import io.dbrunbooks.workflows.common.AuditTrail;
+import io.dbrunbooks.workflows.common.RunbookOptions;
+import io.dbrunbooks.workflows.common.EvidenceActivities;
+import io.dbrunbooks.workflows.common.Failures;
+import io.dbrunbooks.workflows.common.Notification;
+import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.Retries;
+import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.SearchAttributeUpdate;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+
+/**
+ * The archiver loop: call {@link WalArchiveActivities#archive} again and again, add up what each
+ * call archived, and continue as new with that checkpoint every {@value #CALLS_PER_RUN} calls or
+ * when Temporal suggests it. The audit trail gets one entry per run (started or continued), one per
+ * gap found, and one when the archiver stops or fails: never one per call.
+ */
+public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
+  private static final Logger log = Workflow.getLogger(WalArchiveWorkflowImpl.class);
+  private static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  /** Calls per run before continue-as-new: about four hours of history at the default call length. */
+  static final int CALLS_PER_RUN = 50;
+  /** Default length of one archiving call. */
+  static final long DEFAULT_CALL_SECONDS = 300;
+
+  private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
+
+  private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
+
+  private String target;
+  private String state = "archiving";
+  private WalArchiveCheckpoint total = WalArchiveCheckpoint.empty();
+  private WalArchiveCheckpoint current;
+  private long runs;
+  private String lastError;
+
+  @Override
+  public WalArchiveCheckpoint run(WalArchiveInput input) {
+    validate(input);
+    target = input.target();
+    boolean continued = input.checkpoint() != null;
+    if (continued) {
+      total = input.checkpoint();
+    }
+    long callSeconds = input.activitySeconds() > 0 ? input.activitySeconds() : DEFAULT_CALL_SECONDS;
+    WalArchiveActivities archiver = archiver(callSeconds);
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "wal-archive"),
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.OPERATOR, input.operator()),
+        SearchAttributeUpdate.valueSet(RunbookSearchAttributes.PHASE, "ARCHIVING"));
+    String runId = Workflow.getInfo().getRunId();
+    // One chain per run: numbering restarts with each continue-as-new, and a chain never grows without bound.
+    AuditTrail audit = new AuditTrail(evidence, target, target + "/wal-archive/" + runId, "target/" + target + "/wal",
+        input.operator());
+    try {
+      if (continued) {
+        audit.recordBestEffort("wal-archive.continued", "started", position(total));
+      } else {
+        audit.record("wal-archive.started", "started", meta("workflowId", Workflow.getInfo().getWorkflowId(), "runId", runId));
+      }
+      for (int call = 0; ; call++) {
+        if (call >= CALLS_PER_RUN || Workflow.getInfo().isContinueAsNewSuggested()) {
+          Workflow.continueAsNew(input.withCheckpoint(total));
+        }
+        WalArchiveCheckpoint r = archiver.archive(new WalArchiveRequest(target, callSeconds));
+        runs++;
+        current = null;
+        total = total.plus(r);
+        if (!r.gaps().isEmpty()) {
+          String gaps = String.join("; ", r.gaps());
+          log.error("WAL archive of {} has gaps: {}", target, gaps);
+          audit.recordBestEffort("wal-archive.gap", "failed", meta("timeline", String.valueOf(r.timeline()), "gaps", gaps));
+          notifySafely("wal-archive.gap", "the WAL archive of " + target + " has a gap: " + gaps
+              + "; point-in-time restores cannot cross it until a new base backup is taken", meta("gaps", gaps));
+        }
+        Workflow.setCurrentDetails(details());
+      }
+    } catch (ActivityFailure | CanceledFailure e) {
+      throw stop(e, audit);
+    }
+  }
+
+  private static WalArchiveActivities archiver(long callSeconds) {
+    // Heartbeats every few seconds: a dead worker's slot is picked up by another within 20 s. No
+    // attempt limit: the archiver must keep trying through a database restart or a store outage.
+    // On cancel the call uploads what it holds before it returns.
+    return Workflow.newActivityStub(
+        WalArchiveActivities.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(callSeconds).plusMinutes(5))
+            .setHeartbeatTimeout(Duration.ofSeconds(20))
+            .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+            .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0)) // 0: no attempt limit
+            .build());
+  }
+
+  /** A cancel is a clean stop; anything else is a failure a person must look at. Both are recorded. */
+  private RuntimeException stop(RuntimeException e, AuditTrail audit) {
+    boolean cancelled = CancellationScope.current().isCancelRequested();
+    state = cancelled ? "stopped" : "failed";
+    lastError = cancelled ? null : Failures.describe(e);
+    Workflow.newDetachedCancellationScope(() -> {
+      Workflow.upsertTypedSearchAttributes(
+          SearchAttributeUpdate.valueSet(RunbookSearchAttributes.PHASE, cancelled ? "STOPPED" : "FAILED"));
+      Map<String, String> m = position(total);
+      if (cancelled) {
+        audit.recordBestEffort("wal-archive.stopped", "succeeded", m);
+      } else {
+        m.put("error", lastError);
+        m.put("errorType", Failures.type(e));
+        audit.recordBestEffort("wal-archive.failed", "failed", m);
+        notifySafely("wal-archive.failed", "WAL archiving of " + target + " stopped: " + lastError, m);
+      }
+      Workflow.setCurrentDetails(details());
+    }).run();
+    if (cancelled) {
+      return new CanceledFailure("WAL archiving of " + target + " stopped at " + total.archivedLsn());
+    }
+    log.error("WAL archiving of {} failed: {}", target, lastError);
+    return ApplicationFailure.newNonRetryableFailureWithCause(
+        "WAL archiving of " + target + " failed: " + lastError, "WalArchiveFailed", e);
+  }
+
+  private void notifySafely(String event, String summary, Map<String, String> details) {
+    try {
+      notifier.send(new Notification(target, "wal-archive", event, Workflow.getInfo().getWorkflowId(), summary, details));
+    } catch (ActivityFailure e) {
+      log.warn("notification {} for {} not delivered: {}", event, target, Failures.describe(e));
+    }
+  }
+
+  @Override
+  public WalArchiveProgress progress() {
+    return new WalArchiveProgress(target, state, total, current, runs, lastError);
+  }
+
+  @Override
+  public void reportWalProgress(WalArchiveCheckpoint report) {
+    if ("archiving".equals(state)) {
+      current = report;
+    }
+  }
+
+  private static void validate(WalArchiveInput input) {
+    if (input == null) {
+      throw invalid("input is missing: pass {\"target\": \"<name>\", \"operator\": \"<who>\"}");
+    }
+    if (input.target() == null || !TARGET_NAME.matcher(input.target()).matches()) {
+      throw invalid("target must be a target name from the worker's targets file (lower-case letters, digits, '-' and '_'), got "
+          + (input.target() == null ? "nothing" : "'" + input.target() + "'"));
+    }
+    if (input.operator() == null || input.operator().isBlank()) {
+      throw invalid("operator is required: the audit trail records who started the archiver");
+    }
+    String expected = WalArchiveWorkflow.workflowId(input.target());
+    String actual = Workflow.getInfo().getWorkflowId();
+    if (!expected.equals(actual)) {
+      throw invalid("start the WAL archiver of " + input.target() + " with workflow id '" + expected + "' (got '" + actual
+          + "'): that id is the lock that keeps two archivers of one target from running at once");
+    }
+  }
+
+  private static ApplicationFailure invalid(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
+  }
+
+  private static Map<String, String> position(WalArchiveCheckpoint c) {
+    return meta("timeline", String.valueOf(c.timeline()), "archivedLsn", c.archivedLsn(), "lastSegment", c.lastSegment(),
+        "segmentsArchived", String.valueOf(c.segmentsArchived()));
+  }
+
+  /** Markdown shown as "current details" in the Web UI. */
+  private String details() {
+    return "**WAL archive** of **" + target + "**: " + state + "\n\nTimeline " + total.timeline() + ", archived to "
+        + total.archivedLsn() + ", last segment " + total.lastSegment() + ", " + total.segmentsArchived() + " segments"
+        + (total.gaps().isEmpty() ? "" : "\n\nGaps: " + String.join("; ", total.gaps()))
+        + (lastError == null ? "" : "\n\nError: " + lastError);
+  }
+}
