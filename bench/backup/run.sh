@@ -25,27 +25,13 @@ DATA=$CLUSTER/data
 RUN=$WORK/run-s$SCALE             # recreated on every run
 PIDS=()
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-as_pg() { runuser -u postgres -- "$@"; }
-
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 20000))
-    if ! ss -Htln "sport = :$p" | grep -q .; then echo "$p"; return; fi
-  done
-}
+# shellcheck source=../lib.sh
+. "$ROOT/bench/lib.sh"
 
 cleanup() {
   local rc=$?
   set +e
-  for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] && kill "$pid" 2>/dev/null
-  done
-  for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] && wait "$pid" 2>/dev/null
-  done
+  stop_started
   if [[ -f $DATA/postmaster.pid ]]; then
     # Leave the kept cluster archiving nowhere, not into this run's (deleted next time) pgbackrest repo.
     [[ -n ${PGPORT:-} ]] && as_pg "$PG_BINDIR/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAtX \

@@ -6,6 +6,7 @@ import io.dbrunbooks.activities.config.TargetsConfigLoader;
 import io.dbrunbooks.activities.evidence.EvidenceVerifier;
 import io.dbrunbooks.activities.keys.LocalKeyring;
 import io.dbrunbooks.activities.postgres.LocalCluster;
+import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.worker.EmbeddedTemporal;
 import io.dbrunbooks.worker.Registrations;
 import io.dbrunbooks.worker.RunbookWorker;
@@ -15,6 +16,15 @@ import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.BackupRequest;
 import io.dbrunbooks.workflows.backup.BackupResult;
 import io.dbrunbooks.workflows.backup.BackupWorkflow;
+import io.dbrunbooks.workflows.restore.RecoveryTarget;
+import io.dbrunbooks.workflows.restore.RestoreChecks;
+import io.dbrunbooks.workflows.restore.RestoreMode;
+import io.dbrunbooks.workflows.restore.RestoreRequest;
+import io.dbrunbooks.workflows.restore.RestoreResult;
+import io.dbrunbooks.workflows.restore.SmokeQuery;
+import io.dbrunbooks.workflows.restore.TeardownRequest;
+import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
+import java.util.List;
 
 import java.io.File;
 import java.io.PrintWriter;
@@ -33,16 +43,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code runbooks demo}: the whole backup runbook on one machine, from nothing. A sandbox
+ * {@code runbooks demo}: the backup and restore runbooks on one machine, from nothing. A sandbox
  * PostgreSQL cluster with sample data, a keyring and targets file, the embedded Temporal service, an
  * in-process worker, one physical backup started exactly as {@code backup start} starts it, and an
- * offline verification of its evidence. Everything lives in the work directory, which a re-run
+ * offline verification of its evidence; then continuous WAL archiving, a write load, an accidental
+ * delete and a point-in-time restore to the moment before it. Everything lives in the work directory, which a re-run
  * recreates from scratch.
  */
 @Command(name = "demo", description = {
-    "Run the backup runbook end to end in a sandbox: start here.",
-    "PostgreSQL with sample data, embedded Temporal, a worker, a physical backup, offline evidence",
-    "verification. Everything lives in --work-dir; a re-run starts over.",
+    "Run the runbooks end to end in a sandbox: start here.",
+    "PostgreSQL with sample data, embedded Temporal, a worker, continuous WAL archiving, a physical backup,",
+    "offline evidence verification, then an accidental DELETE undone by a point-in-time restore into an",
+    "isolated copy. Everything lives in --work-dir; a re-run starts over.",
     "Needs the PostgreSQL server binaries; uses 127.0.0.1:7233 (and the Web UI on 8233 when the temporal CLI is installed)."})
 final class DemoCommand extends CliCommand {
   static final String TARGET = "orders";
@@ -127,6 +139,14 @@ final class DemoCommand extends CliCommand {
       Registrations registrations = Registrations.forConfig(config);
       remember(RunbookWorker.start(connection.client(), registrations.workflowTypes(), registrations.activities()));
 
+      String slot = config.target(TARGET).walArchive().slotFor(TARGET);
+      step(out, "archiving " + TARGET + "'s WAL continuously (as: runbooks wal archive start --target " + TARGET + ")");
+      DemoRestore.startArchiving(connection.client(), cluster, TARGET, slot, Duration.ofSeconds(60));
+      // Stopped before the worker (resources close in reverse): the archiver uploads what it holds, then ends.
+      remember(() -> DemoRestore.stopArchiving(connection.client(), TARGET));
+      out.println("  workflow " + WalArchiveWorkflow.workflowId(TARGET) + " streams over replication slot " + slot
+          + " into " + dir.resolve("backups").resolve(TARGET).resolve("wal"));
+
       step(out, "starting a physical backup of " + TARGET + " (as: runbooks backup start --target " + TARGET + " --operator demo --wait)");
       BackupRuns.Started run = BackupRuns.start(connection.client(),
           new BackupRequest(TARGET, BackupMethod.PHYSICAL, "demo", null, null));
@@ -152,11 +172,16 @@ final class DemoCommand extends CliCommand {
 
       out.println();
       BackupRuns.printSummary(out, result);
-      out.println();
-      whereNext(out, dir, targetsFile, temporal, result);
       if (!report.ok()) {
         return RunbooksCli.EXIT_FAILED;
       }
+
+      RestoreResult restored = badDay(out, dir, cluster, connection, resources, config);
+      if (restored == null) {
+        return RunbooksCli.EXIT_FAILED;
+      }
+      out.println();
+      whereNext(out, dir, targetsFile, temporal, result, restored);
       if (keepRunning) {
         out.println();
         out.println("everything keeps running (PostgreSQL on 127.0.0.1:" + cluster.port() + ", Temporal on " + temporal.address()
@@ -176,7 +201,64 @@ final class DemoCommand extends CliCommand {
     }
   }
 
-  private void whereNext(PrintWriter out, Path dir, Path targetsFile, EmbeddedTemporal temporal, BackupResult result) {
+  /**
+   * The second act: a write load, a DELETE without WHERE, and a point-in-time restore to the moment
+   * before it, started as {@code runbooks restore start} starts one. Returns null when it failed.
+   */
+  private RestoreResult badDay(PrintWriter out, Path dir, LocalCluster cluster, TemporalConnection connection,
+      TargetResources resources, TargetsConfig config) throws Exception {
+    if (DemoSandbox.isRoot()) {
+      // The restored server runs as postgres, and so does its restore_command, which unwraps data keys.
+      io.dbrunbooks.activities.postgres.PgTools.handToServerUser(dir.resolve("keyring.json"));
+    }
+    step(out, "a write load runs: one new order per transaction for 3 s");
+    int written = DemoRestore.writeLoad(cluster, TARGET, Duration.ofSeconds(3));
+    long itemsBefore = DemoRestore.count(cluster, TARGET, "order_items");
+    out.println("  " + written + " orders written; " + DemoSandbox.rowCounts(cluster, TARGET));
+
+    step(out, "an accident: DELETE FROM order_items, without its WHERE clause");
+    DemoRestore.Accident accident = DemoRestore.deleteByAccident(cluster, TARGET);
+    out.println("  " + accident.rowsDeleted() + " order items deleted; the last good moment was " + accident.before());
+    // A fresh cluster runs on timeline 1.
+    Duration lag = DemoRestore.awaitArchived(resources, TARGET, accident.walAfter(), 1, Duration.ofSeconds(60));
+    out.println(String.format("  the WAL archive held the delete (LSN %s) %.1f s later", accident.walAfter(),
+        lag.toMillis() / 1000.0));
+
+    String time = accident.before().toString();
+    step(out, "restoring " + TARGET + " to " + time + " into an isolated copy (as: runbooks restore start --target "
+        + TARGET + " --time " + time + " --wait)");
+    RestoreRequest request = new RestoreRequest(TARGET, RecoveryTarget.time(time), null, RestoreMode.ISOLATED,
+        List.of(new SmokeQuery("order items", null, "SELECT count(*) FROM order_items")), false, false, "demo", null);
+    BackupRuns.Started run = RestoreRuns.start(connection.client(), request);
+    out.println("  workflow " + run.workflowId() + ", run " + run.runId());
+    RestoreRuns.Outcome outcome = RestoreRuns.follow(connection.client(), run, Duration.ofMillis(500),
+        p -> {
+          out.println(RestoreRuns.progressLine(p));
+          out.flush();
+        },
+        problem -> out.println("  " + problem));
+    if (!outcome.ok()) {
+      err().println("the demo restore failed: " + outcome.failure());
+      err().println("PostgreSQL log: " + dir.resolve("postgres/postgres.log") + "; restores: " + dir.resolve("restores"));
+      return null;
+    }
+    RestoreResult r = outcome.result();
+    // Stopped with everything else at the end (or at Ctrl-C with --keep-running).
+    remember(() -> new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys)
+        .teardown(new TeardownRequest(TARGET, r.restoreId())));
+    out.println();
+    RestoreRuns.printSummary(out, r);
+    long itemsRestored = r.checks().rowCounts().stream()
+        .filter(t -> t.database().equals(TARGET) && t.table().endsWith("order_items"))
+        .mapToLong(RestoreChecks.TableRows::rows).sum();
+    out.println(String.format("  order_items: %d before the delete, %d in %s now, %d in the restored copy%s", itemsBefore,
+        DemoRestore.count(cluster, TARGET, "order_items"), TARGET, itemsRestored,
+        itemsRestored == itemsBefore ? ": every row is back" : ": MISMATCH"));
+    return itemsRestored == itemsBefore ? r : null;
+  }
+
+  private void whereNext(PrintWriter out, Path dir, Path targetsFile, EmbeddedTemporal temporal, BackupResult result,
+      RestoreResult restored) {
     String id = BackupWorkflow.workflowId(TARGET);
     out.println("where to look next:");
     if (temporal.uiAddress() != null) {
@@ -187,7 +269,12 @@ final class DemoCommand extends CliCommand {
         + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
     out.println("  catalog         runbooks backups list --target " + TARGET + " --targets " + targetsFile);
     out.println("  evidence        runbooks evidence verify " + result.backupId() + " --targets " + targetsFile);
-    out.println("  files           " + dir + "/{backups,evidence,keyring.json,targets.yaml}");
+    out.println("  restored copy   psql -h 127.0.0.1 -p " + restored.environment().port() + " -U postgres " + TARGET
+        + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
+    out.println("  restore         runbooks restore status --target " + TARGET
+        + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
+    out.println("  WAL archive     runbooks wal verify --target " + TARGET + " --targets " + targetsFile);
+    out.println("  files           " + dir + "/{backups,evidence,restores,keyring.json,targets.yaml}");
   }
 
   /** {@code temporal} when it is on PATH, else the full path of the binary the demo used. */

@@ -24,7 +24,7 @@ final class DemoSandbox {
 
   /** What a demo puts in its work directory; nothing else is ever deleted. */
   private static final Set<String> DEMO_ENTRIES =
-      Set.of("postgres", "temporal", "backups", "evidence", "keyring.json", "targets.yaml");
+      Set.of("postgres", "temporal", "backups", "evidence", "restores", "keyring.json", "targets.yaml");
 
   private static final String MARKER_TEXT = "created by runbooks demo; a re-run deletes this directory\n";
 
@@ -167,6 +167,7 @@ final class DemoSandbox {
         "    evidence: file:" + dir.resolve("evidence"),
         "    keys: { keyring: " + keyring + " }",
         "    maxReplicationLagSeconds: 30",
+        "    restore: { directory: " + dir.resolve("restores") + " }",
         ""));
     return file;
   }

@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
       BackupCommand.class,
       StatusCommand.class,
       BackupsCommand.class,
+      RestoreCommand.class,
       WalCommand.class,
       RetentionCommand.class,
       EvidenceCommand.class,

@@ -4,6 +4,9 @@ import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.backup.BackupProgress;
 import io.dbrunbooks.workflows.backup.BackupResult;
 import io.dbrunbooks.workflows.backup.BackupWorkflow;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
+import io.dbrunbooks.workflows.restore.RestoreProgress;
+import io.dbrunbooks.workflows.restore.RestoreResult;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -57,35 +60,54 @@ final class StatusCommand extends CliCommand {
       view.put("closeTime", d.getCloseTime());
 
       boolean backup = BackupWorkflow.TYPE.equals(d.getWorkflowType());
+      boolean restore = PointInTimeRestoreWorkflow.TYPE.equals(d.getWorkflowType());
       WorkflowStub run = connection.client().newUntypedWorkflowStub(workflowId, Optional.of(runId), Optional.of(d.getWorkflowType()));
       BackupProgress progress = null;
+      RestoreProgress restoreProgress = null;
       String progressProblem = null;
-      if (backup) {
+      if (backup || restore) {
         try {
-          progress = run.query("progress", BackupProgress.class);
+          if (backup) {
+            progress = run.query("progress", BackupProgress.class);
+          } else {
+            restoreProgress = run.query("progress", RestoreProgress.class);
+          }
         } catch (WorkflowException | StatusRuntimeException e) {
           // Queries need a worker; the status from Temporal is still worth showing.
           progressProblem = "progress not available (" + BackupRuns.describe(e) + "); is a worker running?";
         }
       }
       BackupResult result = null;
+      RestoreResult restoreResult = null;
       String failure = null;
       if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED && backup) {
-        result = awaitResult(run);
+        result = awaitResult(run, BackupResult.class);
+      } else if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED && restore) {
+        restoreResult = awaitResult(run, RestoreResult.class);
       } else if (status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
           && status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
         failure = failureOf(run);
       }
-      view.put("progress", progress);
+      view.put("progress", restore ? restoreProgress : progress);
       if (result != null) {
         view.put("result", BackupRuns.summary(result));
       }
-      view.put("error", failure != null ? failure : progress == null ? null : progress.lastError());
+      if (restoreResult != null) {
+        view.put("result", RestoreRuns.summary(restoreResult));
+      }
+      String lastError = progress != null ? progress.lastError() : restoreProgress != null ? restoreProgress.lastError() : null;
+      view.put("error", failure != null ? failure : lastError);
 
       if (json()) {
         printJson(view);
       } else {
         print(d, status, progress, progressProblem, result, failure);
+        if (restoreProgress != null) {
+          out().println(RestoreRuns.progressLine(restoreProgress));
+        }
+        if (restoreResult != null) {
+          RestoreRuns.printSummary(out(), restoreResult);
+        }
       }
       return failure == null ? RunbooksCli.EXIT_OK : RunbooksCli.EXIT_FAILED;
     }
@@ -120,9 +142,9 @@ final class StatusCommand extends CliCommand {
     }
   }
 
-  private static BackupResult awaitResult(WorkflowStub run) {
+  private static <T> T awaitResult(WorkflowStub run, Class<T> type) {
     try {
-      return run.getResultAsync(5, TimeUnit.SECONDS, BackupResult.class).get(10, TimeUnit.SECONDS);
+      return run.getResultAsync(5, TimeUnit.SECONDS, type).get(10, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       return null;
     } catch (InterruptedException e) {

@@ -5,9 +5,11 @@ import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
 import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
+import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.activities.retention.RetentionActivitiesImpl;
 import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
 import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflowImpl;
 import java.time.Clock;
@@ -29,12 +31,14 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
   public static Registrations forConfig(TargetsConfig config) {
     TargetResources resources = new TargetResources(config);
     return new Registrations(
-        List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, WalArchiveWorkflowImpl.class),
+        List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
+            WalArchiveWorkflowImpl.class),
         List.of(
             new PostgresBackupActivities(config, resources::store, resources::keys),
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
             new NotifyActivitiesImpl(config),
             new RetentionActivitiesImpl(config, resources::store, resources::evidence, resources::keys, Clock.systemUTC()),
+            new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys),
             new WalArchiveActivitiesImpl(config, resources::store, resources::keys)));
   }
 }

@@ -43,6 +43,9 @@ import java.util.regex.Pattern;
  *     maxBackupRate: 50MiB/s                    # optional: read the backup no faster (B, KiB, MiB, GiB, KB, MB, GB per s); default unlimited
  *     notifier: { webhook: https://hooks.example.com/db } # optional; omit for log only
  *     retention: { recoveryWindowDays: 7, minFullBackups: 2 } # optional; without it nothing is expired
+ *     restore:                                  # optional: where point-in-time restores build isolated clusters
+ *       directory: /var/lib/db-runbooks/restores  # absolute path; each restore gets its own subdirectory
+ *       port: 0                                 # optional: 0 (default) any free port, or a range "55432-55531"
  *     walArchive:                               # optional: the continuous WAL archiver (WalArchiveWorkflow)
  *       slot: db_runbooks_orders                # physical replication slot it owns; default db_runbooks_<target>
  *       flushIntervalSeconds: 1                 # upload the segment being filled this often, 0.1-60; default 1
@@ -148,7 +151,7 @@ public final class TargetsConfigLoader {
   private TargetConfig target(String name, Field field, String path) {
     Obj t = new Obj(field.value(), path, field.keyLoc(),
         Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier", "maxBackupRate",
-            "retention", "walArchive"));
+            "retention", "restore", "walArchive"));
     Field engineField = t.required("engine");
     String engine = string(engineField, path + ".engine");
     if (!engine.equals("postgres")) {
@@ -178,12 +181,14 @@ public final class TargetsConfigLoader {
     if (retentionField != null && !isNull(retentionField.value())) {
       retention = retention(retentionField, path + ".retention");
     }
+    Field restoreField = t.optional("restore");
+    RestoreConfig restore = restoreField == null ? null : restore(restoreField, path + ".restore");
     WalArchiveConfig walArchive = WalArchiveConfig.DEFAULT;
     Field walField = t.optional("walArchive");
     if (walField != null) {
       walArchive = walArchive(walField, path + ".walArchive");
     }
-    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate, retention, walArchive);
+    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate, retention, restore, walArchive);
   }
 
   private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
@@ -219,6 +224,32 @@ public final class TargetsConfigLoader {
     int min = intAtLeast(r.required("minFullBackups"), path + ".minFullBackups", 1,
         "backups (the newest backup is never expired)");
     return new RetentionPolicy(days, min);
+  }
+
+  private static final Pattern PORT_RANGE = Pattern.compile("(\\d{1,5})\\s*-\\s*(\\d{1,5})");
+
+  /** {@code directory} (absolute) and {@code port}: 0 for any free port, or a range "from-to" within 1024-65535. */
+  private RestoreConfig restore(Field field, String path) {
+    Obj r = new Obj(field.value(), path, field.keyLoc(), Set.of("directory", "port"));
+    Path dir = absolutePath(r.required("directory"), path + ".directory");
+    Field portField = r.optional("port");
+    if (portField == null || portField.value() instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT && s.text().equals("0")) {
+      return new RestoreConfig(dir, 0, 0);
+    }
+    String expected = "expected 0 (any free port) or a range like \"55432-55531\" within 1024-65535, got ";
+    if (!(portField.value() instanceof Scalar s) || s.token() != JsonToken.VALUE_STRING) {
+      throw error(portField.keyLoc(), path + ".port", expected + describe(portField.value()));
+    }
+    java.util.regex.Matcher m = PORT_RANGE.matcher(s.text().strip());
+    if (!m.matches()) {
+      throw error(portField.keyLoc(), path + ".port", expected + describe(portField.value()));
+    }
+    int from = Integer.parseInt(m.group(1));
+    int to = Integer.parseInt(m.group(2));
+    if (from < 1024 || to > 65535 || from > to) {
+      throw error(portField.keyLoc(), path + ".port", expected + describe(portField.value()));
+    }
+    return new RestoreConfig(dir, from, to);
   }
 
   private PostgresConnection connection(String target, Field field, String path) {

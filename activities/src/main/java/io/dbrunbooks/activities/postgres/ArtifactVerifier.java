@@ -10,13 +10,13 @@ import io.dbrunbooks.activities.crypto.Sha256InputStream;
 import io.dbrunbooks.activities.keys.KeySource;
 import io.dbrunbooks.activities.progress.ActivityProgress;
 import io.dbrunbooks.activities.store.BackupStore;
+import io.dbrunbooks.activities.store.StoreInputStream;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
 import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.VerificationReport;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,7 +81,7 @@ final class ArtifactVerifier {
           feed(source, sink.getOutputStream(), progress);
           frames = decrypted.frames();
           source.close(); // frees zstd's native context now rather than at GC
-        } catch (StoreReadException e) {
+        } catch (StoreInputStream.ReadFailed e) {
           throw e;
         } catch (IOException e) {
           // Finish hashing what is stored, so the message can say whether the stored bytes changed.
@@ -132,7 +132,7 @@ final class ArtifactVerifier {
           null, null, null, null, 0, null, a.finishedAt(), entries, Instant.now().toString());
     } catch (ApplicationFailure e) {
       throw e;
-    } catch (StoreReadException e) {
+    } catch (StoreInputStream.ReadFailed e) {
       throw retryable(PgFailures.STORE_ERROR, "reading " + where + " failed: " + e.getCause());
     } catch (IOException e) {
       if (ScratchSpace.isOutOfSpace(e.getMessage())) {
@@ -152,7 +152,7 @@ final class ArtifactVerifier {
 
   private InputStream open(String key, String where) throws IOException {
     try {
-      return new StoreInput(store.open(key));
+      return new StoreInputStream(store.open(key));
     } catch (NoSuchFileException e) {
       throw nonRetryable(VERIFICATION_FAILED, where + " does not exist in the backup store");
     }
@@ -230,36 +230,5 @@ final class ArtifactVerifier {
   private static ApplicationFailure mismatch(String where, String what, String expected, long expectedBytes, String got, long gotBytes) {
     return nonRetryable(VERIFICATION_FAILED, where + ": " + what + " SHA-256 is " + got + " over " + gotBytes
         + " bytes, the backup recorded " + expected + " over " + expectedBytes + " bytes");
-  }
-
-  /** An I/O failure of the store itself (retryable), as opposed to damaged content (not). */
-  static final class StoreReadException extends IOException {
-    StoreReadException(IOException cause) {
-      super(cause);
-    }
-  }
-
-  private static final class StoreInput extends FilterInputStream {
-    StoreInput(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      try {
-        return in.read();
-      } catch (IOException e) {
-        throw new StoreReadException(e);
-      }
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      try {
-        return in.read(b, off, len);
-      } catch (IOException e) {
-        throw new StoreReadException(e);
-      }
-    }
   }
 }

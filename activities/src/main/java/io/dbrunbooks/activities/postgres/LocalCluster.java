@@ -3,24 +3,20 @@ package io.dbrunbooks.activities.postgres;
 import io.dbrunbooks.activities.config.PostgresConnection;
 import io.dbrunbooks.activities.config.SecretRef;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
-import java.util.stream.Stream;
 
 /**
  * A throwaway PostgreSQL cluster: initdb in a directory, listening on a free 127.0.0.1 port with
@@ -191,13 +187,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Runs a server-side program, as the postgres user when we are root; runuser keeps PGPASSWORD. */
   private void server(String tool, List<String> args, String pgPassword) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    if (isRoot()) {
-      cmd.addAll(List.of("runuser", "-u", SUPERUSER, "--"));
-    }
-    cmd.add(tools.program(tool));
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(tools.serverCommand(tool, args)).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().remove("PGPASSWORD");
     if (pgPassword != null) {
       pb.environment().put("PGPASSWORD", pgPassword);
@@ -228,36 +218,16 @@ public final class LocalCluster implements AutoCloseable {
     return "";
   }
 
-  /** initdb, pg_ctl and postgres refuse uid 0, whatever the user is called. */
   static boolean isRoot() {
-    try {
-      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return "root".equals(System.getProperty("user.name"));
-    }
+    return PgTools.runningAsRoot();
   }
 
-  /** Gives {@code dir} to the postgres user, after checking that user can reach it at all. */
   private static void handToPostgres(Path dir) throws IOException {
-    for (Path p = dir.getParent(); p != null; p = p.getParent()) {
-      if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-        throw new IOException("the postgres user cannot reach " + dir + ": " + p
-            + " is not searchable by others (chmod o+x it, or use another directory)");
-      }
-    }
-    UserPrincipal pg = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER);
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.forEach(p -> {
-        try {
-          Files.setOwner(p, pg);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
+    PgTools.handToServerUser(dir);
   }
 
-  static int freePort() throws IOException {
+  /** A port on 127.0.0.1 free right now. */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       return s.getLocalPort();
     }

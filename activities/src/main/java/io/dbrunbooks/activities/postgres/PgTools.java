@@ -67,6 +67,64 @@ public final class PgTools {
     return bindir;
   }
 
+  /** initdb, pg_ctl and postgres refuse uid 0: under root they run as this operating-system user. */
+  public static final String SERVER_USER = "postgres";
+
+  /** {@code tool args...} as the server's operating-system user: through {@code runuser} when we are root. */
+  public List<String> serverCommand(String tool, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(program(tool));
+    cmd.addAll(args);
+    return asServerUser(cmd);
+  }
+
+  /** Any command as the server's operating-system user (e.g. tar unpacking into a data directory). */
+  public static List<String> asServerUser(List<String> command) {
+    List<String> cmd = new ArrayList<>();
+    if (runningAsRoot()) {
+      cmd.addAll(List.of("runuser", "-u", SERVER_USER, "--"));
+    }
+    cmd.addAll(command);
+    return cmd;
+  }
+
+  /** initdb, pg_ctl and postgres refuse uid 0, whatever the user is called. */
+  public static boolean runningAsRoot() {
+    try {
+      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
+  }
+
+  /**
+   * Under root, gives {@code dir} and everything in it to {@link #SERVER_USER}, after checking that
+   * user can reach it at all; otherwise does nothing (the server runs as we do).
+   */
+  public static void handToServerUser(Path dir) throws IOException {
+    if (!runningAsRoot()) {
+      return;
+    }
+    for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+      if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+        throw new IOException("the " + SERVER_USER + " user cannot reach " + dir + ": " + p
+            + " is not searchable by others (chmod o+x it, or use another directory)");
+      }
+    }
+    java.nio.file.attribute.UserPrincipal pg = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SERVER_USER);
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.forEach(p -> {
+        try {
+          Files.setOwner(p, pg);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
   /** A process builder for {@code tool args...}; {@code password} (may be null) goes into PGPASSWORD only. */
   public ProcessBuilder builder(String tool, List<String> args, String password) {
     List<String> cmd = new ArrayList<>();

@@ -138,6 +138,33 @@ class TargetsConfigLoaderTest {
         "targets.orders.retention.recoveryWindowDays", "got \"7d\"");
   }
 
+  private static String withRestore(String block) {
+    return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    restore:\n" + block);
+  }
+
+  @Test
+  void restoreBlockIsOptionalWithAnyFreePortByDefault() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withRestore("      directory: /srv/restores\n")), ENV);
+    assertEquals(new RestoreConfig(Path.of("/srv/restores"), 0, 0), config.target("orders").restore());
+    assertEquals(null, config.target("billing-2").restore(), "no block, no restores");
+    TargetConfig ranged = TargetsConfigLoader.load(write(withRestore("      directory: /srv/restores\n      port: 55432-55439\n")), ENV)
+        .target("orders");
+    assertEquals(new RestoreConfig(Path.of("/srv/restores"), 55432, 55439), ranged.restore());
+  }
+
+  @Test
+  void restoreBlockNeedsAnAbsoluteDirectoryAndASanePortRange() throws IOException {
+    assertMessage(refused(withRestore("      directory: restores\n")), 16, 7, "targets.orders.restore.directory",
+        "expected an absolute path");
+    assertMessage(refused(withRestore("      port: 0\n")), 15, 5, "targets.orders.restore.directory", "required field is missing");
+    assertMessage(refused(withRestore("      directory: /srv/r\n      port: 80-90\n")), 17, 7, "targets.orders.restore.port",
+        "within 1024-65535");
+    assertMessage(refused(withRestore("      directory: /srv/r\n      port: 5432\n")), 17, 7, "targets.orders.restore.port",
+        "got 5432");
+    assertMessage(refused(withRestore("      directory: /srv/r\n      ports: 0\n")), 17, 7, "targets.orders.restore.ports",
+        "unknown key");
+  }
+
   private static String withWalArchive(String block) {
     return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    walArchive:\n" + block);
   }

@@ -74,9 +74,9 @@ class WalArchiveActivitiesImplTest {
   void setUp() {
     WalArchiveConfig fast = new WalArchiveConfig(null, Duration.ofMillis(200));
     TargetConfig orders = new TargetConfig("orders", "postgres", cluster.connection("postgres"),
-        new StoreConfig("file:" + tmp.resolve("store")), null, null, 30, null, 0, null, fast);
+        new StoreConfig("file:" + tmp.resolve("store")), null, null, 30, null, 0, null, null, fast);
     TargetConfig foreign = new TargetConfig("foreign", "postgres", cluster.connection("postgres"),
-        new StoreConfig("file:" + tmp.resolve("store")), null, null, 30, null, 0, null, fast);
+        new StoreConfig("file:" + tmp.resolve("store")), null, null, 30, null, 0, null, null, fast);
     TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), Map.of("orders", orders, "foreign", foreign));
     env = TestActivityEnvironment.newInstance();
     impl = new WalArchiveActivitiesImpl(config, t -> store, t -> keys);

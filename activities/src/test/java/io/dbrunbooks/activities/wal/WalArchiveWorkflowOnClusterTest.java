@@ -63,7 +63,7 @@ class WalArchiveWorkflowOnClusterTest {
       cluster.sql("postgres", "CREATE TABLE events (id bigserial PRIMARY KEY, payload text)");
       TargetConfig orders = new TargetConfig("orders", "postgres", cluster.connection("postgres"),
           new StoreConfig("file:" + tmp.resolve("store")), new RegistryConfig("file:" + tmp.resolve("evidence")),
-          new KeySourceConfig(tmp.resolve("keyring.json").toString()), 30, new NotifierConfig(null), 0, null,
+          new KeySourceConfig(tmp.resolve("keyring.json").toString()), 30, new NotifierConfig(null), 0, null, null,
           new WalArchiveConfig(null, Duration.ofMillis(200)));
       TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), Map.of("orders", orders));
       TargetResources resources = new TargetResources(config);

@@ -1,18 +1,17 @@
 package io.dbrunbooks.workflows.backup;
 
 import io.dbrunbooks.workflows.common.AuditTrail;
-import io.dbrunbooks.workflows.common.CommonStubs;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
-import io.dbrunbooks.workflows.common.Notification;
 import io.dbrunbooks.workflows.common.NotifyActivities;
 import io.dbrunbooks.workflows.common.Retries;
+import io.dbrunbooks.workflows.common.RunbookNotifier;
+import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
 import io.dbrunbooks.workflows.retention.RetentionRequest;
 import io.dbrunbooks.workflows.retention.RetentionWorkflow;
-import io.temporal.activity.ActivityCancellationType;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -44,7 +43,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   private static final Logger log = Workflow.getLogger(BackupWorkflowImpl.class);
 
   /** Same rule as the targets file, so a bad name fails here before any activity runs. */
-  static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  static final Pattern TARGET_NAME = RunbookOptions.TARGET_NAME;
 
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -58,31 +57,15 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
               .build());
 
-  // Hours-long streaming steps: the heartbeat timeout notices a dead worker within half a minute,
-  // and the retry starts the artifact over under the same backup id. On cancel the workflow waits
-  // for the step to stop writing; cleaning up while it still streams would leave a fresh partial.
-  private final BackupActivities streaming =
-      Workflow.newActivityStub(
-          BackupActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofHours(24))
-              .setHeartbeatTimeout(Duration.ofSeconds(30))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(Retries.backoff(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
-              .build());
+  // Hours-long streaming steps: the retry starts the artifact over under the same backup id.
+  private final BackupActivities streaming = Workflow.newActivityStub(BackupActivities.class, RunbookOptions.STREAMING);
 
-  // Cleanup must eventually happen; deleting is idempotent, so it may retry for a long time.
-  private final BackupActivities cleanup =
-      Workflow.newActivityStub(
-          BackupActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(10))
-              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
-              .build());
+  // Deleting is idempotent, so it may retry for a long time.
+  private final BackupActivities cleanup = Workflow.newActivityStub(BackupActivities.class, RunbookOptions.CLEANUP);
 
-  private final EvidenceActivities evidence = CommonStubs.evidence();
+  private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
-  private final NotifyActivities notifier = CommonStubs.notifier();
+  private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
   private String target;
   private String backupId;
@@ -99,7 +82,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     WorkflowInfo info = Workflow.getInfo();
     target = request.target();
     BackupMethod method = request.methodOrDefault();
-    backupId = newBackupId(target);
+    backupId = RunbookOptions.newRunId(target);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "backup"),
@@ -321,12 +304,6 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
   }
 
-  /** {@code <target>-<UTC time>-<6 hex>}: sortable by time, unique across runs, stable across retries. */
-  private static String newBackupId(String target) {
-    String random = Workflow.randomUUID().toString().replace("-", "").substring(0, 6);
-    return target + "-" + ID_TIME.format(Instant.ofEpochMilli(Workflow.currentTimeMillis())) + "-" + random;
-  }
-
   private Map<String, Object> manifest(
       BackupRequest request,
       BackupMethod method,
@@ -377,17 +354,9 @@ public class BackupWorkflowImpl implements BackupWorkflow {
 
   /** Sends a notification; a webhook that stays down is recorded, not fatal. */
   private boolean notifySafely(AuditTrail audit, String event, String summary, Map<String, String> details) {
-    try {
-      notifier.send(
-          new Notification(target, "backup", event, Workflow.getInfo().getWorkflowId(), summary, details));
-      return true;
-    } catch (ActivityFailure e) {
-      String why = Failures.describe(e);
-      log.warn("notification {} for {} not delivered: {}", event, target, why);
-      audit.recordBestEffort("backup.notify-failed", "failed", AuditTrail.meta("event", event, "error", why));
-      return false;
-    }
+    return new RunbookNotifier(notifier, audit, target, "backup").send(event, summary, details);
   }
+
 
   private void enter(BackupPhase next) {
     phase = next;

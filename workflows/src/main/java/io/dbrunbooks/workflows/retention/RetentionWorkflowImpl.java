@@ -1,7 +1,7 @@
 package io.dbrunbooks.workflows.retention;
 
 import io.dbrunbooks.workflows.common.AuditTrail;
-import io.dbrunbooks.workflows.common.CommonStubs;
+import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.Notification;
@@ -51,9 +51,9 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 10))
               .build());
 
-  private final EvidenceActivities evidence = CommonStubs.evidence();
+  private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
-  private final NotifyActivities notifier = CommonStubs.notifier();
+  private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
   @Override
   public RetentionResult run(RetentionRequest request) {

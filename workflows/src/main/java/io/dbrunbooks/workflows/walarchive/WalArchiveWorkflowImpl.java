@@ -3,7 +3,7 @@ package io.dbrunbooks.workflows.walarchive;
 import static io.dbrunbooks.workflows.common.AuditTrail.meta;
 
 import io.dbrunbooks.workflows.common.AuditTrail;
-import io.dbrunbooks.workflows.common.CommonStubs;
+import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.Notification;
@@ -38,9 +38,9 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
   /** Default length of one archiving call. */
   static final long DEFAULT_CALL_SECONDS = 300;
 
-  private final EvidenceActivities evidence = CommonStubs.evidence();
+  private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
-  private final NotifyActivities notifier = CommonStubs.notifier();
+  private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
   private String target;
   private String state = "archiving";

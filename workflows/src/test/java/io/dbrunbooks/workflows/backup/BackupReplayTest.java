@@ -1,13 +1,6 @@
 package io.dbrunbooks.workflows.backup;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-
-import io.temporal.testing.WorkflowReplayer;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
+import io.dbrunbooks.workflows.common.RecordedHistories;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -28,14 +21,6 @@ class BackupReplayTest {
 
   @TestFactory
   Stream<DynamicTest> everyRecordedHistoryReplaysDeterministically() throws Exception {
-    URL url = BackupReplayTest.class.getClassLoader().getResource(DIR);
-    assertNotNull(url, "no " + DIR + "/ on the test classpath");
-    List<String> files;
-    try (Stream<Path> s = Files.list(Path.of(url.toURI()))) {
-      files = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList();
-    }
-    assertFalse(files.isEmpty(), "no recorded histories in " + url);
-    return files.stream().map(name -> DynamicTest.dynamicTest(name,
-        () -> WorkflowReplayer.replayWorkflowExecutionFromResource(DIR + "/" + name, BackupWorkflowImpl.class)));
+    return RecordedHistories.replayAll(DIR, BackupWorkflowImpl.class);
   }
 }

@@ -1,0 +1,263 @@
+package io.dbrunbooks.activities.restore;
+
+import static io.dbrunbooks.activities.restore.RestoreFailures.nonRetryable;
+import static io.dbrunbooks.activities.restore.RestoreFailures.retryable;
+
+import io.dbrunbooks.activities.config.TargetConfig;
+import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.config.UnknownTargetException;
+import io.dbrunbooks.activities.evidence.EvidenceRegistry;
+import io.dbrunbooks.activities.keys.KeySource;
+import io.dbrunbooks.activities.postgres.PgTools;
+import io.dbrunbooks.activities.progress.ActivityProgress;
+import io.dbrunbooks.activities.store.BackupStore;
+import io.dbrunbooks.activities.wal.Lsn;
+import io.dbrunbooks.activities.wal.WalArchive;
+import io.dbrunbooks.activities.wal.WalArchiveInfo;
+import io.dbrunbooks.workflows.restore.ChecksRequest;
+import io.dbrunbooks.workflows.restore.PlanRequest;
+import io.dbrunbooks.workflows.restore.ProvisionRequest;
+import io.dbrunbooks.workflows.restore.RecoverRequest;
+import io.dbrunbooks.workflows.restore.RecoveredPoint;
+import io.dbrunbooks.workflows.restore.RestoreActivities;
+import io.dbrunbooks.workflows.restore.RestoreChecks;
+import io.dbrunbooks.workflows.restore.RestoreDataRequest;
+import io.dbrunbooks.workflows.restore.RestoreEnvironment;
+import io.dbrunbooks.workflows.restore.RestorePlan;
+import io.dbrunbooks.workflows.restore.RestoredData;
+import io.dbrunbooks.workflows.restore.TeardownRequest;
+import io.temporal.activity.Activity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * The point-in-time restore runbook for self-hosted PostgreSQL, on the worker's host: plans from
+ * the evidence registry and the WAL archive, unpacks the base backup into a directory under the
+ * target's {@code restore.directory}, recovers with the project's WAL fetch as {@code
+ * restore_command}, and checks the result with pg_amcheck, row counts and smoke queries.
+ *
+ * <p>The restored server runs as the worker's user, or as {@code postgres} when the worker is root;
+ * that user runs the {@code restore_command}, so it must be able to read the Java runtime and class
+ * path, the targets file, the keyring and any password file it names. Each restore checks this
+ * before starting the server.
+ */
+public class RestoreActivitiesImpl implements RestoreActivities {
+  private final TargetsConfig config;
+  private final Function<String, BackupStore> storeFor;
+  private final Function<String, EvidenceRegistry> registryFor;
+  private final Function<String, KeySource> keysFor;
+  private final PgTools tools;
+  private final String walFetchProgram;
+
+  public RestoreActivitiesImpl(TargetsConfig config, Function<String, BackupStore> storeFor,
+      Function<String, EvidenceRegistry> registryFor, Function<String, KeySource> keysFor) {
+    this(config, storeFor, registryFor, keysFor, PgTools.locate(), System.getenv(RecoverySettings.WAL_FETCH_ENV));
+  }
+
+  /**
+   * @param walFetchProgram what {@code restore_command} runs before {@code --targets F --target T %f %p}; null for
+   *     this JVM's java with its class path and {@code io.dbrunbooks.activities.wal.WalFetchMain}
+   */
+  public RestoreActivitiesImpl(TargetsConfig config, Function<String, BackupStore> storeFor,
+      Function<String, EvidenceRegistry> registryFor, Function<String, KeySource> keysFor, PgTools tools,
+      String walFetchProgram) {
+    this.config = config;
+    this.storeFor = storeFor;
+    this.registryFor = registryFor;
+    this.keysFor = keysFor;
+    this.tools = tools;
+    this.walFetchProgram = walFetchProgram;
+  }
+
+  @Override
+  public RestorePlan plan(PlanRequest request) {
+    TargetConfig t = target(request.target());
+    // Hashing the stored artifact reads it whole and moves no bytes we count: heartbeats only.
+    try (ActivityProgress progress = ActivityProgress.heartbeatsOnly(Activity.getExecutionContext()).keepAlive(() -> {})) {
+      progress.stopWatchdog();
+      return new RestorePlanner(t.name(), registryFor.apply(t.name()), storeFor.apply(t.name()), keys(t)).plan(request);
+    } catch (IOException e) {
+      throw retryable(RestoreFailures.STORE_ERROR, "planning the restore of '" + t.name() + "' could not read the"
+          + " evidence registry, store or WAL archive: " + e);
+    }
+  }
+
+  @Override
+  public RestoreEnvironment provision(ProvisionRequest request) {
+    TargetConfig t = target(request.target());
+    try {
+      return RestoreDirectory.of(t, request.restoreId()).provision(t, request.neededBytes());
+    } catch (IOException e) {
+      throw retryable(RestoreFailures.RESTORE_FAILED, "cannot provision restore " + request.restoreId() + " of '" + t.name()
+          + "' under " + t.restore().directory() + ": " + e);
+    }
+  }
+
+  @Override
+  public RestoredData restoreBaseBackup(RestoreDataRequest request) {
+    TargetConfig t = target(request.target());
+    RestoreEnvironment env = request.environment();
+    RestoreDirectory dir = owned(t, env.restoreId());
+    PgTools.CurrentChild child = new PgTools.CurrentChild();
+    try (ActivityProgress progress = new ActivityProgress(Activity.getExecutionContext(), "restore of backup "
+        + request.plan().backupId(), ActivityProgress.STALL_LIMIT, ActivityProgress.FIRST_BYTE_GRACE).keepAlive(child::killNow)) {
+      // A retry starts over: whatever an earlier attempt unpacked (or started) is this restore's own.
+      new RestoredServer(tools, dir, env.port()).stopIfRunning();
+      deleteTree(dir.data());
+      Files.createDirectory(dir.data(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      PgTools.handToServerUser(dir.dir());
+      BaseBackupUnpacker.Result r = new BaseBackupUnpacker(tools, storeFor.apply(t.name()), keys(t))
+          .unpack(request.plan().artifact(), dir.data(), progress, child);
+      String restoreCommand = RecoverySettings.restoreCommand(RecoverySettings.fetchProgram(walFetchProgram),
+          config.source(), t.name());
+      RecoverySettings.write(dir.data(), env, dir.socketDir(), restoreCommand, request.plan().recoveryTarget());
+      PgTools.handToServerUser(dir.dir());
+      List<String> checks = new ArrayList<>(r.checks());
+      checks.add(probeRestoreCommand(dir, restoreCommand));
+      return new RestoredData(r.storedBytes(), r.sourceBytes(), r.entries(), restoreCommand, checks);
+    } catch (IOException e) {
+      throw retryable(RestoreFailures.RESTORE_FAILED, "restoring backup " + request.plan().backupId() + " into "
+          + dir.data() + " failed: " + e);
+    }
+  }
+
+  /**
+   * Runs the restore_command once as the server will, for a history file no archive has (timeline
+   * 1 never has one): "not in the archive" proves the command starts, loads the targets file and
+   * reaches the archive; anything else would only show up as a confusing end of recovery.
+   */
+  private String probeRestoreCommand(RestoreDirectory dir, String restoreCommand) throws IOException {
+    Path dest = dir.dir().resolve("restore-command-probe");
+    String cmd = restoreCommand.replace(" %f %p", " 00000001.history " + RecoverySettings.shellQuote(dest.toString()))
+        .replace("%%", "%");
+    ProcessBuilder pb = new ProcessBuilder(PgTools.asServerUser(List.of("sh", "-c", cmd))).directory(dir.data().toFile());
+    PgTools.Running p = tools.start(pb);
+    p.stdin().close();
+    p.process().getInputStream().readAllBytes();
+    int exit = p.waitFor();
+    String err = p.stderr().text().strip();
+    Files.deleteIfExists(dest);
+    if (exit == 0 || exit == 1 && err.isEmpty()) {
+      return "restore_command runs as the server's user and reaches the WAL archive";
+    }
+    throw nonRetryable(RestoreFailures.WAL_FETCH_BROKEN, "the restore_command does not work as the server's user"
+        + (PgTools.runningAsRoot() ? " (" + PgTools.SERVER_USER + ")" : "") + " (exit " + exit + "): " + err
+        + "; that user must be able to read the Java runtime and class path, the targets file " + config.source()
+        + " and the target's keyring and password files, or set " + RecoverySettings.WAL_FETCH_ENV
+        + " to a WAL fetch program it can run");
+  }
+
+  @Override
+  public RecoveredPoint recover(RecoverRequest request) {
+    TargetConfig t = target(request.target());
+    RestoreEnvironment env = request.environment();
+    RestoreDirectory dir = owned(t, env.restoreId());
+    RestoredServer server = new RestoredServer(tools, dir, env.port());
+    PgTools.CurrentChild child = new PgTools.CurrentChild();
+    try (ActivityProgress progress = new ActivityProgress(Activity.getExecutionContext(), "WAL replay of restore "
+        + env.restoreId(), ActivityProgress.STALL_LIMIT, ActivityProgress.FIRST_BYTE_GRACE).keepAlive(child::killNow)) {
+      // After a worker crash the server is still replaying: keep waiting on it rather than start over.
+      if (!server.running()) {
+        server.start();
+      }
+      int segmentSize = new WalArchive(storeFor.apply(t.name()), keys(t), t.name()).info()
+          .map(WalArchiveInfo::segmentSize).orElse(16 << 20);
+      return new Recovery(server, t.connection().user(), t.connection().database(),
+          Lsn.parse(request.plan().backupStartLsn()), segmentSize).await(progress, child);
+    } catch (IOException e) {
+      throw retryable(RestoreFailures.RESTORE_FAILED, "recovery of restore " + env.restoreId() + " failed: " + e
+          + "\nserver log:\n" + server.logTail(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw retryable(RestoreFailures.RESTORE_FAILED, "interrupted while waiting for recovery");
+    }
+  }
+
+  @Override
+  public RestoreChecks check(ChecksRequest request) {
+    TargetConfig t = target(request.target());
+    RestoreEnvironment env = request.environment();
+    RestoredServer server = new RestoredServer(tools, owned(t, env.restoreId()), env.port());
+    PgTools.CurrentChild child = new PgTools.CurrentChild();
+    try (ActivityProgress progress = ActivityProgress.heartbeatsOnly(Activity.getExecutionContext()).keepAlive(child::killNow)) {
+      progress.stopWatchdog();
+      PgTools.Result su = server.psql(t.connection().user(), t.connection().database(),
+          "SELECT rolname FROM pg_roles WHERE oid = 10", child::track);
+      if (su.exitCode() != 0) {
+        throw new IOException("cannot connect to the restored cluster as " + t.connection().user() + ": " + su.stderr().strip());
+      }
+      RestoreChecks checks = new RestoreChecker(tools, server, su.stdout().strip(), child)
+          .run(request.smokeQueries(), t.connection().database());
+      progress.checkCancelled();
+      return checks;
+    } catch (IOException e) {
+      throw retryable(RestoreFailures.RESTORE_FAILED, "checking restore " + env.restoreId() + " failed: " + e);
+    }
+  }
+
+  @Override
+  public List<String> teardown(TeardownRequest request) {
+    TargetConfig t = target(request.target());
+    RestoreDirectory dir = RestoreDirectory.of(t, request.restoreId());
+    try {
+      if (!dir.isOurs()) {
+        return List.of();
+      }
+      new RestoredServer(tools, dir, dir.environment().port()).stopIfRunning();
+      return dir.remove();
+    } catch (IOException e) {
+      throw retryable(RestoreFailures.RESTORE_FAILED, "tearing down restore " + request.restoreId() + " at " + dir.dir()
+          + " failed: " + e);
+    }
+  }
+
+  private RestoreDirectory owned(TargetConfig t, String restoreId) {
+    RestoreDirectory dir = RestoreDirectory.of(t, restoreId);
+    try {
+      if (!dir.isOurs()) {
+        throw nonRetryable(RestoreFailures.RESTORE_FAILED, "restore " + restoreId + " has no directory at " + dir.dir()
+            + " (provision it first; it may have been torn down)");
+      }
+    } catch (IOException e) {
+      throw retryable(RestoreFailures.RESTORE_FAILED, "cannot read " + dir.dir() + ": " + e);
+    }
+    return dir;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private TargetConfig target(String name) {
+    try {
+      return config.target(name);
+    } catch (UnknownTargetException e) {
+      throw nonRetryable(RestoreFailures.UNKNOWN_TARGET, e.getMessage());
+    }
+  }
+
+  /** The target's key source; a keyring that vanished or broke is not worth retrying. */
+  private KeySource keys(TargetConfig t) {
+    try {
+      return keysFor.apply(t.name());
+    } catch (UncheckedIOException e) {
+      throw nonRetryable(RestoreFailures.KEY_UNAVAILABLE, "key source of target '" + t.name() + "' is unavailable: "
+          + e.getCause().getMessage());
+    }
+  }
+}

@@ -1,0 +1,217 @@
+package io.dbrunbooks.activities.restore;
+
+import static io.dbrunbooks.activities.restore.RestoreFailures.PLAN_REFUSED;
+import static io.dbrunbooks.activities.restore.RestoreFailures.nonRetryable;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.dbrunbooks.activities.catalog.BackupCatalog;
+import io.dbrunbooks.activities.evidence.CanonicalJson;
+import io.dbrunbooks.activities.evidence.EvidenceRegistry;
+import io.dbrunbooks.activities.evidence.EvidenceVerifier;
+import io.dbrunbooks.activities.evidence.Jws;
+import io.dbrunbooks.activities.evidence.JwsException;
+import io.dbrunbooks.activities.keys.KeySource;
+import io.dbrunbooks.activities.store.BackupStore;
+import io.dbrunbooks.activities.wal.Lsn;
+import io.dbrunbooks.activities.wal.WalArchive;
+import io.dbrunbooks.activities.wal.WalArchiveInfo;
+import io.dbrunbooks.activities.wal.WalListing;
+import io.dbrunbooks.activities.wal.WalSegment;
+import io.dbrunbooks.workflows.backup.BackupArtifact;
+import io.dbrunbooks.workflows.restore.PlanRequest;
+import io.dbrunbooks.workflows.restore.RecoveryTarget;
+import io.dbrunbooks.workflows.restore.RecoveryTargetKind;
+import io.dbrunbooks.workflows.restore.RestorePlan;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Chooses the base backup for a recovery target and proves, before anything is provisioned, that
+ * the restore can work: the manifest is signed by the target's key and sits where it belongs, its
+ * audit chain is intact, the stored artifact still hashes to what was sealed, and the archive holds
+ * every WAL segment from the backup's start to the recovery target.
+ */
+final class RestorePlanner {
+  private final String target;
+  private final EvidenceRegistry registry;
+  private final BackupStore store;
+  private final KeySource keys;
+
+  RestorePlanner(String target, EvidenceRegistry registry, BackupStore store, KeySource keys) {
+    this.target = target;
+    this.registry = registry;
+    this.store = store;
+    this.keys = keys;
+  }
+
+  RestorePlan plan(PlanRequest request) throws IOException {
+    RecoveryTarget to = request.recoveryTarget();
+    BackupCatalog.Entry chosen = choose(BackupCatalog.read(registry, store, target), request);
+    List<String> provenance = new ArrayList<>();
+    BackupArtifact artifact = verifiedArtifact(chosen, provenance);
+    Wal wal = walCoverage(chosen, to, provenance);
+    return new RestorePlan(target, chosen.backupId(), chosen.manifestLocation(), artifact, chosen.timeline(),
+        chosen.startLsn(), chosen.stopLsn(), chosen.startedAt(), chosen.finishedAt(), to, wal.first().name(),
+        wal.last().name(), wal.checkedTo().toString(), wal.segments(), wal.bytes(), artifact.storedBytes() + wal.bytes(),
+        List.copyOf(provenance));
+  }
+
+  /** The requested backup, or the newest physical one that is consistent at or before the recovery target. */
+  private BackupCatalog.Entry choose(List<BackupCatalog.Entry> catalog, PlanRequest request) {
+    RecoveryTarget to = request.recoveryTarget();
+    String list = "; list them with: runbooks backups list --target " + target;
+    if (request.backupId() != null) {
+      BackupCatalog.Entry e = catalog.stream().filter(c -> request.backupId().equals(c.backupId())).findFirst()
+          .orElseThrow(() -> nonRetryable(PLAN_REFUSED, "target '" + target + "' has no sealed backup '" + request.backupId()
+              + "' in its evidence registry " + registry.uri() + list));
+      if (e.error() != null) {
+        throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + ": " + e.error());
+      }
+      if (!e.physical()) {
+        throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + " is a " + e.method() + " backup; a point-in-time"
+            + " restore starts from a physical one" + list);
+      }
+      if (!e.present()) {
+        throw nonRetryable(PLAN_REFUSED, "the artifact of backup " + e.backupId() + " is missing from the backup store "
+            + store.uri());
+      }
+      if (!endsBefore(e, to)) {
+        throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + " is consistent only from " + e.stopLsn() + " ("
+            + e.finishedAt() + "), after the recovery target " + to.describe() + "; choose an earlier backup or leave"
+            + " backupId out");
+      }
+      return e;
+    }
+    List<BackupCatalog.Entry> physical = catalog.stream()
+        .filter(c -> c.error() == null && c.physical() && c.present() && c.stopLsn() != null && c.finished().isPresent())
+        .sorted(Comparator.comparing((BackupCatalog.Entry c) -> Lsn.parse(c.stopLsn())).reversed())
+        .toList();
+    if (physical.isEmpty()) {
+      throw nonRetryable(PLAN_REFUSED, "target '" + target + "' has no sealed physical backup whose artifact is in the"
+          + " store " + store.uri() + "; take one with: runbooks backup start --target " + target);
+    }
+    return physical.stream().filter(c -> endsBefore(c, to)).findFirst().orElseThrow(() -> {
+      BackupCatalog.Entry earliest = physical.get(physical.size() - 1);
+      return nonRetryable(PLAN_REFUSED, "recovery target " + to.describe() + " is before the earliest physical backup of '"
+          + target + "' is consistent (" + earliest.backupId() + ", finished " + earliest.finishedAt() + " at "
+          + earliest.stopLsn() + "): there is nothing to restore from that far back; the earliest restorable time is "
+          + earliest.finishedAt());
+    });
+  }
+
+  /**
+   * Whether recovery from {@code e} can stop at {@code to}: a time at or after the backup finished,
+   * an LSN at or after its stop LSN. A restore point's position is unknown until replay finds it,
+   * and {@code latest} is after every backup: the newest backup serves both.
+   */
+  private static boolean endsBefore(BackupCatalog.Entry e, RecoveryTarget to) {
+    return switch (to.kind()) {
+      case TIME -> !e.finished().orElse(Instant.MAX).isAfter(OffsetDateTime.parse(to.value().strip()).toInstant());
+      case LSN -> Lsn.parse(e.stopLsn()).compareTo(Lsn.parse(to.value().strip())) <= 0;
+      case NAME, LATEST -> true;
+    };
+  }
+
+  /** Checks the evidence offline, as {@code runbooks evidence verify} does, and returns the signed artifact record. */
+  private BackupArtifact verifiedArtifact(BackupCatalog.Entry e, List<String> provenance) throws IOException {
+    EvidenceVerifier.Report report = new EvidenceVerifier(registry, store, keys::verificationKey).verify(target, e.backupId());
+    if (!report.ok()) {
+      throw nonRetryable(PLAN_REFUSED, "provenance of backup " + e.backupId() + " does not hold: " + String.join("; ",
+          report.failures().stream().map(EvidenceVerifier.Check::message).toList())
+          + "; restore from another backup (backupId) and investigate this one with: runbooks evidence verify " + e.backupId());
+    }
+    report.checks().forEach(c -> provenance.add(c.name() + ": " + c.message()));
+    byte[] jws = registry.get(e.manifestPath()).orElseThrow(() -> new IOException("manifest " + e.manifestLocation() + " vanished"));
+    Map<String, Object> manifest;
+    try {
+      // Write-once: the bytes just verified. Verified again so the record used is the signed one.
+      byte[] payload = Jws.verify(new String(jws, StandardCharsets.US_ASCII), keys::verificationKey).payload();
+      manifest = CanonicalJson.mapper().readValue(payload, new TypeReference<Map<String, Object>>() {});
+    } catch (JwsException ex) {
+      throw nonRetryable(PLAN_REFUSED, "manifest " + e.manifestLocation() + ": " + ex.getMessage());
+    }
+    BackupArtifact a = CanonicalJson.mapper().convertValue(manifest.get("artifact"), BackupArtifact.class);
+    if (a == null || a.key() == null || !e.artifactKeys().contains(a.key())) {
+      throw nonRetryable(PLAN_REFUSED, "manifest " + e.manifestLocation() + " does not describe its artifact");
+    }
+    return a;
+  }
+
+  record Wal(WalSegment first, WalSegment last, Lsn checkedTo, long segments, long bytes) {}
+
+  /**
+   * Every segment from the backup's start to the recovery target must be archived. Where the target
+   * sits in the WAL is known only for an LSN; for a time, a restore point or {@code latest} the
+   * whole archive from the backup on must be unbroken, which is what a later recovery would read.
+   */
+  private Wal walCoverage(BackupCatalog.Entry e, RecoveryTarget to, List<String> provenance) throws IOException {
+    WalArchive archive = new WalArchive(store, keys, target);
+    Optional<WalArchiveInfo> info = archive.info();
+    if (info.isEmpty()) {
+      throw nonRetryable(PLAN_REFUSED, "target '" + target + "' has no WAL archive at " + archive.location()
+          + ": a point-in-time restore replays archived WAL; start WAL archiving for it first");
+    }
+    if (e.systemIdentifier() != null && !e.systemIdentifier().equals(info.get().systemIdentifier())) {
+      throw nonRetryable(PLAN_REFUSED, "the WAL archive at " + archive.location() + " belongs to system identifier "
+          + info.get().systemIdentifier() + " but backup " + e.backupId() + " was taken from " + e.systemIdentifier());
+    }
+    int segmentSize = info.get().segmentSize();
+    WalListing listing = archive.list();
+    int timeline = e.timeline();
+    Lsn from = Lsn.parse(e.startLsn());
+    Lsn stop = Lsn.parse(e.stopLsn());
+    Lsn until;
+    if (to.kind() == RecoveryTargetKind.LSN) {
+      until = Lsn.parse(to.value().strip());
+    } else {
+      until = lastArchived(listing, timeline);
+      if (until == null) {
+        throw nonRetryable(PLAN_REFUSED, "the WAL archive at " + archive.location() + " holds nothing on timeline "
+            + timeline + " of backup " + e.backupId());
+      }
+    }
+    if (until.compareTo(stop) < 0) {
+      until = stop; // the backup itself must become consistent, whatever the target
+    }
+    WalSegment first = WalSegment.containing(timeline, from.value(), segmentSize);
+    WalSegment last = WalSegment.containing(timeline, until.value(), segmentSize);
+    Optional<WalSegment> missing = listing.firstMissing(timeline, from, until);
+    if (missing.isPresent()) {
+      throw nonRetryable(PLAN_REFUSED, "WAL segment " + missing.get().name() + " is missing from the archive at "
+          + archive.location() + ": recovery from backup " + e.backupId() + " to " + to.describe() + " needs every segment"
+          + " from " + first.name() + " to " + last.name() + " on timeline " + timeline + ". Restore to a point before the"
+          + " gap (an LSN before " + new Lsn(missing.get().startLsn()) + ") or from a backup taken after it");
+    }
+    long segments = last.segNo() - first.segNo() + 1;
+    provenance.add("WAL archive: system identifier " + info.get().systemIdentifier() + "; every segment from " + first.name()
+        + " to " + last.name() + " (" + segments + ") archived, up to " + until);
+    return new Wal(first, last, until, segments, segments * segmentSize);
+  }
+
+  /** The last LSN the archive holds on {@code timeline}, complete segments and partial deltas alike; null if none. */
+  private static Lsn lastArchived(WalListing listing, int timeline) {
+    Lsn last = null;
+    for (WalSegment s : listing.segments().keySet()) {
+      if (s.timeline() == timeline) {
+        last = max(last, new Lsn(s.endLsn() - 1));
+      }
+    }
+    for (Map.Entry<WalSegment, Integer> p : listing.partialEnds().entrySet()) {
+      if (p.getKey().timeline() == timeline && p.getValue() > 0) {
+        last = max(last, new Lsn(p.getKey().startLsn() + p.getValue()));
+      }
+    }
+    return last;
+  }
+
+  private static Lsn max(Lsn a, Lsn b) {
+    return a == null || b.compareTo(a) > 0 ? b : a;
+  }
+}

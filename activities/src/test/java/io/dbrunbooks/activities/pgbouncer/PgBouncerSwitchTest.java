@@ -1,0 +1,357 @@
+package io.dbrunbooks.activities.pgbouncer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dbrunbooks.activities.config.PgBouncerConfig;
+import io.dbrunbooks.activities.config.SecretRef;
+import io.dbrunbooks.activities.postgres.LocalCluster;
+import io.dbrunbooks.activities.postgres.PgTools;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Blue and green, two real clusters with the same schema and the same application role, behind a
+ * real PgBouncer; pgbench writes through PgBouncer while the alias moves between them. Every
+ * transaction records the port of the server that ran it, so the rows say where traffic went.
+ */
+class PgBouncerSwitchTest {
+  static final String DB = "appdb";
+  static final String APP = "app";
+
+  @TempDir static Path tmp;
+  static LocalCluster blue;
+  static LocalCluster green;
+  static PgBouncerFixture pgbouncer;
+  static Backend BLUE;
+  static Backend GREEN;
+  static String appPassword;
+  static Path script;
+  static PgBouncerConfig cfg;
+
+  PgBouncerSwitch pgbSwitch;
+
+  @BeforeAll
+  static void startBlueGreenAndPgBouncer() throws Exception {
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    blue = named(LocalCluster.start(tmp.resolve("blue")), "blue");
+    green = named(LocalCluster.start(tmp.resolve("green")), "green");
+    appPassword = "app-" + Long.toHexString(System.nanoTime());
+    Path appPasswordFile = tmp.resolve("app-password");
+    Files.writeString(appPasswordFile, appPassword + "\n");
+    blue.sql("postgres", "CREATE ROLE " + APP + " LOGIN PASSWORD '" + appPassword + "'", "CREATE DATABASE " + DB + " OWNER " + APP);
+    // Green gets blue's verifier, as a restored copy of blue would: PgBouncer logs in to either with the client's SCRAM keys.
+    String verifier = PgBouncerFixture.scramSecret(blue, APP);
+    green.sql("postgres", "CREATE ROLE " + APP + " LOGIN PASSWORD '" + verifier + "'", "CREATE DATABASE " + DB + " OWNER " + APP);
+    for (LocalCluster c : List.of(blue, green)) {
+      PgTools.Result init = PgTools.locate().run("pgbench", List.of("-i", "-s", "1", "-q", "-h", "127.0.0.1",
+          "-p", String.valueOf(c.port()), "-U", APP, DB), appPassword);
+      assertEquals(0, init.exitCode(), init.stderr());
+      appSql(c.jdbcUrl(DB), "CREATE TABLE landed (id bigserial PRIMARY KEY, client int, port int)");
+    }
+    BLUE = new Backend("127.0.0.1", blue.port(), DB);
+    GREEN = new Backend("127.0.0.1", green.port(), DB);
+    Map<String, Backend> databases = new LinkedHashMap<>();
+    databases.put("postgres_blue", new Backend("127.0.0.1", blue.port(), "postgres"));
+    databases.put(DB, BLUE);
+    pgbouncer = PgBouncerFixture.start(tmp.resolve("pgbouncer"), databases, Map.of(APP, verifier));
+    cfg = pgbouncer.config(DB, APP, new SecretRef(null, appPasswordFile.toString()), "SELECT count(*) FROM pgbench_branches");
+    script = tmp.resolve("landed.sql");
+    Files.writeString(script, String.join("\n",
+        "\\set aid random(1, 100000)",
+        "\\set delta random(-5000, 5000)",
+        "BEGIN;",
+        "UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;",
+        "INSERT INTO landed (client, port) VALUES (:client_id, inet_server_port());",
+        "END;", ""));
+  }
+
+  @AfterAll
+  static void stopAll() throws Exception {
+    for (AutoCloseable c : new AutoCloseable[] {pgbouncer, green, blue}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  @BeforeEach
+  void onBlueWithNothingLanded() throws Exception {
+    pgbSwitch = new PgBouncerSwitch(cfg);
+    pgbSwitch.switchTo(BLUE);
+    for (LocalCluster c : List.of(blue, green)) {
+      appSql(c.jdbcUrl(DB), "TRUNCATE landed");
+    }
+  }
+
+  @Test
+  void switchesToGreenAndBackWhilePgbenchRunsWithoutAFailedTransaction() throws Exception {
+    PoolState onBlue = pgbSwitch.state();
+    assertEquals("transaction", onBlue.poolMode());
+    CompletableFuture<PgTools.Result> load = pgbench(8, 20);
+    awaitClients(blue, 0, 8);
+
+    SwitchReport toGreen = pgbSwitch.switchTo(GREEN);
+    long blueRows = count(blue, "true");
+    assertTrue(toGreen.changed());
+    assertEquals(BLUE, toGreen.from());
+    assertEquals(List.of("pause", "repoint", "reload", "resume", "verify", "settle"), toGreen.steps().stream().map(SwitchStep::name).toList());
+    HealthReport onGreen = pgbSwitch.healthCheck();
+    assertEquals(green.port(), onGreen.serverPort());
+    assertEquals("green", onGreen.clusterName());
+    assertFalse(onGreen.inRecovery());
+    assertEquals("1", onGreen.queryResult());
+    // Every one of the eight clients carried on, on green.
+    awaitClients(green, 0, 8);
+    assertEquals(blueRows, count(blue, "true"), "nothing may land on blue once the switch returned");
+
+    long lastGreenId = maxId(green);
+    SwitchReport rollback = pgbSwitch.switchTo(BLUE);
+    long greenRows = count(green, "true");
+    assertEquals(GREEN, rollback.from());
+    assertEquals(blue.port(), pgbSwitch.healthCheck().serverPort());
+    long lastBlueId = maxId(blue);
+    awaitClients(blue, lastBlueId, 8);
+
+    PgTools.Result bench = load.get(60, TimeUnit.SECONDS);
+    assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
+    assertTrue(bench.stdout().contains("number of failed transactions: 0 "), bench.stdout());
+    assertFalse(bench.stderr().contains("aborted"), bench.stderr());
+    assertEquals(greenRows, count(green, "true"), "nothing may land on green after the rollback");
+    assertTrue(lastGreenId > 0);
+    assertEquals(processed(bench), count(blue, "true") + count(green, "true"),
+        "every transaction pgbench counted is on blue or on green, once");
+    assertEquals(0, count(blue, "port <> " + blue.port()) + count(green, "port <> " + green.port()));
+    // The other alias in the same file is untouched.
+    assertEquals(new Backend("127.0.0.1", blue.port(), "postgres"),
+        new DatabasesFile(pgbouncer.databasesFile()).read("postgres_blue").backend());
+  }
+
+  @Test
+  void aPauseThatTimesOutResumesOnBlueAndClientsCarryOn() throws Exception {
+    try (Connection longTransaction = appConnection(pgbouncer.jdbcUrl(DB))) {
+      longTransaction.setAutoCommit(false);
+      try (Statement s = longTransaction.createStatement()) {
+        s.execute("INSERT INTO landed (client, port) VALUES (-1, inet_server_port())");
+      }
+      CompletableFuture<PgTools.Result> load = pgbench(4, 8);
+      awaitClients(blue, 0, 4);
+
+      PgBouncerSwitch impatient = new PgBouncerSwitch(cfg.withPauseTimeoutSeconds(2));
+      ApplicationFailure f = assertThrows(ApplicationFailure.class, () -> impatient.switchTo(GREEN));
+
+      assertEquals(PgBouncerFailures.PAUSE_TIMED_OUT, f.getType());
+      assertTrue(f.isNonRetryable());
+      assertTrue(f.getOriginalMessage().contains("1 transaction(s) still open through PgBouncer: app@127.0.0.1:"), f.getOriginalMessage());
+      assertTrue(f.getOriginalMessage().contains("resumed on " + BLUE), f.getOriginalMessage());
+      PoolState after = pgbSwitch.state();
+      assertFalse(after.paused());
+      assertEquals(BLUE, after.running());
+      assertEquals(BLUE, after.configured());
+      long lastId = maxId(blue);
+      awaitClients(blue, lastId, 4);
+
+      longTransaction.commit();
+      PgTools.Result bench = load.get(60, TimeUnit.SECONDS);
+      assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
+      assertTrue(bench.stdout().contains("number of failed transactions: 0 "), bench.stdout());
+      assertEquals(1, count(blue, "client = -1"));
+      assertEquals(0, count(green, "true"));
+      assertEquals(blue.port(), pgbSwitch.healthCheck().serverPort());
+    }
+  }
+
+  @ParameterizedTest(name = "reloaded before the crash: {0}")
+  @ValueSource(booleans = {false, true})
+  void rerunAfterACrashBetweenRepointAndResumeConvergesAndResumes(boolean reloaded) throws Exception {
+    // What a switch that died after rewriting the file leaves: the alias paused, the file on green.
+    try (PgBouncerAdmin admin = PgBouncerAdmin.connect(cfg, cfg.admin().password().resolve(), 30)) {
+      admin.command("PAUSE " + DB);
+      assertTrue(new DatabasesFile(pgbouncer.databasesFile()).repoint(DB, GREEN));
+      if (reloaded) {
+        admin.command("RELOAD");
+      }
+    }
+    CompletableFuture<Integer> queued = CompletableFuture.supplyAsync(() -> {
+      try (Connection c = appConnection(pgbouncer.jdbcUrl(DB)); Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("SELECT inet_server_port()")) {
+        r.next();
+        return r.getInt(1);
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await(() -> pgbSwitch.state().clientsWaiting() >= 1, "the application's query to queue in PgBouncer");
+    PoolState crashed = pgbSwitch.state();
+    assertTrue(crashed.paused());
+    assertEquals(GREEN, crashed.configured());
+    assertEquals(reloaded ? GREEN : BLUE, crashed.running());
+
+    SwitchReport rerun = pgbSwitch.switchTo(GREEN);
+
+    assertTrue(rerun.changed());
+    assertTrue(rerun.steps().get(1).detail().contains("already points"), rerun.steps().get(1).detail());
+    assertEquals(green.port(), queued.get(30, TimeUnit.SECONDS), "the queued query ran, on green");
+    PoolState converged = pgbSwitch.state();
+    assertFalse(converged.paused());
+    assertEquals(GREEN, converged.running());
+    assertEquals(GREEN, converged.configured());
+    assertEquals(15.0, converged.serverLoginRetrySeconds(), "the configured server_login_retry is back after the switch");
+    SwitchStep settle = rerun.steps().get(rerun.steps().size() - 1);
+    assertEquals("settle", settle.name());
+    assertEquals("server connection open; RELOAD restored server_login_retry = 15.0", settle.detail());
+    SwitchReport again = pgbSwitch.switchTo(GREEN);
+    assertFalse(again.changed());
+    assertEquals(List.of(), again.steps());
+
+    // A run that died after RESUME but before settle left PgBouncer's login throttle off; a re-run restores it.
+    try (PgBouncerAdmin admin = PgBouncerAdmin.connect(cfg, cfg.admin().password().resolve(), 30)) {
+      admin.command("SET server_login_retry = 0");
+    }
+    assertFalse(pgbSwitch.switchTo(GREEN).changed());
+    assertEquals(15.0, pgbSwitch.state().serverLoginRetrySeconds());
+  }
+
+  @Test
+  void aDatabasesFilePgBouncerDoesNotReadIsPutBackAndTrafficResumesOnBlue() throws Exception {
+    Path stray = tmp.resolve("stray-databases.ini");
+    Files.copy(pgbouncer.databasesFile(), stray, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    ApplicationFailure f = assertThrows(ApplicationFailure.class,
+        () -> new PgBouncerSwitch(cfg.withDatabasesFile(stray.toString())).switchTo(GREEN));
+
+    assertEquals(PgBouncerFailures.MISCONFIGURED, f.getType());
+    assertTrue(f.getOriginalMessage().contains("%include " + stray), f.getOriginalMessage());
+    assertTrue(f.getOriginalMessage().contains("resumed on " + BLUE), f.getOriginalMessage());
+    PoolState after = pgbSwitch.state();
+    assertFalse(after.paused());
+    assertEquals(BLUE, after.running());
+    assertEquals(BLUE, new DatabasesFile(stray).read(DB).backend());
+    assertEquals(blue.port(), pgbSwitch.healthCheck().serverPort());
+  }
+
+  @Test
+  void badAdminPasswordOrUnknownAliasIsRefusedBeforeAnythingIsPaused() throws Exception {
+    Path wrong = tmp.resolve("wrong-admin-password");
+    Files.writeString(wrong, "not-the-password\n");
+    PgBouncerConfig badPassword = new PgBouncerConfig(cfg.host(), cfg.port(), cfg.sslmode(),
+        new PgBouncerConfig.Login(cfg.admin().user(), new SecretRef(null, wrong.toString())),
+        cfg.databasesFile(), DB, 5, cfg.healthCheck());
+    ApplicationFailure auth = assertThrows(ApplicationFailure.class, () -> new PgBouncerSwitch(badPassword).switchTo(GREEN));
+    assertEquals(PgBouncerFailures.AUTHENTICATION_FAILED, auth.getType());
+    assertTrue(auth.isNonRetryable());
+    assertFalse(auth.getOriginalMessage().contains("not-the-password"));
+
+    PgBouncerConfig unknown = new PgBouncerConfig(cfg.host(), cfg.port(), cfg.sslmode(), cfg.admin(),
+        cfg.databasesFile(), "nosuchdb", 5, cfg.healthCheck());
+    ApplicationFailure alias = assertThrows(ApplicationFailure.class, () -> new PgBouncerSwitch(unknown).switchTo(GREEN));
+    assertEquals(PgBouncerFailures.MISCONFIGURED, alias.getType());
+    assertTrue(alias.getOriginalMessage().contains("no database 'nosuchdb'"), alias.getOriginalMessage());
+
+    assertFalse(pgbSwitch.state().paused());
+    assertEquals(BLUE, pgbSwitch.state().running());
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** pgbench through PgBouncer running the landed.sql script. */
+  static CompletableFuture<PgTools.Result> pgbench(int clients, int seconds) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return PgTools.locate().run("pgbench", List.of("-h", "127.0.0.1", "-p", String.valueOf(pgbouncer.port()), "-U", APP,
+            "-c", String.valueOf(clients), "-j", "2", "-T", String.valueOf(seconds), "-n", "-f", script.toString(), DB), appPassword);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+
+  static long processed(PgTools.Result bench) {
+    Matcher m = Pattern.compile("number of transactions actually processed: (\\d+)").matcher(bench.stdout());
+    assertTrue(m.find(), bench.stdout());
+    return Long.parseLong(m.group(1));
+  }
+
+  /** Waits until {@code clients} distinct pgbench clients have a row with id > afterId on the cluster. */
+  static void awaitClients(LocalCluster c, long afterId, int clients) throws Exception {
+    await(() -> count(c, "id > " + afterId, "count(DISTINCT client)") >= clients,
+        clients + " clients to land on port " + c.port() + " after row " + afterId);
+  }
+
+  static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what + "\n" + pgbouncer.logTail());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  static long count(LocalCluster c, String where) {
+    return count(c, where, "count(*)");
+  }
+
+  static long count(LocalCluster c, String where, String expr) {
+    try (Connection conn = c.connect(DB); Statement s = conn.createStatement();
+        ResultSet r = s.executeQuery("SELECT " + expr + " FROM landed WHERE " + where)) {
+      r.next();
+      return r.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static long maxId(LocalCluster c) {
+    return count(c, "true", "coalesce(max(id), 0)");
+  }
+
+  static Connection appConnection(String url) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", APP);
+    p.setProperty("password", appPassword);
+    p.setProperty("prepareThreshold", "0");
+    return DriverManager.getConnection(url, p);
+  }
+
+  static void appSql(String url, String sql) throws SQLException {
+    try (Connection c = appConnection(url); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** cluster_name shows up in health reports, so a person reading them can tell blue from green. */
+  static LocalCluster named(LocalCluster c, String name) throws Exception {
+    c.sql("postgres", "ALTER SYSTEM SET cluster_name = '" + name + "'");
+    c.stop();
+    c.start();
+    return c;
+  }
+}

@@ -1,0 +1,575 @@
+package io.dbrunbooks.activities.restore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dbrunbooks.activities.config.TargetResources;
+import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.config.TargetsConfigLoader;
+import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
+import io.dbrunbooks.activities.keys.LocalKeyring;
+import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
+import io.dbrunbooks.activities.postgres.LocalCluster;
+import io.dbrunbooks.activities.postgres.PgTools;
+import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
+import io.dbrunbooks.activities.wal.Lsn;
+import io.dbrunbooks.activities.wal.WalArchive;
+import io.dbrunbooks.activities.wal.WalSegment;
+import io.dbrunbooks.workflows.backup.BackupMethod;
+import io.dbrunbooks.workflows.backup.BackupRequest;
+import io.dbrunbooks.workflows.backup.BackupResult;
+import io.dbrunbooks.workflows.backup.BackupWorkflow;
+import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
+import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
+import io.dbrunbooks.workflows.restore.PlanRequest;
+import io.dbrunbooks.workflows.restore.ProvisionRequest;
+import io.dbrunbooks.workflows.restore.RecoverRequest;
+import io.dbrunbooks.workflows.restore.RecoveredPoint;
+import io.dbrunbooks.workflows.restore.RecoveryTarget;
+import io.dbrunbooks.workflows.restore.RestoreActivities;
+import io.dbrunbooks.workflows.restore.RestoreDataRequest;
+import io.dbrunbooks.workflows.restore.RestoreEnvironment;
+import io.dbrunbooks.workflows.restore.RestorePlan;
+import io.dbrunbooks.workflows.restore.RestoreMode;
+import io.dbrunbooks.workflows.restore.RestoreRequest;
+import io.dbrunbooks.workflows.restore.RestoreResult;
+import io.dbrunbooks.workflows.restore.SmokeQuery;
+import io.dbrunbooks.workflows.restore.TeardownRequest;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Point-in-time restore against a real cluster: one writer commits a row per transaction while two
+ * physical backups are taken, completed WAL segments are archived, and restores to a time, an LSN
+ * and a restore point must contain exactly the rows committed up to that point. The backups are
+ * taken and sealed by the real backup workflow; the restores run the real restore workflow with the
+ * real activities.
+ */
+class PointInTimeRestoreTest {
+  @TempDir static Path tmp;
+  static LocalCluster cluster;
+  static TargetsConfig config;
+  static TargetResources resources;
+  static RestoreActivitiesImpl restoreActivities;
+  static TestWorkflowEnvironment env;
+  static WalSegmentPusher pusher;
+  static BackupResult first;
+  static BackupResult second;
+  /** Row id → WAL insert position right after its commit, and id → commit time, read from the source. */
+  static final ConcurrentSkipListMap<Long, String> lsnAfter = new ConcurrentSkipListMap<>();
+  static TreeMap<Long, Instant> committedAt;
+  static long restorePointRow;
+  static String password;
+
+  @BeforeAll
+  static void backupsAndWalOfAWritingDatabase() throws Exception {
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    Path keyring = tmp.resolve("keyring.json");
+    LocalKeyring.create(keyring);
+    // The restore_command runs as the server's user and must read the keyring, as in production.
+    PgTools.handToServerUser(keyring);
+    cluster = LocalCluster.start(tmp.resolve("pg"));
+    password = Files.readString(cluster.passwordFile()).strip();
+    cluster.sql("postgres", "ALTER SYSTEM SET track_commit_timestamp = on");
+    cluster.stop();
+    cluster.start();
+    cluster.createDatabase("orders");
+    cluster.sql("orders", "CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(),"
+        + " note text)");
+
+    Path targets = tmp.resolve("targets.yaml");
+    Files.writeString(targets, String.join("\n",
+        "targets:",
+        "  orders:",
+        "    engine: postgres",
+        "    connection: { host: 127.0.0.1, port: " + cluster.port() + ", database: orders, user: postgres,"
+            + " password: { file: " + cluster.passwordFile() + " }, sslmode: disable }",
+        "    backupStore: file:" + tmp.resolve("store"),
+        "    evidence: file:" + tmp.resolve("evidence"),
+        "    keys: { keyring: " + keyring + " }",
+        "    restore: { directory: " + tmp.resolve("restores") + " }", ""));
+    config = TargetsConfigLoader.load(targets);
+    resources = new TargetResources(config);
+    restoreActivities = new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys,
+        PgTools.locate(), ReadableClasspath.fetchProgram(tmp.resolve("classpath")));
+
+    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    RunbookSearchAttributes.ALL.forEach(k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
+    worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class);
+    worker.registerActivitiesImplementations(new PostgresBackupActivities(config, resources::store, resources::keys),
+        new EvidenceActivitiesImpl(config, resources::evidence, resources::keys), new NotifyActivitiesImpl(config),
+        restoreActivities);
+    env.start();
+
+    pusher = new WalSegmentPusher(cluster, new WalArchive(resources.store("orders"), resources.keys("orders"), "orders"));
+    pusher.init();
+    pusher.pushCompleted();
+    try (Writer writer = new Writer()) {
+      writer.start();
+      writer.awaitRows(40);
+      first = backup();
+      writer.awaitRows(writer.rows() + 40);
+      second = backup();
+      writer.awaitRows(writer.rows() + 40);
+      restorePointRow = writer.restorePointAfterNextRow("after-second-backup");
+      writer.awaitRows(writer.rows() + 40);
+    }
+    pusher.pushCompleted();
+    committedAt = commitTimes();
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    if (env != null) {
+      env.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aRestoreToATimeHasEveryRowCommittedByThenAndNoneAfter() throws Exception {
+    Instant secondFinished = Instant.parse(second.artifact().finishedAt());
+    Instant firstFinished = Instant.parse(first.artifact().finishedAt());
+    // A row committed between the two backups: the first backup is the one to start from.
+    long row = committedAt.entrySet().stream().filter(e -> e.getValue().isAfter(firstFinished.plusMillis(200))
+        && e.getValue().isBefore(secondFinished)).findFirst().orElseThrow().getKey();
+    Instant t = committedAt.get(row);
+
+    RestoreResult r = restore(RecoveryTarget.time(t.toString()));
+    recordHistory("restore-time-success.json");
+    try {
+      assertEquals(first.backupId(), r.plan().backupId(), "the newest backup consistent before " + t);
+      assertEquals(rowsCommittedBy(t), restoredIds(r), "exactly the rows committed at or before " + t);
+      assertEquals(t.toString(), r.recovered().lastTransactionTime());
+      assertTrue(r.checks().amcheck().ok(), r.checks().amcheck().output());
+      assertTrue(r.checks().rowCounts().stream().anyMatch(c -> c.database().equals("orders") && c.table().equals("public.ticks")
+          && c.rows() == rowsCommittedBy(t).size()), r.checks().rowCounts().toString());
+      assertEquals(List.of(List.of(String.valueOf(row))), r.checks().smoke().get(0).rows());
+      assertIsolated(r);
+      assertTrue(Files.exists(Path.of(java.net.URI.create(r.manifest().location()))), "sealed " + r.manifest().location());
+      System.out.printf("PITR to %s: %d rows, RTO %.1f s, %d MiB unpacked, %d WAL segment(s) checked%n", t,
+          rowsCommittedBy(t).size(), r.rtoSeconds(), r.plan().artifact().sourceBytes() >> 20, r.plan().walSegments());
+    } finally {
+      teardown(r);
+    }
+  }
+
+  @Test
+  void aRestoreToAnLsnStopsRightAfterTheCommitBeforeIt() throws Exception {
+    long row = lsnAfter.ceilingKey(restorePointRow + 10);
+    String lsn = lsnAfter.get(row);
+
+    RestoreResult r = restore(RecoveryTarget.lsn(lsn));
+    try {
+      assertEquals(second.backupId(), r.plan().backupId());
+      assertEquals(idsUpTo(row), restoredIds(r));
+      assertTrue(Lsn.parse(r.recovered().lsn()).compareTo(Lsn.parse(lsn)) >= 0, r.recovered().lsn() + " vs " + lsn);
+
+      // A worker that died mid-replay is replaced; the retried step must find the server it
+      // started and keep waiting on it, not start over.
+      String pid = postmasterPid(r);
+      TestActivityEnvironment activityEnv = TestActivityEnvironment.newInstance();
+      try {
+        activityEnv.registerActivitiesImplementations(restoreActivities);
+        RestoreActivities retry = activityStub(activityEnv);
+        RecoveredPoint again = retry.recover(new RecoverRequest("orders", r.plan(), r.environment()));
+        assertEquals(r.recovered(), again);
+        assertEquals(pid, postmasterPid(r), "the same server, not a restarted one");
+      } finally {
+        activityEnv.close();
+      }
+    } finally {
+      teardown(r);
+    }
+  }
+
+  @Test
+  void aWorkerLostMidReplayIsReplacedAndTheNewOneFinishesOnTheSameServer() throws Exception {
+    // Each WAL fetch takes four seconds longer, so replay is still running when the first worker goes.
+    RestoreActivitiesImpl slow = new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys,
+        PgTools.locate(), "sleep 4; " + ReadableClasspath.fetchProgram(tmp.resolve("classpath-slow")));
+    long row = lsnAfter.lastKey() - 5;
+    RecoveryTarget to = RecoveryTarget.lsn(lsnAfter.get(row));
+    TestActivityEnvironment first = TestActivityEnvironment.newInstance();
+    first.registerActivitiesImplementations(slow);
+    RestoreActivities worker1 = activityStub(first);
+    RestorePlan plan = worker1.plan(new PlanRequest("orders", to, null));
+    RestoreEnvironment environment = worker1.provision(new ProvisionRequest("orders", "orders-midreplay-1a2b3c", 1L << 30));
+    try {
+      worker1.restoreBaseBackup(new RestoreDataRequest("orders", plan, environment));
+      CompletableFuture<RecoveredPoint> lost = CompletableFuture.supplyAsync(
+          () -> worker1.recover(new RecoverRequest("orders", plan, environment)));
+      // Every WAL file PostgreSQL asks for (it asks the archive first, even for what the base backup
+      // carries) now takes seconds: once the server runs, replay has many seconds to go.
+      Path pidFile = Path.of(environment.dataDirectory(), "postmaster.pid");
+      while (!(Files.exists(pidFile) && Files.readAllLines(pidFile).size() > 1) && !lost.isDone()) {
+        Thread.sleep(100);
+      }
+      assertFalse(lost.isDone(), "replay ended before the worker could be lost: " + (lost.isDone() ? lost.join() : ""));
+      String pid = Files.readAllLines(pidFile).get(0);
+      first.requestCancelActivity(); // the worker is gone; the server it started is not
+      assertThrows(Exception.class, () -> lost.get(60, TimeUnit.SECONDS));
+      first.close();
+
+      TestActivityEnvironment second = TestActivityEnvironment.newInstance();
+      try {
+        second.registerActivitiesImplementations(slow);
+        RecoveredPoint point = activityStub(second).recover(new RecoverRequest("orders", plan, environment));
+        assertEquals(pid, Files.readAllLines(Path.of(environment.dataDirectory(), "postmaster.pid")).get(0), "not restarted");
+        assertTrue(Lsn.parse(point.lsn()).compareTo(Lsn.parse(to.value())) >= 0, point.lsn());
+        RestoreResult asIfFinished = new RestoreResult("orders-midreplay-1a2b3c", "orders", false, plan, environment, point,
+            null, 0, null, false);
+        assertEquals(idsUpTo(row), restoredIds(asIfFinished));
+      } finally {
+        second.close();
+      }
+    } finally {
+      slow.teardown(new TeardownRequest("orders", environment.restoreId()));
+    }
+  }
+
+  static RestoreActivities activityStub(TestActivityEnvironment e) {
+    return e.newActivityStub(RestoreActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30))
+        .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+  }
+
+  @Test
+  void aRestoreToANamedRestorePointHasTheRowsCommittedBeforeIt() throws Exception {
+    RestoreResult r = restore(RecoveryTarget.name("after-second-backup"));
+    try {
+      assertEquals(idsUpTo(restorePointRow), restoredIds(r));
+      assertTrue(r.recovered().logLine().contains("after-second-backup"), r.recovered().logLine());
+    } finally {
+      teardown(r);
+    }
+  }
+
+  @Test
+  void aTimePastTheArchivedWalFailsRecoveryInPostgresqlsWordsAndIsTornDown() throws Exception {
+    // After the last commit, before now: valid input, but the archive ends before any commit reaches it.
+    Instant past = committedAt.lastEntry().getValue().plusMillis(500);
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> restore(RecoveryTarget.time(past.toString())));
+    recordHistory("restore-recovery-failed-torn-down.json");
+    String m = ((ApplicationFailure) e.getCause()).getOriginalMessage();
+    assertTrue(m.contains("failed in RECOVER") && m.contains("recovery ended before configured recovery target was reached"), m);
+    assertEquals(List.of(), restoreDirectories(), "torn down: keepOnFailure was not asked for");
+  }
+
+  @Test
+  void aDryRunNamesBackupAndWalRangeAndProvisionsNothing() throws Exception {
+    RestoreResult r = run(new RestoreRequest("orders", RecoveryTarget.latest(), null, RestoreMode.ISOLATED, List.of(), false,
+        true, "tester", null));
+    recordHistory("restore-dry-run.json");
+    assertTrue(r.dryRun());
+    assertEquals(second.backupId(), r.plan().backupId());
+    assertEquals(WalSegment.containing(1, Lsn.parse(second.artifact().startLsn()).value(), pusher.segmentSize()).name(),
+        r.plan().walFirstSegment());
+    assertTrue(r.plan().bytesToMove() > r.plan().artifact().storedBytes(), "base backup plus WAL");
+    assertTrue(r.plan().provenance().stream().anyMatch(l -> l.startsWith("manifest signature")), r.plan().provenance().toString());
+    assertEquals(List.of(), restoreDirectories());
+  }
+
+  @Test
+  void aTimeBeforeTheEarliestBackupIsRefusedBeforeProvisioning() throws Exception {
+    Instant tooEarly = committedAt.firstEntry().getValue();
+    String m = refusal(RecoveryTarget.time(tooEarly.toString()), null);
+    assertTrue(m.contains("before the earliest physical backup") && m.contains(first.backupId()), m);
+    assertEquals(List.of(), restoreDirectories());
+  }
+
+  @Test
+  void anUnknownBackupIdIsRefused() throws Exception {
+    String m = refusal(RecoveryTarget.latest(), "orders-20200101T000000Z-000000");
+    assertTrue(m.contains("no sealed backup 'orders-20200101T000000Z-000000'"), m);
+  }
+
+  @Test
+  void aGapInTheArchivedWalIsRefusedNamingTheMissingSegment() throws Exception {
+    WalSegment missing = WalSegment.containing(1, Lsn.parse(second.artifact().stopLsn()).value(), pusher.segmentSize()).next();
+    Path object = walObject(missing);
+    Path aside = tmp.resolve("aside");
+    Files.move(object, aside);
+    try {
+      String m = refusal(RecoveryTarget.lsn(lsnAfter.lastEntry().getValue()), null);
+      recordHistory("restore-plan-refused-wal-gap.json");
+      assertTrue(m.contains("WAL segment " + missing.name() + " is missing"), m);
+      assertEquals(List.of(), restoreDirectories());
+    } finally {
+      Files.move(aside, object);
+    }
+  }
+
+  @Test
+  void aCorruptedWalSegmentStopsRecoveryWithTheFetchErrorAndNothingIsPromoted() throws Exception {
+    WalSegment damaged = WalSegment.containing(1, Lsn.parse(second.artifact().stopLsn()).value(), pusher.segmentSize()).next();
+    Path object = walObject(damaged);
+    flipByteInTheMiddle(object);
+    try {
+      WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+          () -> restore(RecoveryTarget.lsn(lsnAfter.lastEntry().getValue())));
+      String m = ((ApplicationFailure) e.getCause()).getOriginalMessage();
+      assertTrue(m.contains("failed in RECOVER") && m.contains("recovery ended before configured recovery target was reached")
+          && m.contains("runbooks wal fetch " + damaged.name()), m);
+      assertEquals(List.of(), restoreDirectories(), "the unpromoted copy was torn down");
+    } finally {
+      flipByteInTheMiddle(object);
+    }
+  }
+
+  static Path walObject(WalSegment segment) throws IOException {
+    try (Stream<Path> s = Files.walk(tmp.resolve("store/orders/wal"))) {
+      return s.filter(p -> p.getFileName().toString().startsWith(segment.name() + "-")).findFirst().orElseThrow();
+    }
+  }
+
+  @Test
+  void aCorruptedBaseBackupIsRefusedWithTheChecksumsThatDiffer() throws Exception {
+    Path artifact = tmp.resolve("store").resolve(second.artifact().key());
+    flipByteInTheMiddle(artifact);
+    try {
+      String m = refusal(RecoveryTarget.latest(), null);
+      assertTrue(m.contains("provenance of backup " + second.backupId() + " does not hold")
+          && m.contains("sha256 is") && m.contains("but the manifest says " + second.artifact().sha256()), m);
+      assertEquals(List.of(), restoreDirectories());
+    } finally {
+      flipByteInTheMiddle(artifact);
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  static BackupResult backup() {
+    BackupWorkflow wf = env.getWorkflowClient().newWorkflowStub(BackupWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId("backup/orders").setTaskQueue(TaskQueues.RUNBOOKS).build());
+    return wf.run(new BackupRequest("orders", BackupMethod.PHYSICAL, "tester", null, null));
+  }
+
+  static RestoreResult restore(RecoveryTarget to) {
+    return run(new RestoreRequest("orders", to, null, RestoreMode.ISOLATED,
+        List.of(new SmokeQuery("newest row", "orders", "SELECT max(id) FROM ticks")), false, false, "tester", "TEST-1"));
+  }
+
+  static RestoreResult run(RestoreRequest request) {
+    PointInTimeRestoreWorkflow wf = env.getWorkflowClient().newWorkflowStub(PointInTimeRestoreWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId("restore/orders").setTaskQueue(TaskQueues.RUNBOOKS).build());
+    return wf.run(request);
+  }
+
+  static String refusal(RecoveryTarget to, String backupId) {
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> run(new RestoreRequest("orders", to, backupId,
+        RestoreMode.ISOLATED, List.of(), false, false, "tester", null)));
+    ApplicationFailure f = (ApplicationFailure) e.getCause();
+    assertTrue(f.getOriginalMessage().contains("failed in PLAN"), f.getOriginalMessage());
+    return f.getOriginalMessage();
+  }
+
+  static void teardown(RestoreResult r) {
+    assertEquals(List.of(r.environment().directory()), restoreActivities.teardown(new TeardownRequest("orders", r.restoreId())));
+  }
+
+  /**
+   * With {@code -Drecord.histories=true}, writes the last restore run's history for the replay test
+   * in workflows/src/test/resources/restore-histories/, replacing the committed copy.
+   */
+  static void recordHistory(String fileName) throws IOException {
+    if (!Boolean.getBoolean("record.histories")) {
+      return;
+    }
+    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/restore-histories");
+    Files.createDirectories(dir);
+    String json = env.getWorkflowClient().fetchHistory("restore/orders").toJson(true);
+    // The dev server records the workflow id in the started event and the replayer reads it from
+    // there; the test server leaves it out, and the workflow refuses any id but restore/<target>.
+    json = json.replaceFirst("\"header\": \\{\\}", "\"header\": {},\n        \"workflowId\": \"restore/orders\"");
+    Files.writeString(dir.resolve(fileName), json);
+  }
+
+  static String postmasterPid(RestoreResult r) throws IOException {
+    return Files.readAllLines(Path.of(r.environment().dataDirectory(), "postmaster.pid")).get(0);
+  }
+
+  static List<String> restoreDirectories() throws IOException {
+    Path root = tmp.resolve("restores");
+    if (!Files.exists(root)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(root)) {
+      return s.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+
+  /** The restored copy is on its own port and name, and does not archive into the target's archive. */
+  static void assertIsolated(RestoreResult r) throws Exception {
+    try (Connection c = restored(r, "postgres"); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT current_setting('archive_mode'), current_setting('cluster_name'),"
+            + " current_setting('port')::int, pg_is_in_recovery()")) {
+      rs.next();
+      assertEquals("off", rs.getString(1));
+      assertEquals(r.environment().clusterName(), rs.getString(2));
+      assertTrue(rs.getString(2).startsWith("orders-restore-"), rs.getString(2));
+      assertEquals(r.environment().port(), rs.getInt(3));
+      assertFalse(rs.getBoolean(4), "promoted at the recovery target");
+    }
+    assertTrue(r.environment().port() != cluster.port());
+  }
+
+  static Connection restored(RestoreResult r, String db) throws Exception {
+    Properties p = new Properties();
+    p.setProperty("user", "postgres");
+    p.setProperty("password", password);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + r.environment().port() + "/" + db, p);
+  }
+
+  static List<Long> restoredIds(RestoreResult r) throws Exception {
+    List<Long> ids = new ArrayList<>();
+    try (Connection c = restored(r, "orders"); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id FROM ticks ORDER BY id")) {
+      while (rs.next()) {
+        ids.add(rs.getLong(1));
+      }
+    }
+    return ids;
+  }
+
+  static List<Long> rowsCommittedBy(Instant t) {
+    return committedAt.entrySet().stream().filter(e -> !e.getValue().isAfter(t)).map(Map.Entry::getKey).toList();
+  }
+
+  static List<Long> idsUpTo(long row) {
+    return committedAt.keySet().stream().filter(id -> id <= row).toList();
+  }
+
+  /** Commit times as the source recorded them (track_commit_timestamp), in microseconds like the WAL. */
+  static TreeMap<Long, Instant> commitTimes() throws Exception {
+    TreeMap<Long, Instant> m = new TreeMap<>();
+    for (String line : cluster.psql("orders", "SELECT id, to_char(pg_xact_commit_timestamp(xmin) AT TIME ZONE 'UTC',"
+        + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM ticks ORDER BY id").strip().split("\n")) {
+      String[] f = line.split("\\|");
+      m.put(Long.parseLong(f[0]), Instant.parse(f[1]));
+    }
+    return m;
+  }
+
+  static void flipByteInTheMiddle(Path file) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      long at = f.length() / 2;
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0x01);
+    }
+  }
+
+  /**
+   * Commits one row per transaction, as fast as a busy application might, and notes the WAL insert
+   * position right after each commit. On request it creates a named restore point between two rows.
+   */
+  static final class Writer extends Thread implements AutoCloseable {
+    private volatile boolean stop;
+    private volatile String restorePoint;
+    private volatile long restorePointRow = -1;
+    private volatile Exception failure;
+
+    Writer() {
+      super("pitr-writer");
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      try (Connection c = cluster.connect("orders"); Statement s = c.createStatement()) {
+        while (!stop) {
+          long id;
+          try (ResultSet rs = s.executeQuery("INSERT INTO ticks (note) VALUES ('tick') RETURNING id")) {
+            rs.next();
+            id = rs.getLong(1);
+          }
+          try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()")) {
+            rs.next();
+            lsnAfter.put(id, rs.getString(1));
+          }
+          if (restorePoint != null && restorePointRow < 0) {
+            s.execute("SELECT pg_create_restore_point('" + restorePoint + "')");
+            restorePointRow = id;
+          }
+          Thread.sleep(15);
+        }
+      } catch (Exception e) {
+        failure = e;
+      }
+    }
+
+    long rows() {
+      return lsnAfter.isEmpty() ? 0 : lsnAfter.lastKey();
+    }
+
+    void awaitRows(long n) throws Exception {
+      while (rows() < n) {
+        if (failure != null) {
+          throw failure;
+        }
+        Thread.sleep(20);
+      }
+    }
+
+    long restorePointAfterNextRow(String name) throws Exception {
+      restorePoint = name;
+      while (restorePointRow < 0) {
+        if (failure != null) {
+          throw failure;
+        }
+        Thread.sleep(10);
+      }
+      return restorePointRow;
+    }
+
+    @Override
+    public void close() throws Exception {
+      stop = true;
+      join(10_000);
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+}

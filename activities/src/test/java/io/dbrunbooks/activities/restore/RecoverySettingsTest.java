@@ -1,0 +1,22 @@
+package io.dbrunbooks.activities.restore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class RecoverySettingsTest {
+
+  @Test
+  void theRestoreCommandQuotesPathsForTheShellAndDoublesPercentSigns() {
+    String cmd = RecoverySettings.restoreCommand("/opt/runbooks/bin/runbooks wal fetch", Path.of("/etc/it's 100%/targets.yaml"), "orders");
+    assertEquals("/opt/runbooks/bin/runbooks wal fetch --targets '/etc/it'\\''s 100%%/targets.yaml' --target 'orders' %f %p", cmd);
+  }
+
+  @Test
+  void configurationStringsAndTimesAreWrittenAsPostgresqlReadsThem() {
+    assertEquals("'it''s a \\\\ path'", RecoverySettings.quote("it's a \\ path"));
+    assertEquals("2026-11-21 09:40:59.123456+00", RecoverySettings.pgTime("2026-11-21T10:40:59.123456+01:00"));
+    assertEquals("2026-11-21 10:40:59.000000+00", RecoverySettings.pgTime("2026-11-21T10:40:59Z"));
+  }
+}

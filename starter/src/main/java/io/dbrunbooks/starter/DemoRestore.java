@@ -1,0 +1,115 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.activities.config.TargetResources;
+import io.dbrunbooks.activities.postgres.LocalCluster;
+import io.dbrunbooks.activities.wal.Lsn;
+import io.dbrunbooks.activities.wal.WalArchive;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.dbrunbooks.workflows.walarchive.WalArchiveInput;
+import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The demo's second act, the bad day: WAL archiving, a write load, an accidental delete, and the
+ * numbers a person checks afterwards. The restore itself runs through {@link RestoreRuns} exactly
+ * as {@code runbooks restore start} runs it.
+ */
+final class DemoRestore {
+  private DemoRestore() {}
+
+  /** Starts {@code wal-archive/<target>} and waits until its replication slot holds the WAL from here on. */
+  static void startArchiving(WorkflowClient client, LocalCluster cluster, String target, String slot, Duration timeout)
+      throws Exception {
+    WalArchiveWorkflow stub = client.newWorkflowStub(WalArchiveWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(WalArchiveWorkflow.workflowId(target))
+        .setTaskQueue(TaskQueues.RUNBOOKS)
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+        .build());
+    WorkflowClient.start(stub::run, new WalArchiveInput(target, "demo"));
+    awaitTrue("the archiver's replication slot " + slot, timeout, () -> {
+      try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active")) {
+        return r.next() && r.getInt(1) == 1;
+      }
+    });
+  }
+
+  /** Stops the archiver the way {@code runbooks wal archive stop} does: a cancel, after which it uploads what it holds. */
+  static void stopArchiving(WorkflowClient client, String target) {
+    client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(target)).cancel();
+  }
+
+  /** One order per transaction for {@code duration}, as an application would write; returns how many. */
+  static int writeLoad(LocalCluster cluster, String database, Duration duration) throws SQLException {
+    int n = 0;
+    long end = System.nanoTime() + duration.toNanos();
+    try (Connection c = cluster.connect(database); Statement s = c.createStatement()) {
+      while (System.nanoTime() < end) {
+        s.execute("WITH o AS (INSERT INTO orders (customer_id, status, ordered_at) VALUES (1 + " + (n % 2000)
+            + ", 'new', clock_timestamp()) RETURNING id)"
+            + " INSERT INTO order_items SELECT id, 1, 'SKU-0042', 1, 9.99 FROM o");
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The moment just before the delete (the restore's target) and the WAL location just after it. */
+  record Accident(Instant before, long rowsDeleted, Lsn walAfter) {}
+
+  /** {@code DELETE FROM order_items} without its WHERE clause. */
+  static Accident deleteByAccident(LocalCluster cluster, String database) throws SQLException {
+    try (Connection c = cluster.connect(database); Statement s = c.createStatement()) {
+      Instant before;
+      try (ResultSet r = s.executeQuery("SELECT clock_timestamp()")) {
+        r.next();
+        before = r.getTimestamp(1).toInstant();
+      }
+      long deleted = s.executeUpdate("DELETE FROM order_items");
+      try (ResultSet r = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+        r.next();
+        return new Accident(before, deleted, Lsn.parse(r.getString(1)));
+      }
+    }
+  }
+
+  /** Waits until the WAL archive holds everything up to {@code lsn}; returns how long that took. */
+  static Duration awaitArchived(TargetResources resources, String target, Lsn lsn, int timeline, Duration timeout)
+      throws Exception {
+    WalArchive archive = new WalArchive(resources.store(target), resources.keys(target), target);
+    long start = System.nanoTime();
+    awaitTrue("the WAL archive to reach " + lsn, timeout, () -> {
+      Lsn end = archive.list().archivedEnd(timeline, lsn);
+      return end != null && end.compareTo(lsn) >= 0;
+    });
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  static long count(LocalCluster cluster, String database, String table) throws IOException {
+    return Long.parseLong(cluster.psql(database, "SELECT count(*) FROM " + table).strip());
+  }
+
+  interface Probe {
+    boolean done() throws Exception;
+  }
+
+  private static void awaitTrue(String what, Duration timeout, Probe probe) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!probe.done()) {
+      if (System.nanoTime() > deadline) {
+        throw CliFailure.failed("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+      }
+      Thread.sleep(200);
+    }
+  }
+}

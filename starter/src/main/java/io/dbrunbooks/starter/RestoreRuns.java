@@ -1,0 +1,165 @@
+package io.dbrunbooks.starter;
+
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
+import io.dbrunbooks.workflows.restore.RecoveredPoint;
+import io.dbrunbooks.workflows.restore.RestoreChecks;
+import io.dbrunbooks.workflows.restore.RestorePlan;
+import io.dbrunbooks.workflows.restore.RestoreProgress;
+import io.dbrunbooks.workflows.restore.RestoreRequest;
+import io.dbrunbooks.workflows.restore.RestoreResult;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/** Starting, following and summarising {@link PointInTimeRestoreWorkflow} runs ({@code restore start}, {@code status}, {@code demo}). */
+final class RestoreRuns {
+  private RestoreRuns() {}
+
+  /** The end of a followed run: the result, or the failure message. */
+  record Outcome(RestoreResult result, String failure) {
+    boolean ok() {
+      return result != null;
+    }
+  }
+
+  /** Starts {@code restore/<target>}; @throws CliFailure exit 3 when a restore of the target is already running */
+  static BackupRuns.Started start(WorkflowClient client, RestoreRequest request) {
+    String workflowId = PointInTimeRestoreWorkflow.workflowId(request.target());
+    PointInTimeRestoreWorkflow stub = client.newWorkflowStub(PointInTimeRestoreWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(workflowId)
+        .setTaskQueue(TaskQueues.RUNBOOKS)
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+        .build());
+    try {
+      WorkflowExecution e = WorkflowClient.start(stub::run, request);
+      return new BackupRuns.Started(e.getWorkflowId(), e.getRunId());
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new CliFailure(RunbooksCli.EXIT_ALREADY_RUNNING, "a restore of " + request.target() + " is already running (workflow "
+          + workflowId + ", run " + e.getExecution().getRunId() + "); watch it with: runbooks restore status --target "
+          + request.target(), e);
+    }
+  }
+
+  /** Waits for the run, handing each changed {@code progress} answer to {@code onProgress}. */
+  static Outcome follow(WorkflowClient client, BackupRuns.Started run, Duration interval, Consumer<RestoreProgress> onProgress,
+      Consumer<String> onQueryProblem) {
+    WorkflowStub stub = client.newUntypedWorkflowStub(run.workflowId(), Optional.of(run.runId()),
+        Optional.of(PointInTimeRestoreWorkflow.TYPE));
+    CompletableFuture<RestoreResult> result = stub.getResultAsync(RestoreResult.class);
+    RestoreProgress last = null;
+    boolean problemReported = false;
+    while (true) {
+      try {
+        return new Outcome(result.get(interval.toMillis(), TimeUnit.MILLISECONDS), null);
+      } catch (TimeoutException stillRunning) {
+        try {
+          RestoreProgress p = stub.query("progress", RestoreProgress.class);
+          if (last == null || p.phase() != last.phase() || p.bytes() != last.bytes()) {
+            onProgress.accept(p);
+          }
+          last = p;
+        } catch (WorkflowException | io.grpc.StatusRuntimeException e) {
+          if (!problemReported && !result.isDone()) {
+            onQueryProblem.accept("progress not available (" + BackupRuns.describe(e) + "); is a worker polling task queue "
+                + TaskQueues.RUNBOOKS + "?");
+            problemReported = true;
+          }
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof WorkflowFailedException)) {
+          throw new CliFailure(RunbooksCli.EXIT_UNREACHABLE, "lost contact with Temporal while waiting for " + run.workflowId()
+              + " (" + e.getCause().getMessage() + "); the restore may still be running: runbooks status " + run.workflowId());
+        }
+        return new Outcome(null, BackupRuns.describe(e.getCause()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw CliFailure.failed("interrupted while waiting for " + run.workflowId() + "; the restore goes on: runbooks status "
+            + run.workflowId());
+      }
+    }
+  }
+
+  static String progressLine(RestoreProgress p) {
+    StringBuilder b = new StringBuilder("  ").append(String.format("%-12s", p.phase().name().toLowerCase()));
+    if (p.bytes() > 0) {
+      b.append(Human.bytes(p.bytes())).append(p.phase().name().equals("RECOVER") ? " of WAL replayed" : " unpacked");
+      if (p.throughputBytesPerSecond() > 0) {
+        b.append(" at ").append(Human.rate(p.throughputBytesPerSecond()));
+      }
+      b.append(", ");
+    }
+    b.append(Human.seconds(p.elapsedSeconds())).append(" elapsed");
+    if (p.lastError() != null) {
+      b.append("; error: ").append(p.lastError());
+    }
+    return b.toString();
+  }
+
+  /** A person's summary: which backup and WAL, where the copy runs, what it holds, what proves it. */
+  static void printSummary(PrintWriter out, RestoreResult r) {
+    RestorePlan p = r.plan();
+    out.println((r.dryRun() ? "dry run: restore of " : "restore " + r.restoreId() + " of ") + r.target() + " to "
+        + p.recoveryTarget().describe() + (r.dryRun() ? "" : ", ready in " + Human.seconds(r.rtoSeconds()) + " (RTO)"));
+    row(out, "backup", p.backupId() + " (LSN " + p.backupStartLsn() + " .. " + p.backupStopLsn() + ", timeline " + p.timeline()
+        + ", finished " + p.backupStopTime() + ")");
+    row(out, "WAL", p.walSegments() + " segment(s) " + p.walFirstSegment() + " .. " + p.walLastSegment()
+        + ", checked to " + p.walCheckedToLsn());
+    row(out, "to move", Human.bytes(p.bytesToMove()) + " (base backup stored bytes plus WAL)");
+    p.provenance().forEach(line -> row(out, "checked", line));
+    if (r.dryRun()) {
+      return;
+    }
+    RecoveredPoint at = r.recovered();
+    row(out, "recovered", "LSN " + at.lsn() + ", timeline " + at.timeline()
+        + (at.lastTransactionTime() == null ? "" : ", last transaction committed " + at.lastTransactionTime()));
+    row(out, "running", "127.0.0.1:" + r.environment().port() + " (cluster " + r.environment().clusterName() + ", data "
+        + r.environment().dataDirectory() + ")");
+    RestoreChecks c = r.checks();
+    row(out, "amcheck", c.amcheck().ok() ? "clean (" + String.join(", ", c.amcheck().databases()) + ")" : c.amcheck().output());
+    long tables = c.rowCounts().size();
+    long rows = c.rowCounts().stream().mapToLong(RestoreChecks.TableRows::rows).sum();
+    row(out, "rows", rows + " in " + tables + " table(s), counted exactly");
+    for (RestoreChecks.SmokeResult s : c.smoke()) {
+      row(out, "smoke", s.name() + ": " + (s.ok() ? s.rows().size() == 1 ? String.join(", ", s.rows().get(0)) : s.rows().size() + " rows"
+          : "FAILED " + s.error()));
+    }
+    if (r.manifest() != null) {
+      row(out, "manifest", r.manifest().location());
+    }
+  }
+
+  /** The summary for {@code --json}. */
+  static Map<String, Object> summary(RestoreResult r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("restoreId", r.restoreId());
+    m.put("target", r.target());
+    m.put("dryRun", r.dryRun());
+    m.put("plan", r.plan());
+    m.put("environment", r.environment());
+    m.put("recovered", r.recovered());
+    m.put("checks", r.checks());
+    m.put("rtoSeconds", r.rtoSeconds());
+    m.put("manifest", r.manifest() == null ? null : r.manifest().location());
+    return m;
+  }
+
+  private static void row(PrintWriter out, String name, String value) {
+    out.println(String.format("  %-10s%s", name, value));
+  }
+}

@@ -1,0 +1,3 @@
+package io.dbrunbooks.workflows.restore;
+
+public record RecoverRequest(String target, RestorePlan plan, RestoreEnvironment environment) {}

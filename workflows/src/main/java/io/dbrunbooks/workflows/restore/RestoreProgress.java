@@ -1,0 +1,18 @@
+package io.dbrunbooks.workflows.restore;
+
+/**
+ * Answer of the {@code progress} query.
+ *
+ * @param bytes in RESTORE the base backup bytes unpacked, in RECOVER the WAL bytes replayed since
+ *     the backup's start (last report of the step)
+ * @param elapsedSeconds since the run started, as of the workflow's last task
+ */
+public record RestoreProgress(
+    String target,
+    String restoreId,
+    RestorePhase phase,
+    String backupId,
+    long bytes,
+    double throughputBytesPerSecond,
+    double elapsedSeconds,
+    String lastError) {}

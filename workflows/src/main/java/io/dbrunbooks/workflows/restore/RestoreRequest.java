@@ -1,0 +1,38 @@
+package io.dbrunbooks.workflows.restore;
+
+import java.util.List;
+
+/**
+ * Input of {@link PointInTimeRestoreWorkflow}. Names only: hosts, credentials and directories live
+ * in the worker's targets file.
+ *
+ * @param target name of a target in the worker's targets file
+ * @param recoveryTarget where recovery stops; required
+ * @param backupId base backup to start from; default: the newest physical backup that ends at or
+ *     before the recovery target
+ * @param mode {@code isolated} (default) or {@code promote} (not available yet)
+ * @param smokeQueries run against the restored cluster; any error fails the restore
+ * @param keepOnFailure leave a failed restore's cluster and directory in place for investigation
+ * @param dryRun report the plan (backup, WAL range, bytes to move) and stop; nothing is provisioned
+ * @param operator who asked; required
+ * @param ticket change or incident reference for the evidence; optional
+ */
+public record RestoreRequest(
+    String target,
+    RecoveryTarget recoveryTarget,
+    String backupId,
+    RestoreMode mode,
+    List<SmokeQuery> smokeQueries,
+    boolean keepOnFailure,
+    boolean dryRun,
+    String operator,
+    String ticket) {
+
+  public RestoreRequest {
+    smokeQueries = smokeQueries == null ? List.of() : List.copyOf(smokeQueries);
+  }
+
+  public RestoreMode modeOrDefault() {
+    return mode == null ? RestoreMode.ISOLATED : mode;
+  }
+}

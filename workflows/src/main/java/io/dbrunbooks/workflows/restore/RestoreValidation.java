@@ -1,0 +1,99 @@
+package io.dbrunbooks.workflows.restore;
+
+import io.dbrunbooks.workflows.common.RunbookOptions;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
+
+/**
+ * Refuses restore input that no retry can fix, before anything is touched. What needs the backup
+ * catalog (a time before the earliest backup, an unknown backup id) is refused by the plan step.
+ */
+final class RestoreValidation {
+  /** A recovery time this far past the workflow's clock is in the future, not clock skew. */
+  static final long FUTURE_SLACK_MILLIS = 5_000;
+
+  private static final Pattern LSN = Pattern.compile("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}");
+  private static final Pattern BACKUP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  private RestoreValidation() {}
+
+  static void validate(RestoreRequest request, String workflowId, long nowMillis) {
+    if (request == null) {
+      throw invalid("input is missing: pass {\"target\": \"<name>\", \"recoveryTarget\": {\"kind\": \"time\", \"value\":"
+          + " \"2026-11-21T10:40:59Z\"}, \"operator\": \"<who>\"}");
+    }
+    String target = request.target();
+    if (target == null || !RunbookOptions.TARGET_NAME.matcher(target).matches()) {
+      throw invalid("target must be a target name from the worker's targets file (lower-case letters, digits, '-' and '_'), got "
+          + (target == null ? "nothing" : "'" + target + "'"));
+    }
+    if (request.operator() == null || request.operator().isBlank()) {
+      throw invalid("operator is required: the audit trail records who asked for the restore");
+    }
+    String expected = PointInTimeRestoreWorkflow.workflowId(target);
+    if (!expected.equals(workflowId)) {
+      throw invalid("start the restore of " + target + " with workflow id '" + expected + "' (got '" + workflowId
+          + "'): that id is the lock that keeps two restores of one target from running at once");
+    }
+    if (request.modeOrDefault() == RestoreMode.PROMOTE) {
+      throw ApplicationFailure.newNonRetryableFailure("mode 'promote' (blue-green switchover through PgBouncer) is not"
+          + " available yet; restore with mode 'isolated' and inspect the restored cluster", "ModeNotAvailable");
+    }
+    if (request.backupId() != null && !BACKUP_ID.matcher(request.backupId()).matches()) {
+      throw invalid("backupId '" + request.backupId() + "' is not a backup id (letters, digits, '.', '_' and '-');"
+          + " list them with: runbooks backups list --target " + target);
+    }
+    validateTarget(request.recoveryTarget(), nowMillis);
+    for (SmokeQuery q : request.smokeQueries()) {
+      if (q == null || q.sql() == null || q.sql().isBlank()) {
+        throw invalid("every smoke query needs its sql, e.g. {\"sql\": \"SELECT count(*) FROM orders\"}");
+      }
+    }
+  }
+
+  private static void validateTarget(RecoveryTarget t, long nowMillis) {
+    if (t == null || t.kind() == null) {
+      throw invalid("recoveryTarget is required: {\"kind\": \"time\", \"value\": \"2026-11-21T10:40:59Z\"}, {\"kind\": \"lsn\","
+          + " \"value\": \"16/B374D848\"}, {\"kind\": \"name\", \"value\": \"<restore point>\"} or {\"kind\": \"latest\"}");
+    }
+    String v = t.value();
+    switch (t.kind()) {
+      case TIME -> {
+        Instant at;
+        try {
+          at = OffsetDateTime.parse(v == null ? "" : v.strip()).toInstant();
+        } catch (DateTimeParseException e) {
+          throw invalid("recovery time '" + v + "' is not an ISO-8601 time with a zone, e.g. 2026-11-21T10:40:59Z or"
+              + " 2026-11-21T11:40:59+01:00");
+        }
+        if (at.toEpochMilli() > nowMillis + FUTURE_SLACK_MILLIS) {
+          throw invalid("recovery time " + at + " is in the future (now is " + Instant.ofEpochMilli(nowMillis)
+              + "); to restore everything archived so far use {\"kind\": \"latest\"}");
+        }
+      }
+      case LSN -> {
+        if (v == null || !LSN.matcher(v.strip()).matches()) {
+          throw invalid("recovery LSN '" + v + "' is not a WAL location like 16/B374D848");
+        }
+      }
+      case NAME -> {
+        if (v == null || v.isBlank() || v.length() > 63) {
+          throw invalid("a named recovery target needs the restore point's name (1-63 characters), as given to"
+              + " pg_create_restore_point()");
+        }
+      }
+      case LATEST -> {
+        if (v != null && !v.isBlank()) {
+          throw invalid("recovery target 'latest' takes no value (got '" + v + "')");
+        }
+      }
+    }
+  }
+
+  private static ApplicationFailure invalid(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
+  }
+}
