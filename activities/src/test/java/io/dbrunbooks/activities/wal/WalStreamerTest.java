@@ -254,6 +254,13 @@ class WalStreamerTest {
     assertTrue(listing.segments().size() >= 2, listing.segments().toString());
     WalVerifier.Report deep = new WalVerifier(archive).verify(true);
     assertEquals(List.of(), deep.problems(), "`runbooks wal verify --deep` finds nothing wrong");
+    // Including the segment the second streamer completed from the first one's deltas.
+    WalSegment straddling = WalSegment.containing(1, a.position().archivedEnd().value(), 16 << 20);
+    assertTrue(listing.segments().containsKey(straddling), straddling + " was completed by the second streamer");
+    Path fetched = tmp.resolve("straddling-" + straddling.name());
+    assertTrue(archive.fetch(straddling.name(), fetched));
+    assertArrayEquals(Files.readAllBytes(cluster.dataDirectory().resolve("pg_wal").resolve(straddling.name())),
+        Files.readAllBytes(fetched), "the head from the first streamer's deltas and the tail from the second make the server's segment");
   }
 
   @Test
@@ -303,17 +310,7 @@ class WalStreamerTest {
       run.stop();
     }
     WalListing listing = archive.list();
-    int compared = 0;
-    for (WalSegment s : listing.segments().keySet()) {
-      Path onServer = cluster.dataDirectory().resolve("pg_wal").resolve(s.name());
-      if (!Files.exists(onServer)) {
-        continue; // recycled since: the slot allowed it, the archive had it
-      }
-      Path fetched = tmp.resolve("fetched-" + s.name());
-      assertTrue(archive.fetch(s.name(), fetched));
-      assertArrayEquals(Files.readAllBytes(onServer), Files.readAllBytes(fetched), "segment " + s + " differs from pg_wal");
-      compared++;
-    }
+    int compared = assertSameAsServer(archive, listing);
     assertTrue(compared >= 2, "compared " + compared + " segments of " + listing.segments().keySet());
 
     // The segment being filled: its deltas hold exactly the server's bytes so far.
@@ -321,6 +318,22 @@ class WalStreamerTest {
     int end = listing.partialEnds().get(current);
     byte[] server = Arrays.copyOf(Files.readAllBytes(cluster.dataDirectory().resolve("pg_wal").resolve(current.name())), end);
     assertArrayEquals(server, archive.readArchived(current));
+  }
+
+  /** Fetches every complete segment the server still has in pg_wal and compares; returns how many. */
+  static int assertSameAsServer(WalArchive archive, WalListing listing) throws IOException {
+    int compared = 0;
+    for (WalSegment s : listing.segments().keySet()) {
+      Path onServer = cluster.dataDirectory().resolve("pg_wal").resolve(s.name());
+      if (!Files.exists(onServer)) {
+        continue; // recycled since: the slot allowed it, the archive had it
+      }
+      Path fetched = tmp.resolve("fetched-" + archive.location().hashCode() + "-" + s.name());
+      assertTrue(archive.fetch(s.name(), fetched));
+      assertArrayEquals(Files.readAllBytes(onServer), Files.readAllBytes(fetched), "segment " + s + " differs from pg_wal");
+      compared++;
+    }
+    return compared;
   }
 
   @Test
