@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dbrunbooks.activities.aws.MotoServer;
 import io.dbrunbooks.activities.keys.LocalKeyring;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.store.FileBackupStore;
+import io.dbrunbooks.activities.store.S3BackupStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,6 +120,35 @@ class WalStreamerTest {
 
   static WalArchive archive(String target) {
     return new WalArchive(store, keys, target);
+  }
+
+  @Test
+  void archivesIntoS3TheSameWay() throws Exception {
+    try (MotoServer moto = MotoServer.start(tmp.resolve("moto"))) {
+      WalArchive archive = new WalArchive(new S3BackupStore(moto.s3(), "s3://" + moto.bucket("wal", false) + "/prod"), keys, "s3");
+      String slot = "wal_test_s3";
+      Lsn first;
+      WalStreamer.Result a;
+      try (Running run = new Running(archive, slot, p -> { })) {
+        first = slotRestart(slot);
+        writeLoad(1_000);
+        cluster.sql("postgres", "SELECT pg_switch_wal()");
+        writeLoad(200);
+        awaitArchived(archive, first, currentLsn());
+        a = run.stop();
+      }
+      Lsn written;
+      try (Running run = new Running(archive, slot, p -> { })) {
+        writeLoad(300);
+        written = currentLsn();
+        awaitArchived(archive, first, written);
+        assertEquals(a.position().archivedEnd(), run.stop().startLsn());
+      }
+      WalListing listing = archive.list();
+      assertTrue(listing.firstMissing(1, first, written).isEmpty());
+      assertTrue(assertSameAsServer(archive, listing) >= 1);
+      assertEquals(List.of(), new WalVerifier(archive).verify(true).problems());
+    }
   }
 
   static Lsn currentLsn() throws SQLException {
