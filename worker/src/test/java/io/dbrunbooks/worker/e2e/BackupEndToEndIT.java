@@ -18,6 +18,9 @@ import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.activities.wal.WalListing;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
+import io.dbrunbooks.workflows.retention.RetentionPlan;
+import io.dbrunbooks.workflows.retention.RetentionResult;
+import io.dbrunbooks.workflows.retention.RetentionWorkflow;
 import io.dbrunbooks.workflows.restore.RestoreResult;
 import io.dbrunbooks.workflows.restore.TeardownRequest;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
@@ -158,6 +161,8 @@ class BackupEndToEndIT {
         "    keys: { keyring: " + keyring.path() + " }",
         "    maxBackupRate: " + RATE,
         "    restore: { directory: " + tmp.resolve("restores") + " }",
+        // Every backup but the newest expires: retention after each backup has work to do.
+        "    retention: { recoveryWindowDays: 0, minFullBackups: 1 }",
         ""));
     // The restored server runs as postgres under root, and so does its restore_command, which
     // unwraps data keys with this keyring. Each WAL fetch sleeps a little first, so replay lasts
@@ -337,8 +342,10 @@ class BackupEndToEndIT {
 
     // A base backup while the archiver runs, then writes: one row per transaction around the
     // recovery point, and enough bulk WAL in between that replay takes several fetches.
-    startBackup();
+    WorkflowExecution backupRun = startBackup();
     BackupResult backup = awaitResult(WORKFLOW_ID, BackupResult.class);
+    recordHistory(backupRun, "histories", "backup-physical-success-retention-started.json");
+    assertRetentionAfterBackupExpiredTheOlderBackups(backupRun, backup);
     cluster.sql(TARGET, "CREATE TABLE events (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(), note text)");
     for (int i = 0; i < 30; i++) {
       cluster.sql(TARGET, "INSERT INTO events (note) VALUES ('before " + i + "')");
@@ -388,7 +395,7 @@ class BackupEndToEndIT {
       new RestoreActivitiesImpl(TargetsConfigLoader.load(targetsFile), t -> new FileBackupStore(storeDir),
           t -> new FileEvidenceRegistry(evidenceDir), t -> keyring).teardown(new TeardownRequest(TARGET, result.restoreId()));
     }
-    recordHistory(restoreId, "restore-time-worker-killed.json");
+    recordHistory(restoreId, "restore-histories", "restore-time-worker-killed.json");
 
     // The archiver lived on the killed worker too: the new one resumed from the slot, with no gap.
     Lsn now = Lsn.parse(psql("SELECT pg_current_wal_lsn()::text"));
@@ -400,6 +407,41 @@ class BackupEndToEndIT {
         () -> client.newUntypedWorkflowStub(archiveId).getResult(60, TimeUnit.SECONDS, Object.class));
     assertInstanceOf(CanceledFailure.class, stopped.getCause(), "stop is a cancel: " + messages(stopped));
     assertTrue(now.compareTo(end) >= 0);
+    recordHistory(archiveId, "walarchive-histories", "wal-archive-stopped.json");
+  }
+
+  /**
+   * The backup started {@code retention/orders} (policy: keep only the newest): every older backup's
+   * artifacts are gone, its sealed evidence stays, and the retention run sealed what it removed.
+   * Then the README's retention dry run finds nothing more to do.
+   */
+  static void assertRetentionAfterBackupExpiredTheOlderBackups(WorkflowExecution backupRun, BackupResult newest) throws Exception {
+    WorkflowExecution child = null;
+    for (HistoryEvent e : client.fetchHistory(backupRun.getWorkflowId(), backupRun.getRunId()).getEvents()) {
+      if (e.getEventType() == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
+        child = e.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution();
+      }
+    }
+    assertNotNull(child, "the backup started retention/" + TARGET);
+    RetentionResult retention = awaitResult(child, RetentionResult.class);
+    List<String> expired = retention.outcome().expiredBackups();
+    assertFalse(expired.isEmpty(), "the earlier tests' backups are older than the newest: " + retention.plan());
+    assertFalse(expired.contains(newest.backupId()), "never the newest backup");
+    for (String id : expired) {
+      assertEquals(List.of(), storeFiles(id), "artifacts of expired backup " + id);
+      assertTrue(Files.isRegularFile(evidenceDir.resolve(EvidenceVerifier.manifestPath(TARGET, id))), "evidence of " + id + " stays");
+    }
+    assertEquals(List.of(TARGET + "/" + newest.backupId() + "/base.tar.zst.aes"), storeFiles(newest.backupId()));
+    assertTrue(Files.isRegularFile(Path.of(java.net.URI.create(retention.manifestLocation()))), retention.manifestLocation());
+    recordHistory(child, "retention-histories", "retention-after-backup-expired.json");
+
+    String retentionId = RetentionWorkflow.workflowId(TARGET);
+    CliResult dryRun = bash(readmeStartCommand(retentionId));
+    assertEquals(0, dryRun.exit(), () -> "README retention command failed:\n" + dryRun.output());
+    RetentionResult planned = awaitResult(retentionId, RetentionResult.class);
+    assertTrue(planned.dryRun() && planned.plan().nothingToDo(), planned.toString());
+    assertEquals(List.of(newest.backupId()), planned.plan().keep().stream().map(RetentionPlan.Backup::backupId).toList());
+    recordHistory(retentionId, "retention-histories", "retention-dry-run.json");
   }
 
   static String psql(String sql) {
@@ -600,15 +642,31 @@ class BackupEndToEndIT {
 
   /**
    * With {@code -Drecord.histories=true}, writes the run's history (JSON) for the replay test in
-   * workflows/src/test/resources/histories/, replacing the committed copy.
+   * workflows/src/test/resources/{@code histories/}, unless that file exists: a committed history
+   * recorded by older code is what proves runs in flight still replay, so it is never replaced
+   * silently. Delete a file to record it again.
    */
   static void recordHistory(String workflowId, String fileName) throws IOException {
+    recordHistory(workflowId, "histories", fileName);
+  }
+
+  /** The same, into {@code directory} under workflows/src/test/resources/, for one run of {@code workflowId}. */
+  static void recordHistory(String workflowId, String directory, String fileName) throws IOException {
+    recordHistory(WorkflowExecution.newBuilder().setWorkflowId(workflowId).build(), directory, fileName);
+  }
+
+  static void recordHistory(WorkflowExecution run, String directory, String fileName) throws IOException {
     if (!Boolean.getBoolean("record.histories")) {
       return;
     }
-    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/histories");
+    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources").resolve(directory);
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(fileName), client.fetchHistory(workflowId).toJson(true));
+    Path file = dir.resolve(fileName);
+    if (Files.exists(file)) {
+      return;
+    }
+    String runId = run.getRunId().isEmpty() ? null : run.getRunId();
+    Files.writeString(file, client.fetchHistory(run.getWorkflowId(), runId).toJson(true));
   }
 
   // ---- evidence and store checks --------------------------------------------------------------
