@@ -75,17 +75,32 @@ final class BackupRuns {
    */
   static Outcome follow(WorkflowClient client, Started run, Duration interval, Consumer<BackupProgress> onProgress,
       Consumer<String> onQueryProblem) {
-    WorkflowStub stub = client.newUntypedWorkflowStub(run.workflowId(), Optional.of(run.runId()), Optional.of(BackupWorkflow.TYPE));
-    CompletableFuture<BackupResult> result = stub.getResultAsync(BackupResult.class);
-    BackupProgress last = null;
+    Followed<BackupResult> f = follow(client, run, BackupWorkflow.TYPE, BackupResult.class, BackupProgress.class,
+        (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(), interval, onProgress, onQueryProblem, "backup");
+    return new Outcome(f.result(), f.failure());
+  }
+
+  /** The end of any followed run: its result, or the failure message. */
+  record Followed<R>(R result, String failure) {}
+
+  /**
+   * {@link #follow} for any runbook whose workflow answers a {@code progress} query: {@code changed}
+   * says when a new answer is worth printing; {@code noun} names the run in messages.
+   */
+  static <R, P> Followed<R> follow(WorkflowClient client, Started run, String workflowType, Class<R> resultType,
+      Class<P> progressType, java.util.function.BiPredicate<P, P> changed, Duration interval, Consumer<P> onProgress,
+      Consumer<String> onQueryProblem, String noun) {
+    WorkflowStub stub = client.newUntypedWorkflowStub(run.workflowId(), Optional.of(run.runId()), Optional.of(workflowType));
+    CompletableFuture<R> result = stub.getResultAsync(resultType);
+    P last = null;
     boolean queryProblemReported = false;
     while (true) {
       try {
-        return new Outcome(result.get(interval.toMillis(), TimeUnit.MILLISECONDS), null);
+        return new Followed<>(result.get(interval.toMillis(), TimeUnit.MILLISECONDS), null);
       } catch (TimeoutException stillRunning) {
         try {
-          BackupProgress p = stub.query("progress", BackupProgress.class);
-          if (last == null || p.phase() != last.phase() || p.bytes() != last.bytes()) {
+          P p = stub.query("progress", progressType);
+          if (last == null || changed.test(last, p)) {
             onProgress.accept(p);
           }
           last = p;
@@ -97,14 +112,15 @@ final class BackupRuns {
         }
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof WorkflowFailedException)) {
-          // Lost contact with Temporal (or the namespace went away): the backup itself may be fine.
+          // Lost contact with Temporal (or the namespace went away): the run itself may be fine.
           throw new CliFailure(RunbooksCli.EXIT_UNREACHABLE, "lost contact with Temporal while waiting for " + run.workflowId()
-              + " (" + e.getCause().getMessage() + "); the backup may still be running: runbooks status " + run.workflowId());
+              + " (" + e.getCause().getMessage() + "); the " + noun + " may still be running: runbooks status " + run.workflowId());
         }
-        return new Outcome(null, describe(e.getCause()));
+        return new Followed<>(null, describe(e.getCause()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw CliFailure.failed("interrupted while waiting for " + run.workflowId() + "; the backup goes on: runbooks status " + run.workflowId());
+        throw CliFailure.failed("interrupted while waiting for " + run.workflowId() + "; the " + noun + " goes on: runbooks status "
+            + run.workflowId());
       }
     }
   }

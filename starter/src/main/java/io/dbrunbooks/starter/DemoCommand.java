@@ -136,7 +136,7 @@ final class DemoCommand extends CliCommand {
       connection.checkReachable(Duration.ofSeconds(10));
 
       step(out, "starting a worker on task queue db-runbooks");
-      Registrations registrations = Registrations.forConfig(config);
+      Registrations registrations = Registrations.forConfig(config, cli().env);
       remember(RunbookWorker.start(connection.client(), registrations.workflowTypes(), registrations.activities()));
 
       String slot = config.target(TARGET).walArchive().slotFor(TARGET);

@@ -168,6 +168,7 @@ final class DemoSandbox {
         "    keys: { keyring: " + keyring + " }",
         "    maxReplicationLagSeconds: 30",
         "    restore: { directory: " + dir.resolve("restores") + " }",
+        "    retention: { recoveryWindowDays: 7, minFullBackups: 2 }",
         ""));
     return file;
   }

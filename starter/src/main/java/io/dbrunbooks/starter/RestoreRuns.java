@@ -11,20 +11,12 @@ import io.dbrunbooks.workflows.restore.RestoreResult;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
-import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /** Starting, following and summarising {@link PointInTimeRestoreWorkflow} runs ({@code restore start}, {@code status}, {@code demo}). */
@@ -56,43 +48,13 @@ final class RestoreRuns {
     }
   }
 
-  /** Waits for the run, handing each changed {@code progress} answer to {@code onProgress}. */
+  /** Waits for the run, handing each changed {@code progress} answer to {@code onProgress}; see {@link BackupRuns#follow}. */
   static Outcome follow(WorkflowClient client, BackupRuns.Started run, Duration interval, Consumer<RestoreProgress> onProgress,
       Consumer<String> onQueryProblem) {
-    WorkflowStub stub = client.newUntypedWorkflowStub(run.workflowId(), Optional.of(run.runId()),
-        Optional.of(PointInTimeRestoreWorkflow.TYPE));
-    CompletableFuture<RestoreResult> result = stub.getResultAsync(RestoreResult.class);
-    RestoreProgress last = null;
-    boolean problemReported = false;
-    while (true) {
-      try {
-        return new Outcome(result.get(interval.toMillis(), TimeUnit.MILLISECONDS), null);
-      } catch (TimeoutException stillRunning) {
-        try {
-          RestoreProgress p = stub.query("progress", RestoreProgress.class);
-          if (last == null || p.phase() != last.phase() || p.bytes() != last.bytes()) {
-            onProgress.accept(p);
-          }
-          last = p;
-        } catch (WorkflowException | io.grpc.StatusRuntimeException e) {
-          if (!problemReported && !result.isDone()) {
-            onQueryProblem.accept("progress not available (" + BackupRuns.describe(e) + "); is a worker polling task queue "
-                + TaskQueues.RUNBOOKS + "?");
-            problemReported = true;
-          }
-        }
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof WorkflowFailedException)) {
-          throw new CliFailure(RunbooksCli.EXIT_UNREACHABLE, "lost contact with Temporal while waiting for " + run.workflowId()
-              + " (" + e.getCause().getMessage() + "); the restore may still be running: runbooks status " + run.workflowId());
-        }
-        return new Outcome(null, BackupRuns.describe(e.getCause()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw CliFailure.failed("interrupted while waiting for " + run.workflowId() + "; the restore goes on: runbooks status "
-            + run.workflowId());
-      }
-    }
+    BackupRuns.Followed<RestoreResult> f = BackupRuns.follow(client, run, PointInTimeRestoreWorkflow.TYPE, RestoreResult.class,
+        RestoreProgress.class, (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(), interval, onProgress,
+        onQueryProblem, "restore");
+    return new Outcome(f.result(), f.failure());
   }
 
   static String progressLine(RestoreProgress p) {

@@ -34,13 +34,16 @@ final class RestoreTeardownCommand extends CliCommand {
           .teardown(new TeardownRequest(target, restoreId));
     } catch (ApplicationFailure e) {
       throw CliFailure.failed(e.getOriginalMessage());
+    } catch (IllegalArgumentException e) {
+      throw CliFailure.usage(e.getMessage() + " (the restore id is in the restore's result: runbooks restore status --target "
+          + target + ")");
     }
     if (json()) {
       printJson(Map.of("target", target, "restoreId", restoreId, "removed", removed));
     } else if (removed.isEmpty()) {
       out().println("nothing to remove: restore " + restoreId + " of " + target + " has no directory here");
     } else {
-      out().println("stopped and removed restore " + restoreId + " of " + target + " (" + removed.size() + " entries)");
+      out().println("stopped and removed restore " + restoreId + " of " + target + ": " + String.join(", ", removed));
     }
     return RunbooksCli.EXIT_OK;
   }

@@ -11,7 +11,6 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.failure.ApplicationFailure;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,12 +53,7 @@ final class RetentionApplyCommand extends CliCommand {
       try {
         result = connection.client().newUntypedWorkflowStub(workflowId).getResult(RetentionResult.class);
       } catch (WorkflowFailedException e) {
-        Throwable cause = e.getCause();
-        while (cause.getCause() != null && !(cause instanceof ApplicationFailure)) {
-          cause = cause.getCause();
-        }
-        String why = cause instanceof ApplicationFailure a ? a.getOriginalMessage() : String.valueOf(cause.getMessage());
-        err().println("retention of " + target + " failed: " + why);
+        err().println("retention of " + target + " failed: " + BackupRuns.describe(e));
         err().println("details: temporal workflow show --workflow-id " + workflowId);
         return RunbooksCli.EXIT_FAILED;
       }

@@ -76,9 +76,14 @@ final class WalArchiveStatusCommand extends CliCommand {
     }
     WalArchiveCheckpoint c = p.current() != null ? p.total().plus(p.current()) : p.total();
     row("state", p.state());
-    row("timeline", String.valueOf(c.timeline()));
-    row("archived to", String.valueOf(c.archivedLsn()));
-    row("last segment", String.valueOf(c.lastSegment()));
+    if (c.archivedLsn() == null) {
+      // Nothing reported yet: the first call reports its position after its first upload.
+      row("position", "not reported yet (the archiver reports after its first upload, within a minute)");
+    } else {
+      row("timeline", String.valueOf(c.timeline()));
+      row("archived to", c.archivedLsn());
+      row("last segment", c.lastSegment() == null ? "none complete yet" : c.lastSegment());
+    }
     row("archived", c.segmentsArchived() + " segments, " + Human.bytes(c.bytesArchived()) + " of WAL since the archiver started");
     c.gaps().forEach(g -> row("GAP", g));
     if (p.lastError() != null) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbrunbooks.activities.restore.ReadableClasspath;
+import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -28,13 +31,16 @@ class DemoCommandTest {
   @TempDir Path tmp;
 
   @Test
-  void demoBacksUpAndVerifiesThenTheCatalogAndVerifierWorkOnItsFiles() throws Exception {
+  void demoBacksUpRestoresAfterTheAccidentThenTheCatalogVerifiersWorkOnItsFiles() throws Exception {
     // Under root PostgreSQL runs as the postgres user, who must be able to traverse the temp dir.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     Path work = tmp.resolve("demo");
     String targets = work.resolve("targets.yaml").toString();
 
-    Cli.Result demo = Cli.run("demo", "--work-dir", work.toString(),
+    // The restore_command runs as postgres under root, who cannot read Maven's repository in /root:
+    // run it from a readable copy of the class path, as an operator installs the jar somewhere readable.
+    Map<String, String> env = Map.of(RestoreActivitiesImpl.WAL_FETCH_ENV, ReadableClasspath.fetchProgram(tmp.resolve("classpath")));
+    Cli.Result demo = Cli.run(env, "demo", "--work-dir", work.toString(),
         "--temporal-port", String.valueOf(freePort()), "--ui-port", String.valueOf(freePort()));
     assertEquals(0, demo.exitCode(), demo.toString());
     Matcher id = Pattern.compile("backup (orders-\\S+) of orders completed").matcher(demo.out());
@@ -46,6 +52,21 @@ class DemoCommandTest {
     assertTrue(demo.out().contains("all 6 checks passed"), demo.out());
     assertTrue(!demo.out().contains("✗"), demo.out());
     assertTrue(demo.out().contains("runbooks evidence verify " + backupId), demo.out());
+
+    // The second act: the accidental delete is undone in an isolated copy, which the demo removes when it ends.
+    Matcher rows = Pattern.compile("order_items: (\\d+) before the delete, 0 in orders now, (\\d+) in the restored copy: every row is back")
+        .matcher(demo.out());
+    assertTrue(rows.find(), demo.out());
+    assertEquals(rows.group(1), rows.group(2));
+    assertTrue(demo.out().contains("ready in ") && demo.out().contains("(RTO)"), demo.out());
+    try (Stream<Path> restores = Files.list(work.resolve("restores"))) {
+      assertEquals(List.of(), restores.toList(), "the isolated copy is torn down when the demo ends");
+    }
+    try (Stream<Path> sealed = Files.walk(work.resolve("evidence/orders/restores"))) {
+      assertEquals(1, sealed.filter(p -> p.getFileName().toString().equals("manifest.jws")).count(), "the restore is sealed");
+    }
+    Cli.Result wal = Cli.run("wal", "verify", "--target", "orders", "--targets", targets);
+    assertEquals(0, wal.exitCode(), "the demo's WAL archive has no gap: " + wal);
 
     Cli.Result list = Cli.run("backups", "list", "--target", "orders", "--targets", targets, "--json");
     assertEquals(0, list.exitCode(), list.toString());
@@ -59,7 +80,7 @@ class DemoCommandTest {
     assertEquals(0, verified.exitCode(), verified.toString());
     assertTrue(verified.out().contains("✓ manifest signature"), verified.out());
 
-    Path artifact = onlyFile(work.resolve("backups"));
+    Path artifact = onlyFile(work.resolve("backups/orders/" + backupId));
     flipOneByte(artifact);
     Cli.Result tampered = Cli.run("evidence", "verify", backupId, "--targets", targets);
     assertEquals(1, tampered.exitCode(), tampered.toString());

@@ -4,6 +4,7 @@ import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
 import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
+import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.activities.retention.RetentionActivitiesImpl;
@@ -14,6 +15,7 @@ import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflowImpl;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything the worker registers: workflow implementation classes and activity implementation
@@ -29,6 +31,11 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
 
   /** The registrations for {@code config}: one store, registry and key source per target. */
   public static Registrations forConfig(TargetsConfig config) {
+    return forConfig(config, System.getenv());
+  }
+
+  /** The same, reading the worker's settings ({@code RUNBOOKS_WAL_FETCH_COMMAND}) from {@code env}. */
+  public static Registrations forConfig(TargetsConfig config, Map<String, String> env) {
     TargetResources resources = new TargetResources(config);
     return new Registrations(
         List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
@@ -38,7 +45,8 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
             new NotifyActivitiesImpl(config),
             new RetentionActivitiesImpl(config, resources::store, resources::evidence, resources::keys, Clock.systemUTC()),
-            new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys),
+            new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys, PgTools.locate(),
+                env.get(RestoreActivitiesImpl.WAL_FETCH_ENV)),
             new WalArchiveActivitiesImpl(config, resources::store, resources::keys)));
   }
 }

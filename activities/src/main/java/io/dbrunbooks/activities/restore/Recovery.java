@@ -95,8 +95,10 @@ final class Recovery {
     Matcher fatal = FATAL.matcher(line);
     if (fatal.find() && !CONNECTION_FATAL.matcher(fatal.group(2)).find()) {
       String hint = fatal.group(2).contains("recovery ended before configured recovery target was reached")
-          ? " (the archive's WAL ends before the recovery target: a time or restore point later than what was archived,"
-              + " or a restore point that predates the chosen backup)"
+          ? " (the archive's WAL ends before the recovery target. For a time: PostgreSQL stops at the first transaction"
+              + " committed after it, and the archive holds none; if the database was idle since then, the latest"
+              + " point is the same state: restore to latest. Otherwise the time is later than what was archived, or a"
+              + " restore point predates the chosen backup)"
           : "";
       String fetch = lastFetchError == null ? "" : "; the last WAL fetch failed: " + lastFetchError;
       throw nonRetryable(RECOVERY_FAILED, "PostgreSQL refused to recover: " + line.strip() + hint + fetch);

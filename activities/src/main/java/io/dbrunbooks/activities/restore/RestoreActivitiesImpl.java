@@ -50,6 +50,9 @@ import java.util.stream.Stream;
  * before starting the server.
  */
 public class RestoreActivitiesImpl implements RestoreActivities {
+  /** Environment variable that replaces the program part of {@code restore_command}; see {@link RecoverySettings}. */
+  public static final String WAL_FETCH_ENV = RecoverySettings.WAL_FETCH_ENV;
+
   private final TargetsConfig config;
   private final Function<String, BackupStore> storeFor;
   private final Function<String, EvidenceRegistry> registryFor;

@@ -18,10 +18,10 @@ import java.util.stream.Stream;
  * copies) every class path entry into a directory it can read and returns the WAL fetch program
  * that uses it, as an operator would install the worker jar somewhere readable.
  */
-final class ReadableClasspath {
+public final class ReadableClasspath {
   private ReadableClasspath() {}
 
-  static String fetchProgram(Path dir) throws IOException {
+  public static String fetchProgram(Path dir) throws IOException {
     Files.createDirectories(dir);
     List<String> entries = new ArrayList<>();
     int i = 0;

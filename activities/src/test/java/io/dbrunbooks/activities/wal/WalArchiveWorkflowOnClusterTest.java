@@ -111,7 +111,7 @@ class WalArchiveWorkflowOnClusterTest {
         }
         assertTrue(entries.get(0).contains("\"wal-archive.started\""), entries.get(0));
         assertTrue(entries.get(1).contains("\"wal-archive.stopped\""), entries.get(1));
-        recordHistory(client, "wal-archive-canceled.json");
+        recordHistory(client, "cluster-test-canceled.json");
       } finally {
         env.close();
         resources.close();
@@ -121,13 +121,13 @@ class WalArchiveWorkflowOnClusterTest {
 
   /**
    * With {@code -Drecord.histories=true}, writes the run's history for WalArchiveReplayTest in
-   * workflows/src/test/resources/wal-archive-histories/, replacing the committed copy.
+   * workflows/src/test/resources/walarchive-histories/, replacing the committed copy.
    */
   static void recordHistory(WorkflowClient client, String fileName) throws java.io.IOException {
     if (!Boolean.getBoolean("record.histories")) {
       return;
     }
-    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/wal-archive-histories");
+    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/walarchive-histories");
     Files.createDirectories(dir);
     String json = client.fetchHistory("wal-archive/orders").toJson(true);
     // The test server leaves the workflow id out of the started event; the workflow refuses any id but wal-archive/<target>.

@@ -11,6 +11,19 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbrunbooks.activities.config.TargetsConfigLoader;
+import io.dbrunbooks.activities.config.WalArchiveConfig;
+import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
+import io.dbrunbooks.activities.wal.Lsn;
+import io.dbrunbooks.activities.wal.WalArchive;
+import io.dbrunbooks.activities.wal.WalListing;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
+import io.dbrunbooks.workflows.retention.RetentionPlan;
+import io.dbrunbooks.workflows.retention.RetentionResult;
+import io.dbrunbooks.workflows.retention.RetentionWorkflow;
+import io.dbrunbooks.workflows.restore.RestoreResult;
+import io.dbrunbooks.workflows.restore.TeardownRequest;
+import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
 import io.dbrunbooks.activities.evidence.AuditChain;
 import io.dbrunbooks.activities.evidence.EvidenceVerifier;
 import io.dbrunbooks.activities.evidence.FileEvidenceRegistry;
@@ -97,6 +110,7 @@ class BackupEndToEndIT {
   static Path evidenceDir;
   static Path targetsFile;
   static Path workerLog;
+  static Path slowFetch;
   static LocalKeyring keyring;
   static LocalCluster cluster;
   static EmbeddedTemporal server;
@@ -146,7 +160,18 @@ class BackupEndToEndIT {
         "    evidence: file:" + evidenceDir,
         "    keys: { keyring: " + keyring.path() + " }",
         "    maxBackupRate: " + RATE,
+        "    restore: { directory: " + tmp.resolve("restores") + " }",
+        // Every backup but the newest expires: retention after each backup has work to do.
+        "    retention: { recoveryWindowDays: 0, minFullBackups: 1 }",
         ""));
+    // The restored server runs as postgres under root, and so does its restore_command, which
+    // unwraps data keys with this keyring. Each WAL fetch sleeps a little first, so replay lasts
+    // long enough to kill the worker in the middle of it.
+    io.dbrunbooks.activities.postgres.PgTools.handToServerUser(keyring.path());
+    slowFetch = tmp.resolve("slow-wal-fetch.sh");
+    Files.writeString(slowFetch, "#!/bin/sh\nsleep 1\nexec " + Path.of(System.getProperty("java.home"), "bin", "java")
+        + " -XX:TieredStopAtLevel=1 -cp " + workerJar() + " io.dbrunbooks.activities.wal.WalFetchMain \"$@\"\n");
+    Files.setPosixFilePermissions(slowFetch, PosixFilePermissions.fromString("rwxr-xr-x"));
 
     port = freePort();
     server = EmbeddedTemporal.startDevServer(temporalBinary, tmp.resolve("temporal"), port, freePort());
@@ -303,6 +328,154 @@ class BackupEndToEndIT {
     recordHistory(run.getWorkflowId(), "backup-failed-unknown-target.json");
   }
 
+  // ---- e. WAL archive and point-in-time restore, kill -9 during WAL replay ----------------------
+
+  @Test
+  @Order(10)
+  void readmeRestoreToATimeSurvivesAWorkerKilledDuringReplayAndTheArchiveHasNoGap() throws Exception {
+    String archiveId = WalArchiveWorkflow.workflowId(TARGET);
+    CliResult archiving = bash(readmeStartCommand(archiveId));
+    assertEquals(0, archiving.exit(), () -> "README WAL archive command failed:\n" + archiving.output());
+    String slot = WalArchiveConfig.defaultSlot(TARGET);
+    await("replication slot " + slot + " in use", Duration.ofSeconds(60), () ->
+        psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active").equals("1") ? true : null);
+
+    // A base backup while the archiver runs, then writes: one row per transaction around the
+    // recovery point, and enough bulk WAL in between that replay takes several fetches.
+    WorkflowExecution backupRun = startBackup();
+    BackupResult backup = awaitResult(WORKFLOW_ID, BackupResult.class);
+    recordHistory(backupRun, "histories", "backup-physical-success-retention-started.json");
+    assertRetentionAfterBackupExpiredTheOlderBackups(backupRun, backup);
+    cluster.sql(TARGET, "CREATE TABLE events (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(), note text)");
+    for (int i = 0; i < 30; i++) {
+      cluster.sql(TARGET, "INSERT INTO events (note) VALUES ('before " + i + "')");
+    }
+    cluster.sql(TARGET, "INSERT INTO order_lines SELECT 1 + g % 200000, 'bulk', 1, md5(g::text) || md5((g + 1)::text)"
+        + " FROM generate_series(1, 400000) g");
+    cluster.sql(TARGET, "INSERT INTO events (note) VALUES ('last before the point')");
+    Instant point = Instant.parse(psql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+    for (int i = 0; i < 30; i++) {
+      cluster.sql(TARGET, "INSERT INTO events (note) VALUES ('after " + i + "')");
+    }
+    long expected = Long.parseLong(psql("SELECT count(*) FROM events WHERE at <= '" + point + "'"));
+    Lsn end = Lsn.parse(psql("SELECT pg_current_wal_lsn()::text"));
+    WalArchive archive = new WalArchive(new FileBackupStore(storeDir), keyring, TARGET);
+    await("the WAL archive to reach " + end, Duration.ofSeconds(60), () -> {
+      try {
+        Lsn archived = archive.list().archivedEnd(1, end);
+        return archived != null && archived.compareTo(end) >= 0 ? true : null;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+
+    // The README's restore example, with its recovery time replaced by the point chosen above.
+    String restoreId = PointInTimeRestoreWorkflow.workflowId(TARGET);
+    String command = readmeStartCommand(restoreId).replaceFirst("\"value\": \"[^\"]+\"", "\"value\": \"" + point + "\"");
+    CliResult restoring = bash(command);
+    assertEquals(0, restoring.exit(), () -> "README restore command failed:\n" + command + "\n" + restoring.output());
+    WorkflowExecution run = client.newUntypedWorkflowStub(restoreId).describe().getExecution();
+    awaitPendingActivity(run, "RecoverToTarget");
+    Thread.sleep(1500); // a fetch or two into the replay
+    worker.destroyForcibly();
+    assertTrue(worker.waitFor(30, TimeUnit.SECONDS), "worker did not die");
+    worker = startWorker();
+
+    RestoreResult result = awaitResult(run, RestoreResult.class);
+    assertTrue(attempts(run, "RecoverToTarget") >= 2, "the killed worker's replay was retried by the new one");
+    try {
+      assertEquals(backup.backupId(), result.plan().backupId(), "the newest backup before the point");
+      assertTrue(Instant.parse(result.recovered().lastTransactionTime()).compareTo(point) <= 0, result.recovered().toString());
+      String restored = restoredPsql(result.environment().port(), "SELECT count(*) || ' ' || count(*) FILTER (WHERE at > '"
+          + point + "') FROM events");
+      assertEquals(expected + " 0", restored, "every row committed by " + point + " and none after it");
+      assertTrue(result.checks().passed(), result.checks().failures().toString());
+      assertTrue(Files.isRegularFile(evidenceDir.resolve(TARGET + "/restores/" + result.restoreId() + "/manifest.jws")));
+    } finally {
+      new RestoreActivitiesImpl(TargetsConfigLoader.load(targetsFile), t -> new FileBackupStore(storeDir),
+          t -> new FileEvidenceRegistry(evidenceDir), t -> keyring).teardown(new TeardownRequest(TARGET, result.restoreId()));
+    }
+    recordHistory(restoreId, "restore-histories", "restore-time-worker-killed.json");
+
+    // The archiver lived on the killed worker too: the new one resumed from the slot, with no gap.
+    Lsn now = Lsn.parse(psql("SELECT pg_current_wal_lsn()::text"));
+    WalListing listing = archive.list();
+    assertEquals(List.of(), listing.gaps(1).stream().map(g -> g[0] + ".." + g[1]).toList(), "gaps in the WAL archive");
+    assertEquals(Optional.empty(), listing.firstMissing(1, Lsn.parse(backup.artifact().startLsn()), end));
+    client.newUntypedWorkflowStub(archiveId).cancel();
+    WorkflowFailedException stopped = assertThrows(WorkflowFailedException.class,
+        () -> client.newUntypedWorkflowStub(archiveId).getResult(60, TimeUnit.SECONDS, Object.class));
+    assertInstanceOf(CanceledFailure.class, stopped.getCause(), "stop is a cancel: " + messages(stopped));
+    assertTrue(now.compareTo(end) >= 0);
+    recordHistory(archiveId, "walarchive-histories", "wal-archive-stopped.json");
+  }
+
+  /**
+   * The backup started {@code retention/orders} (policy: keep only the newest): every older backup's
+   * artifacts are gone, its sealed evidence stays, and the retention run sealed what it removed.
+   * Then the README's retention dry run finds nothing more to do.
+   */
+  static void assertRetentionAfterBackupExpiredTheOlderBackups(WorkflowExecution backupRun, BackupResult newest) throws Exception {
+    WorkflowExecution child = null;
+    for (HistoryEvent e : client.fetchHistory(backupRun.getWorkflowId(), backupRun.getRunId()).getEvents()) {
+      if (e.getEventType() == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
+        child = e.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution();
+      }
+    }
+    assertNotNull(child, "the backup started retention/" + TARGET);
+    RetentionResult retention = awaitResult(child, RetentionResult.class);
+    List<String> expired = retention.outcome().expiredBackups();
+    assertFalse(expired.isEmpty(), "the earlier tests' backups are older than the newest: " + retention.plan());
+    assertFalse(expired.contains(newest.backupId()), "never the newest backup");
+    for (String id : expired) {
+      assertEquals(List.of(), storeFiles(id), "artifacts of expired backup " + id);
+      assertTrue(Files.isRegularFile(evidenceDir.resolve(EvidenceVerifier.manifestPath(TARGET, id))), "evidence of " + id + " stays");
+    }
+    assertEquals(List.of(TARGET + "/" + newest.backupId() + "/base.tar.zst.aes"), storeFiles(newest.backupId()));
+    assertTrue(Files.isRegularFile(Path.of(java.net.URI.create(retention.manifestLocation()))), retention.manifestLocation());
+    recordHistory(child, "retention-histories", "retention-after-backup-expired.json");
+
+    String retentionId = RetentionWorkflow.workflowId(TARGET);
+    CliResult dryRun = bash(readmeStartCommand(retentionId));
+    assertEquals(0, dryRun.exit(), () -> "README retention command failed:\n" + dryRun.output());
+    RetentionResult planned = awaitResult(retentionId, RetentionResult.class);
+    assertTrue(planned.dryRun() && planned.plan().nothingToDo(), planned.toString());
+    assertEquals(List.of(newest.backupId()), planned.plan().keep().stream().map(RetentionPlan.Backup::backupId).toList());
+    recordHistory(retentionId, "retention-histories", "retention-dry-run.json");
+  }
+
+  static String psql(String sql) {
+    try {
+      return cluster.psql(TARGET, sql).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String restoredPsql(int restoredPort, String sql) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + restoredPort + "/" + TARGET,
+        LocalCluster.SUPERUSER, Files.readString(cluster.passwordFile()).strip());
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet r = st.executeQuery(sql)) {
+      r.next();
+      return r.getString(1);
+    }
+  }
+
+  /** Waits until {@code activityType} is running (started, not merely scheduled) in {@code run}. */
+  static void awaitPendingActivity(WorkflowExecution run, String activityType) {
+    await(activityType + " running", Duration.ofSeconds(120), () -> {
+      for (PendingActivityInfo a : describe(run).getPendingActivitiesList()) {
+        if (a.getActivityType().getName().equals(activityType) && a.hasLastStartedTime()) {
+          return true;
+        }
+      }
+      assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING, describe(run).getWorkflowExecutionInfo().getStatus(),
+          "the run ended before " + activityType + " could be interrupted");
+      return null;
+    });
+  }
+
   // ---- the worker JVM -------------------------------------------------------------------------
 
   static Path workerJar() {
@@ -317,6 +490,7 @@ class BackupEndToEndIT {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(workerLog.toFile()));
     pb.environment().put("TEMPORAL_ADDRESS", "127.0.0.1:" + port);
     pb.environment().put("RUNBOOKS_WORK_DIR", tmp.resolve("worker-work").toString());
+    pb.environment().put("RUNBOOKS_WAL_FETCH_COMMAND", slowFetch.toString());
     long logStart = Files.exists(workerLog) ? Files.size(workerLog) : 0;
     Process p = pb.start();
     workers.add(p);
@@ -349,28 +523,36 @@ class BackupEndToEndIT {
 
   /** The {@code temporal workflow start} command of README.md's first bash block that has one. */
   static String readmeStartCommand() throws IOException {
+    return readmeStartCommand(WORKFLOW_ID);
+  }
+
+  /**
+   * The README's {@code temporal workflow start} command for {@code workflowId}: it runs to the first
+   * line that neither ends in a continuation backslash nor leaves a single-quoted argument open.
+   */
+  static String readmeStartCommand(String workflowId) throws IOException {
     Path readme = Path.of(System.getProperty("repo.root", "..")).resolve("README.md");
     String text = Files.readString(readme);
     Matcher m = Pattern.compile("```bash\\n(.*?)```", Pattern.DOTALL).matcher(text);
     while (m.find()) {
       String block = m.group(1);
-      int at = block.indexOf("temporal workflow start");
-      if (at >= 0) {
-        // The command runs to the first line that does not end in a continuation backslash.
+      for (int at = block.indexOf("temporal workflow start"); at >= 0; at = block.indexOf("temporal workflow start", at + 1)) {
         StringBuilder cmd = new StringBuilder();
         for (String line : block.substring(at).split("\n")) {
           cmd.append(line).append('\n');
-          if (!line.stripTrailing().endsWith("\\")) {
+          boolean quoteOpen = cmd.chars().filter(c -> c == '\'').count() % 2 == 1;
+          if (!line.stripTrailing().endsWith("\\") && !quoteOpen) {
             break;
           }
         }
         String command = cmd.toString().strip();
-        assertTrue(command.contains("--workflow-id " + WORKFLOW_ID), "README example must start " + WORKFLOW_ID + ":\n" + command);
-        return command;
+        if (command.contains("--workflow-id " + workflowId + " ") || command.contains("--workflow-id " + workflowId + "\n")) {
+          return command;
+        }
       }
     }
-    throw new AssertionError("README.md (" + readme + ") has no ```bash block with a `temporal workflow start` command;"
-        + " the end-to-end test runs that example exactly as written");
+    throw new AssertionError("README.md (" + readme + ") has no ```bash block with a `temporal workflow start` command for "
+        + workflowId + "; the end-to-end test runs that example exactly as written");
   }
 
   static CliResult runReadmeCommand() throws Exception {
@@ -439,6 +621,11 @@ class BackupEndToEndIT {
 
   /** The attempt number of TakeBackup's (last) start, from the run's history. */
   static int takeBackupAttempts(WorkflowExecution run) {
+    return attempts(run, "TakeBackup");
+  }
+
+  /** The attempt number of {@code activityType}'s (last) start, from the run's history. */
+  static int attempts(WorkflowExecution run, String activityType) {
     List<HistoryEvent> events = client.fetchHistory(run.getWorkflowId(), run.getRunId()).getEvents();
     Map<Long, String> scheduled = new HashMap<>();
     int attempts = 0;
@@ -446,7 +633,7 @@ class BackupEndToEndIT {
       if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
         scheduled.put(e.getEventId(), e.getActivityTaskScheduledEventAttributes().getActivityType().getName());
       } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
-          && "TakeBackup".equals(scheduled.get(e.getActivityTaskStartedEventAttributes().getScheduledEventId()))) {
+          && activityType.equals(scheduled.get(e.getActivityTaskStartedEventAttributes().getScheduledEventId()))) {
         attempts = Math.max(attempts, e.getActivityTaskStartedEventAttributes().getAttempt());
       }
     }
@@ -455,15 +642,31 @@ class BackupEndToEndIT {
 
   /**
    * With {@code -Drecord.histories=true}, writes the run's history (JSON) for the replay test in
-   * workflows/src/test/resources/histories/, replacing the committed copy.
+   * workflows/src/test/resources/{@code histories/}, unless that file exists: a committed history
+   * recorded by older code is what proves runs in flight still replay, so it is never replaced
+   * silently. Delete a file to record it again.
    */
   static void recordHistory(String workflowId, String fileName) throws IOException {
+    recordHistory(workflowId, "histories", fileName);
+  }
+
+  /** The same, into {@code directory} under workflows/src/test/resources/, for one run of {@code workflowId}. */
+  static void recordHistory(String workflowId, String directory, String fileName) throws IOException {
+    recordHistory(WorkflowExecution.newBuilder().setWorkflowId(workflowId).build(), directory, fileName);
+  }
+
+  static void recordHistory(WorkflowExecution run, String directory, String fileName) throws IOException {
     if (!Boolean.getBoolean("record.histories")) {
       return;
     }
-    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/histories");
+    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources").resolve(directory);
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(fileName), client.fetchHistory(workflowId).toJson(true));
+    Path file = dir.resolve(fileName);
+    if (Files.exists(file)) {
+      return;
+    }
+    String runId = run.getRunId().isEmpty() ? null : run.getRunId();
+    Files.writeString(file, client.fetchHistory(run.getWorkflowId(), runId).toJson(true));
   }
 
   // ---- evidence and store checks --------------------------------------------------------------

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>To record new histories (for a new path through the workflow, or after a deliberate,
  * versioned change): {@code ./mvnw -B verify -pl worker -am -Drecord.histories=true}, then commit
- * the JSON files.
+ * the JSON files. Only missing files are written: the histories recorded by older code are what
+ * prove that runs in flight still replay (e.g. backups from before retention existed).
  */
 class BackupReplayTest {
   static final String DIR = "histories";

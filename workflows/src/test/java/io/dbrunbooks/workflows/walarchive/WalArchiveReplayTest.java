@@ -6,20 +6,18 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Replays every history in {@code src/test/resources/wal-archive-histories/} against the current
- * {@link WalArchiveWorkflowImpl}: the archiver runs for months, so a change that would break the
- * run in flight fails here with a non-determinism error and needs {@code Workflow.getVersion}.
- *
- * <p>The histories come from real runs with real activities (the activities module's
- * WalArchiveWorkflowOnClusterTest). To record them again after a deliberate, versioned change:
+ * Replays every history in {@code src/test/resources/walarchive-histories/}, recorded on {@code
+ * temporal server start-dev} by the worker's end-to-end test, against the current {@link
+ * WalArchiveWorkflowImpl}. An archiver runs for weeks: a change that breaks the one in flight fails
+ * here and needs {@code Workflow.getVersion}. Record with {@code ./mvnw -B verify -pl worker -am
+ * -Drecord.histories=true} (only missing files are written). {@code cluster-test-*.json} comes from
+ * the activities module's WalArchiveWorkflowOnClusterTest (real activities on the test server):
  * {@code ./mvnw -B test -pl activities -am -Dtest=WalArchiveWorkflowOnClusterTest
- * -Drecord.histories=true -Dsurefire.failIfNoSpecifiedTests=false}, then commit the JSON files.
+ * -Drecord.histories=true -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class WalArchiveReplayTest {
-  static final String DIR = "wal-archive-histories";
-
   @TestFactory
   Stream<DynamicTest> everyRecordedArchiverHistoryReplaysDeterministically() throws Exception {
-    return RecordedHistories.replayAll(DIR, WalArchiveWorkflowImpl.class);
+    return RecordedHistories.replayAll("walarchive-histories", WalArchiveWorkflowImpl.class);
   }
 }
