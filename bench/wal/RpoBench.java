@@ -31,7 +31,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * could fetch right now). A transaction's RPO is the time of the first sample whose end covers its
  * LSN minus its commit time: the data a crash of everything at that instant would lose.
  *
- * args: WORK_DIR SECONDS RATE FLUSH_MILLIS
+ * Like the workflow, the streamer runs in bounded calls (CALL_SECONDS, default 300 as
+ * WalArchiveWorkflow's); each ends with an upload and the next reconnects and resumes from the
+ * archive, so a short CALL_SECONDS shows what call boundaries cost (the workflow adds one Temporal
+ * round trip between calls).
+ *
+ * args: WORK_DIR SECONDS RATE FLUSH_MILLIS [CALL_SECONDS]
  */
 public class RpoBench {
   record Commit(long nanos, long lsn) {}
@@ -43,6 +48,7 @@ public class RpoBench {
     int seconds = Integer.parseInt(args[1]);
     int rate = Integer.parseInt(args[2]);
     Duration flush = Duration.ofMillis(Long.parseLong(args[3]));
+    long callNanos = (args.length > 4 ? Long.parseLong(args[4]) : 300) * 1_000_000_000L;
     Files.createDirectories(work);
     try (LocalCluster pg = LocalCluster.start(work.resolve("pg"))) {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -57,13 +63,17 @@ public class RpoBench {
       LocalKeyring keys = LocalKeyring.create(work.resolve("keyring.json"));
       WalArchive archive = new WalArchive(new FileBackupStore(work.resolve("store")), keys, "bench");
       AtomicBoolean stop = new AtomicBoolean();
-      WalStreamer streamer = new WalStreamer(() -> DriverManager.getConnection(pg.jdbcUrl("postgres"),
-          ReplicationConnections.properties(LocalCluster.SUPERUSER, password, "disable")), archive, "db_runbooks_bench", flush);
-      CompletableFuture<WalStreamer.Result> streaming = CompletableFuture.supplyAsync(() -> {
-        try {
-          return streamer.run(() -> !stop.get(), p -> { });
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
+      List<WalStreamer.Result> calls = new ArrayList<>();
+      CompletableFuture<Void> streaming = CompletableFuture.runAsync(() -> {
+        while (!stop.get()) {
+          long end = System.nanoTime() + callNanos;
+          WalStreamer streamer = new WalStreamer(() -> DriverManager.getConnection(pg.jdbcUrl("postgres"),
+              ReplicationConnections.properties(LocalCluster.SUPERUSER, password, "disable")), archive, "db_runbooks_bench", flush);
+          try {
+            calls.add(streamer.run(() -> !stop.get() && System.nanoTime() - end < 0, p -> { }));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
         }
       });
       Lsn from = waitForSlot(pg);
@@ -96,8 +106,8 @@ public class RpoBench {
       sampling.set(false);
       sampler.join();
       stop.set(true);
-      WalStreamer.Result r = streaming.get();
-      report(commits, samples, seconds, rate, flush, r);
+      streaming.get();
+      report(commits, samples, rate, flush, callNanos / 1_000_000_000L, calls);
     }
   }
 
@@ -147,7 +157,8 @@ public class RpoBench {
     }
   }
 
-  static void report(List<Commit> commits, List<Sample> samples, int seconds, int rate, Duration flush, WalStreamer.Result r) {
+  static void report(List<Commit> commits, List<Sample> samples, int rate, Duration flush, long callSeconds,
+      List<WalStreamer.Result> calls) {
     List<Sample> s;
     synchronized (samples) {
       s = new ArrayList<>(samples);
@@ -174,13 +185,15 @@ public class RpoBench {
     double[] v = Arrays.copyOf(rpo, n);
     Arrays.sort(v);
     double elapsed = (commits.get(commits.size() - 1).nanos() - commits.get(0).nanos()) / 1e9;
-    System.out.printf(Locale.ROOT, "WAL archive RPO, %d transactions in %.1f s (%.0f tx/s asked %d), flush interval %d ms, %d samples%n",
-        commits.size(), elapsed, commits.size() / elapsed, rate, flush.toMillis(), s.size());
+    System.out.printf(Locale.ROOT, "WAL archive RPO, %d transactions in %.1f s (%.0f tx/s asked %d), flush interval %d ms,"
+        + " calls of %d s, %d samples%n", commits.size(), elapsed, commits.size() / elapsed, rate, flush.toMillis(), callSeconds, s.size());
     System.out.printf(Locale.ROOT, "  RPO seconds  p50 %.2f   p99 %.2f   max %.2f   (aim: 5 s or better)%n",
         pct(v, 0.50), pct(v, 0.99), v.length == 0 ? Double.NaN : v[v.length - 1]);
     System.out.printf(Locale.ROOT, "  transactions never seen in the archive: %d%n", unarchived);
-    System.out.printf(Locale.ROOT, "  archiver: %d complete segments, %d bytes of WAL uploaded, archived to %s%n",
-        r.position().segmentsArchived(), r.position().bytesArchived(), r.position().archivedEnd());
+    long segments = calls.stream().mapToLong(c -> c.position().segmentsArchived()).sum();
+    long bytes = calls.stream().mapToLong(c -> c.position().bytesArchived()).sum();
+    System.out.printf(Locale.ROOT, "  archiver: %d calls, %d complete segments, %d bytes of WAL uploaded, archived to %s%n",
+        calls.size(), segments, bytes, calls.get(calls.size() - 1).position().archivedEnd());
   }
 
   static double pct(double[] sorted, double p) {

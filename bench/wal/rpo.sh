@@ -3,8 +3,9 @@
 #
 #   bench/wal/rpo.sh                       # 60 s at 200 tx/s, flush every 1000 ms
 #   SECONDS_=30 RATE=500 FLUSH_MS=500 bench/wal/rpo.sh
+#   CALL_SECONDS=10 bench/wal/rpo.sh       # what activity call boundaries cost (the workflow's calls are 300 s)
 #
-# Environment: WORK (bench/out/wal-rpo, recreated), SECONDS_ (60), RATE (200), FLUSH_MS (1000),
+# Environment: WORK (bench/out/wal-rpo, recreated), SECONDS_ (60), RATE (200), FLUSH_MS (1000), CALL_SECONDS (300),
 # WORKER_JAR (worker/target/db-runbooks-worker.jar), PG_BINDIR (found like the worker finds it).
 set -euo pipefail
 
@@ -13,6 +14,7 @@ WORK=${WORK:-$ROOT/bench/out/wal-rpo}
 DURATION=${SECONDS_:-60}
 RATE=${RATE:-200}
 FLUSH_MS=${FLUSH_MS:-1000}
+CALL_SECONDS=${CALL_SECONDS:-300}
 WORKER_JAR=${WORKER_JAR:-$ROOT/worker/target/db-runbooks-worker.jar}
 
 if [[ ! -f $WORKER_JAR ]]; then
@@ -25,4 +27,4 @@ mkdir -p "$WORK"
 chmod o+x "$WORK" "$(dirname "$WORK")" 2>/dev/null || true
 
 # The driver stops PostgreSQL when it ends, also on failure or Ctrl-C (a shutdown hook).
-exec java -cp "$WORKER_JAR" "$ROOT/bench/wal/RpoBench.java" "$WORK" "$DURATION" "$RATE" "$FLUSH_MS"
+exec java -cp "$WORKER_JAR" "$ROOT/bench/wal/RpoBench.java" "$WORK" "$DURATION" "$RATE" "$FLUSH_MS" "$CALL_SECONDS"

@@ -5,6 +5,7 @@ import io.dbrunbooks.workflows.walarchive.WalArchiveCheckpoint;
 import io.dbrunbooks.workflows.walarchive.WalArchiveProgress;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowExecutionDescription;
@@ -46,6 +47,7 @@ final class WalArchiveStatusCommand extends CliCommand {
         problem = "progress not available (" + BackupRuns.describe(e) + "); is a worker running?";
       }
       boolean running = status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+      String retrying = retrying(d);
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("workflowId", workflowId);
@@ -53,9 +55,13 @@ final class WalArchiveStatusCommand extends CliCommand {
         m.put("status", StatusCommand.statusName(status));
         m.put("startTime", d.getStartTime());
         m.put("progress", p);
+        m.put("retrying", retrying);
         printJson(m);
       } else {
         print(d, status, p, problem);
+        if (retrying != null) {
+          row("retrying", retrying);
+        }
       }
       return running ? RunbooksCli.EXIT_OK : RunbooksCli.EXIT_FAILED;
     }
@@ -83,6 +89,20 @@ final class WalArchiveStatusCommand extends CliCommand {
     if (p.lastError() != null) {
       row("last error", p.lastError());
     }
+  }
+
+  /**
+   * The archiving call retries inside Temporal (database down, slot busy, store unreachable) and the
+   * workflow only sees the outcome: the pending activity's attempt and last failure say it now.
+   */
+  private static String retrying(WorkflowExecutionDescription d) {
+    for (PendingActivityInfo a : d.getRawDescription().getPendingActivitiesList()) {
+      if (a.getAttempt() > 1 && a.hasLastFailure()) {
+        return "attempt " + a.getAttempt() + " of " + a.getActivityType().getName() + ", last failure: "
+            + a.getLastFailure().getMessage();
+      }
+    }
+    return null;
   }
 
   private String workflowId() {

@@ -10,6 +10,11 @@ import io.dbrunbooks.activities.config.TargetsConfigLoader;
 import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.activities.wal.WalSegment;
 import io.dbrunbooks.worker.EmbeddedTemporal;
+import io.dbrunbooks.worker.Registrations;
+import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
@@ -105,6 +110,46 @@ class WalCommandTest {
     Cli.Result missing = wal("fetch", "--target", "orders", "000000010000000000000009", tmp.resolve("other").toString());
     assertEquals(1, missing.exitCode(), missing.toString());
     assertFalse(Files.exists(tmp.resolve("other")));
+  }
+
+  @Test
+  void archiveStatusShowsTheCallRetryingAndWhy() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    // Port 1: nothing listens, so every archiving call fails and Temporal retries it.
+    Path unreachable = Files.writeString(tmp.resolve("unreachable.yaml"), Files.readString(targets).replace("port: 5432", "port: 1"));
+    try (EmbeddedTemporal temporal = EmbeddedTemporal.startJavaTestServer(port);
+        TemporalConnection connection = TemporalConnection.local(temporal.address())) {
+      WorkerFactory factory = WorkerFactory.newInstance(connection.client());
+      Registrations r = Registrations.forConfig(TargetsConfigLoader.load(unreachable));
+      Worker worker = factory.newWorker(TaskQueues.RUNBOOKS);
+      worker.registerWorkflowImplementationTypes(r.workflowTypes().toArray(Class<?>[]::new));
+      worker.registerActivitiesImplementations(r.activities().toArray());
+      factory.start();
+      try {
+        Map<String, String> env = Map.of("TEMPORAL_ADDRESS", temporal.address());
+        assertEquals(0, Cli.run(env, "wal", "archive", "start", "--target", "orders", "--operator", "alice").exitCode());
+
+        Cli.Result status = null;
+        for (int i = 0; i < 100; i++) {
+          status = Cli.run(env, "wal", "archive", "status", "--target", "orders");
+          if (status.out().contains("retrying")) {
+            break;
+          }
+          Thread.sleep(200);
+        }
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.out().contains("state        archiving"), status.out());
+        assertTrue(status.out().contains("retrying     attempt "), status.out());
+        assertTrue(status.out().contains("of ArchiveWal, last failure: cannot reach PostgreSQL for target 'orders'"), status.out());
+
+        assertEquals(0, Cli.run(env, "wal", "archive", "stop", "--target", "orders").exitCode());
+      } finally {
+        factory.shutdownNow();
+      }
+    }
   }
 
   @Test

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,18 +106,20 @@ public final class WalStreamer {
   }
 
   private Result runOn(BooleanSupplier keepGoing, Listener listener) throws IOException, SQLException {
-    Identity id = identify();
+    ReplicationCommands.Identity id = ReplicationCommands.identify(replication);
     segmentSize = id.segmentSize();
     timeline = id.timeline();
-    archive.ensureInfo(id.systemId(), segmentSize, id.versionNum());
     if (id.versionNum() < 150000) {
       throw new WalArchiveException("the WAL archiver needs PostgreSQL 15 or later (READ_REPLICATION_SLOT); the server runs "
           + id.versionNum() / 10000);
     }
+    archive.ensureInfo(id.systemId(), segmentSize, id.versionNum());
     WalListing listing = archive.list();
     WalVerifier.Branch branch = timeline > 1 ? archiveHistory(listing) : null;
-    createSlotIfMissing();
-    Lsn restart = slotRestartLsn();
+    if (ReplicationCommands.createPhysicalSlotIfMissing(replication, slot)) {
+      log.info("created physical replication slot {}", slot);
+    }
+    Lsn restart = ReplicationCommands.slotRestartLsn(replication, slot);
     Lsn start = startPosition(listing, restart, branch);
     confirmed = restart.value();
 
@@ -217,9 +217,8 @@ public final class WalStreamer {
    */
   private void requireSameTimeline(Listener listener) throws IOException {
     int now;
-    try (Connection c = connections.open(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
-      rs.next();
-      now = rs.getInt("timeline");
+    try (Connection c = connections.open()) {
+      now = ReplicationCommands.identify(c).timeline();
     } catch (SQLException e) {
       log.debug("timeline check failed, streaming on: {}", e.toString());
       return;
@@ -395,75 +394,14 @@ public final class WalStreamer {
     return lsn.value() - Long.remainderUnsigned(lsn.value(), segmentSize);
   }
 
-  // ---- replication commands -------------------------------------------------------------------
-
-  private record Identity(String systemId, int timeline, Lsn xlogpos, int segmentSize, int versionNum) {}
-
-  private Identity identify() throws SQLException {
-    String systemId;
-    int tli;
-    Lsn pos;
-    try (Statement s = replication.createStatement(); ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
-      rs.next();
-      systemId = rs.getString("systemid");
-      tli = rs.getInt("timeline");
-      pos = Lsn.parse(rs.getString("xlogpos"));
-    }
-    return new Identity(systemId, tli, pos, parseSize(show("wal_segment_size")), Integer.parseInt(show("server_version_num")));
-  }
-
-  private String show(String setting) throws SQLException {
-    try (Statement s = replication.createStatement(); ResultSet rs = s.executeQuery("SHOW " + setting)) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
-  /** {@code 16MB}, {@code 1GB}, as SHOW prints wal_segment_size. */
-  static int parseSize(String shown) {
-    String t = shown.trim();
-    int unit = t.endsWith("GB") ? 1 << 30 : t.endsWith("MB") ? 1 << 20 : t.endsWith("kB") ? 1 << 10 : 1;
-    String digits = t.replaceAll("[^0-9]", "");
-    return Integer.parseInt(digits) * unit;
-  }
-
   /** Stores this timeline's history file when the archive lacks it; returns where the timeline branched off. */
   private WalVerifier.Branch archiveHistory(WalListing listing) throws SQLException, IOException {
-    String content;
-    try (Statement s = replication.createStatement(); ResultSet rs = s.executeQuery("TIMELINE_HISTORY " + timeline)) {
-      rs.next();
-      content = rs.getString(2);
-    }
+    String content = ReplicationCommands.timelineHistory(replication, timeline);
     if (!listing.histories().containsKey(timeline)) {
       archive.putHistory(timeline, content.getBytes(StandardCharsets.UTF_8));
       log.info("archived the history file of timeline {}", timeline);
     }
     return WalVerifier.Branch.parse(content);
-  }
-
-  private void createSlotIfMissing() throws SQLException {
-    try (Statement s = replication.createStatement()) {
-      s.execute("CREATE_REPLICATION_SLOT " + slot + " PHYSICAL RESERVE_WAL");
-      log.info("created physical replication slot {}", slot);
-    } catch (SQLException e) {
-      if (!"42710".equals(e.getSQLState())) { // duplicate_object: it exists, which is the normal case
-        throw e;
-      }
-    }
-  }
-
-  private Lsn slotRestartLsn() throws SQLException {
-    try (Statement s = replication.createStatement(); ResultSet rs = s.executeQuery("READ_REPLICATION_SLOT " + slot)) {
-      rs.next();
-      String type = rs.getString("slot_type");
-      String restart = rs.getString("restart_lsn");
-      if (!"physical".equals(type) || restart == null) {
-        throw new SQLException("replication slot " + slot + " is " + (type == null ? "gone" : "a " + type + " slot")
-            + (restart == null ? " without reserved WAL" : "") + "; the WAL archiver needs a physical slot with reserved WAL"
-            + " (drop it: SELECT pg_drop_replication_slot('" + slot + "'), and the archiver creates its own)", "55000");
-      }
-      return Lsn.parse(restart);
-    }
   }
 
   private static void sleep() throws IOException {

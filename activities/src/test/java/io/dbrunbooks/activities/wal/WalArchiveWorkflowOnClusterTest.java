@@ -111,11 +111,28 @@ class WalArchiveWorkflowOnClusterTest {
         }
         assertTrue(entries.get(0).contains("\"wal-archive.started\""), entries.get(0));
         assertTrue(entries.get(1).contains("\"wal-archive.stopped\""), entries.get(1));
+        recordHistory(client, "cluster-test-canceled.json");
       } finally {
         env.close();
         resources.close();
       }
     }
+  }
+
+  /**
+   * With {@code -Drecord.histories=true}, writes the run's history for WalArchiveReplayTest in
+   * workflows/src/test/resources/walarchive-histories/, replacing the committed copy.
+   */
+  static void recordHistory(WorkflowClient client, String fileName) throws java.io.IOException {
+    if (!Boolean.getBoolean("record.histories")) {
+      return;
+    }
+    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/walarchive-histories");
+    Files.createDirectories(dir);
+    String json = client.fetchHistory("wal-archive/orders").toJson(true);
+    // The test server leaves the workflow id out of the started event; the workflow refuses any id but wal-archive/<target>.
+    json = json.replaceFirst("\"header\": \\{\\}", "\"header\": {},\n        \"workflowId\": \"wal-archive/orders\"");
+    Files.writeString(dir.resolve(fileName), json);
   }
 
   private static boolean awaitRunningReport(WorkflowClient client, LocalCluster cluster) throws Exception {

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dbrunbooks.activities.aws.MotoServer;
 import io.dbrunbooks.activities.keys.LocalKeyring;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.store.FileBackupStore;
+import io.dbrunbooks.activities.store.S3BackupStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,6 +120,35 @@ class WalStreamerTest {
 
   static WalArchive archive(String target) {
     return new WalArchive(store, keys, target);
+  }
+
+  @Test
+  void archivesIntoS3TheSameWay() throws Exception {
+    try (MotoServer moto = MotoServer.start(tmp.resolve("moto"))) {
+      WalArchive archive = new WalArchive(new S3BackupStore(moto.s3(), "s3://" + moto.bucket("wal", false) + "/prod"), keys, "s3");
+      String slot = "wal_test_s3";
+      Lsn first;
+      WalStreamer.Result a;
+      try (Running run = new Running(archive, slot, p -> { })) {
+        first = slotRestart(slot);
+        writeLoad(1_000);
+        cluster.sql("postgres", "SELECT pg_switch_wal()");
+        writeLoad(200);
+        awaitArchived(archive, first, currentLsn());
+        a = run.stop();
+      }
+      Lsn written;
+      try (Running run = new Running(archive, slot, p -> { })) {
+        writeLoad(300);
+        written = currentLsn();
+        awaitArchived(archive, first, written);
+        assertEquals(a.position().archivedEnd(), run.stop().startLsn());
+      }
+      WalListing listing = archive.list();
+      assertTrue(listing.firstMissing(1, first, written).isEmpty());
+      assertTrue(assertSameAsServer(archive, listing) >= 1);
+      assertEquals(List.of(), new WalVerifier(archive).verify(true).problems());
+    }
   }
 
   static Lsn currentLsn() throws SQLException {
@@ -254,6 +285,13 @@ class WalStreamerTest {
     assertTrue(listing.segments().size() >= 2, listing.segments().toString());
     WalVerifier.Report deep = new WalVerifier(archive).verify(true);
     assertEquals(List.of(), deep.problems(), "`runbooks wal verify --deep` finds nothing wrong");
+    // Including the segment the second streamer completed from the first one's deltas.
+    WalSegment straddling = WalSegment.containing(1, a.position().archivedEnd().value(), 16 << 20);
+    assertTrue(listing.segments().containsKey(straddling), straddling + " was completed by the second streamer");
+    Path fetched = tmp.resolve("straddling-" + straddling.name());
+    assertTrue(archive.fetch(straddling.name(), fetched));
+    assertArrayEquals(Files.readAllBytes(cluster.dataDirectory().resolve("pg_wal").resolve(straddling.name())),
+        Files.readAllBytes(fetched), "the head from the first streamer's deltas and the tail from the second make the server's segment");
   }
 
   @Test
@@ -303,17 +341,7 @@ class WalStreamerTest {
       run.stop();
     }
     WalListing listing = archive.list();
-    int compared = 0;
-    for (WalSegment s : listing.segments().keySet()) {
-      Path onServer = cluster.dataDirectory().resolve("pg_wal").resolve(s.name());
-      if (!Files.exists(onServer)) {
-        continue; // recycled since: the slot allowed it, the archive had it
-      }
-      Path fetched = tmp.resolve("fetched-" + s.name());
-      assertTrue(archive.fetch(s.name(), fetched));
-      assertArrayEquals(Files.readAllBytes(onServer), Files.readAllBytes(fetched), "segment " + s + " differs from pg_wal");
-      compared++;
-    }
+    int compared = assertSameAsServer(archive, listing);
     assertTrue(compared >= 2, "compared " + compared + " segments of " + listing.segments().keySet());
 
     // The segment being filled: its deltas hold exactly the server's bytes so far.
@@ -321,6 +349,22 @@ class WalStreamerTest {
     int end = listing.partialEnds().get(current);
     byte[] server = Arrays.copyOf(Files.readAllBytes(cluster.dataDirectory().resolve("pg_wal").resolve(current.name())), end);
     assertArrayEquals(server, archive.readArchived(current));
+  }
+
+  /** Fetches every complete segment the server still has in pg_wal and compares; returns how many. */
+  static int assertSameAsServer(WalArchive archive, WalListing listing) throws IOException {
+    int compared = 0;
+    for (WalSegment s : listing.segments().keySet()) {
+      Path onServer = cluster.dataDirectory().resolve("pg_wal").resolve(s.name());
+      if (!Files.exists(onServer)) {
+        continue; // recycled since: the slot allowed it, the archive had it
+      }
+      Path fetched = tmp.resolve("fetched-" + archive.location().hashCode() + "-" + s.name());
+      assertTrue(archive.fetch(s.name(), fetched));
+      assertArrayEquals(Files.readAllBytes(onServer), Files.readAllBytes(fetched), "segment " + s + " differs from pg_wal");
+      compared++;
+    }
+    return compared;
   }
 
   @Test

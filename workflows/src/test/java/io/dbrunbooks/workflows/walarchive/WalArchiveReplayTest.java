@@ -10,7 +10,10 @@ import org.junit.jupiter.api.TestFactory;
  * temporal server start-dev} by the worker's end-to-end test, against the current {@link
  * WalArchiveWorkflowImpl}. An archiver runs for weeks: a change that breaks the one in flight fails
  * here and needs {@code Workflow.getVersion}. Record with {@code ./mvnw -B verify -pl worker -am
- * -Drecord.histories=true} (only missing files are written).
+ * -Drecord.histories=true} (only missing files are written). {@code cluster-test-*.json} comes from
+ * the activities module's WalArchiveWorkflowOnClusterTest (real activities on the test server):
+ * {@code ./mvnw -B test -pl activities -am -Dtest=WalArchiveWorkflowOnClusterTest
+ * -Drecord.histories=true -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class WalArchiveReplayTest {
   @TestFactory
