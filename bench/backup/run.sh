@@ -32,33 +32,11 @@ cleanup() {
   local rc=$?
   set +e
   stop_started
-  if [[ -f $DATA/postmaster.pid ]]; then
-    # Leave the kept cluster archiving nowhere, not into this run's (deleted next time) pgbackrest repo.
-    [[ -n ${PGPORT:-} ]] && as_pg "$PG_BINDIR/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAtX \
-      -c "ALTER SYSTEM SET archive_command = '/bin/true'" -c "SELECT pg_reload_conf()" postgres >/dev/null 2>&1
-    as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1
-  fi
+  stop_kept_cluster
   exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# Runs "$@" under /usr/bin/time -v; sets T_SECS (wall) and T_RSS_KB (peak RSS of the largest process).
-timed() {
-  local tv=$RUN/time.$$.txt start end
-  start=$(date +%s.%N)
-  /usr/bin/time -v -o "$tv" "$@"
-  end=$(date +%s.%N)
-  T_SECS=$(echo "$end - $start" | bc -l)
-  T_RSS_KB=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tv")
-}
-
-start_pg() {
-  PGPORT=$(free_port)
-  as_pg "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$CLUSTER/postgres.log" -w -t 600 \
-    -o "-p $PGPORT -k $CLUSTER -c listen_addresses=127.0.0.1" start >/dev/null
-  export PGHOST=127.0.0.1 PGPORT PGUSER=postgres PGDATABASE=postgres
-}
 
 setup_cluster() {
   mkdir -p "$WORK"
@@ -122,27 +100,7 @@ NOTE[raw]="pg_basebackup peak RSS"
 
 # ---------------------------------------------------------------- b. pgbackrest full backup
 log "b. pgbackrest backup --type=full (zst, process-max=2)"
-PGBR_CONF=$RUN/pgbackrest.conf
-as_pg mkdir -p "$RUN/pgbackrest/repo" "$RUN/pgbackrest/log" "$RUN/pgbackrest/lock" "$RUN/pgbackrest/spool"
-as_pg tee "$PGBR_CONF" >/dev/null <<EOF
-[global]
-repo1-path=$RUN/pgbackrest/repo
-repo1-retention-full=1
-log-path=$RUN/pgbackrest/log
-lock-path=$RUN/pgbackrest/lock
-spool-path=$RUN/pgbackrest/spool
-compress-type=zst
-compress-level=3
-process-max=2
-start-fast=y
-log-level-console=warn
-
-[$TARGET]
-pg1-path=$DATA
-pg1-port=$PGPORT
-pg1-socket-path=$CLUSTER
-pg1-user=postgres
-EOF
+PGBR_CONF=$(pgbackrest_conf "$RUN/pgbackrest" $TARGET)
 psql_q "ALTER SYSTEM SET archive_command = 'pgbackrest --config=$PGBR_CONF --stanza=$TARGET archive-push %p'"
 psql_q "SELECT pg_reload_conf()" >/dev/null
 as_pg pgbackrest --config="$PGBR_CONF" --stanza=$TARGET stanza-create
@@ -156,19 +114,7 @@ psql_q "SELECT pg_reload_conf()" >/dev/null
 
 # ---------------------------------------------------------------- c. BackupWorkflow
 log "c. BackupWorkflow through temporal server start-dev + worker JVM"
-TPORT=$(free_port); THTTP=$(free_port); TMETRICS=$(free_port)
-"$TEMPORAL" server start-dev --headless --ip 127.0.0.1 --port "$TPORT" --http-port "$THTTP" --metrics-port "$TMETRICS" \
-  --log-level warn \
-  --search-attribute RunbookTarget=Keyword --search-attribute RunbookName=Keyword \
-  --search-attribute RunbookPhase=Keyword --search-attribute RunbookOperator=Keyword \
-  >"$RUN/temporal.log" 2>&1 &
-PIDS+=($!)
-export TEMPORAL_ADDRESS=127.0.0.1:$TPORT
-for _ in $(seq 120); do
-  "$TEMPORAL" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-"$TEMPORAL" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null || die "temporal dev server did not start (see $RUN/temporal.log)"
+start_temporal "$RUN/temporal.log"
 
 mkdir -p "$RUN/wf/store" "$RUN/wf/evidence" "$RUN/wf/worker"
 cat >"$RUN/wf/Keygen.java" <<'EOF'
@@ -179,31 +125,8 @@ public class Keygen {
 }
 EOF
 java -cp "$WORKER_JAR" "$RUN/wf/Keygen.java" "$RUN/wf/keyring.json"
-cat >"$RUN/wf/targets.yaml" <<EOF
-targets:
-  $TARGET:
-    engine: postgres
-    connection:
-      host: 127.0.0.1
-      port: $PGPORT
-      database: postgres
-      user: postgres
-      sslmode: disable
-    backupStore: file:$RUN/wf/store
-    evidence: file:$RUN/wf/evidence
-    keys: { keyring: $RUN/wf/keyring.json }
-EOF
-# shellcheck disable=SC2086
-PG_BINDIR=$PG_BINDIR java $WORKER_JAVA_OPTS -jar "$WORKER_JAR" --targets "$RUN/wf/targets.yaml" --work-dir "$RUN/wf/worker" \
-  >"$RUN/worker.log" 2>&1 &
-WORKER_PID=$!
-PIDS+=("$WORKER_PID")
-for _ in $(seq 120); do
-  grep -q 'worker ready' "$RUN/worker.log" && break
-  kill -0 "$WORKER_PID" 2>/dev/null || die "worker exited (see $RUN/worker.log)"
-  sleep 0.5
-done
-grep -q 'worker ready' "$RUN/worker.log" || die "worker not ready after 60 s (see $RUN/worker.log)"
+write_targets "$RUN/wf/targets.yaml" "$RUN/wf"
+start_worker "$RUN/wf/targets.yaml" "$RUN/wf/worker" "$RUN/worker.log"
 WORKER_IDLE_KB=$(awk '/VmHWM/{print $2}' "/proc/$WORKER_PID/status")
 JVM_FLAGS=$(jcmd "$WORKER_PID" VM.flags 2>/dev/null | tail -n +2 | tr ' ' '\n' | grep -E 'MaxHeapSize|UseG1GC|UseSerialGC|UseParallelGC|InitialHeapSize' | tr '\n' ' ' || true)
 
