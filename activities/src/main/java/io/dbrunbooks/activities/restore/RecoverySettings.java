@@ -82,6 +82,9 @@ final class RecoverySettings {
         "hot_standby = on",
         "restore_command = " + quote(restoreCommand),
         "recovery_target_inclusive = on",
+        // Follow the archive onto later timelines (a failover after the backup), whatever the
+        // source's own configuration said.
+        "recovery_target_timeline = 'latest'",
         "recovery_target_action = 'promote'"));
     switch (target.kind()) {
       case TIME -> lines.add("recovery_target_time = " + quote(pgTime(target.value())));

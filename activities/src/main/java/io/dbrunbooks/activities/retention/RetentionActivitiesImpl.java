@@ -70,7 +70,9 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
     BackupStore store = stores.apply(target);
     // The plan may be minutes or, after retries, hours old. Only what a fresh plan still expires
     // goes: if someone deleted newer backups meanwhile, an old one may have become the one to keep.
-    RetentionPlan now = freshPlan(target, new RetentionPolicy(plan.recoveryWindowDays(), plan.minFullBackups()));
+    // With the policy configured now: one widened during an incident protects at once.
+    RetentionPolicy current = policies.apply(target);
+    RetentionPlan now = freshPlan(target, current != null ? current : new RetentionPolicy(plan.recoveryWindowDays(), plan.minFullBackups()));
     Set<String> stillExpired = new HashSet<>();
     now.expire().forEach(b -> stillExpired.add(b.backupId()));
     List<String> expired = new ArrayList<>();
@@ -124,7 +126,9 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
   private RetentionPlan freshPlan(String target, RetentionPolicy policy) {
     try {
       List<BackupCatalog.Entry> catalog = BackupCatalog.read(registries.apply(target), stores.apply(target), target);
-      return RetentionPlanner.plan(target, policy, catalog, archive(target).list(), clock.instant());
+      WalArchive archive = archive(target);
+      String systemId = archive.info().map(io.dbrunbooks.activities.wal.WalArchiveInfo::systemIdentifier).orElse(null);
+      return RetentionPlanner.plan(target, policy, catalog, archive.list(), systemId, clock.instant());
     } catch (IOException e) {
       throw ApplicationFailure.newFailure("retention of " + target + ": cannot read the catalog or WAL archive: " + e,
           "StoreError");

@@ -25,16 +25,21 @@ import java.util.Optional;
  *       {@code minFullBackups} dumps.
  *   <li>Only present, readable backups count. A manifest that cannot be read stops nothing but is
  *       never acted on; a backup whose artifact is already gone has nothing left to expire.
- *   <li>WAL: everything before the segment holding the oldest kept base backup's start goes, on
- *       every timeline: recovery from a base backup never reads WAL before its start. With no base
- *       backup kept, no WAL goes.
+ *   <li>WAL: everything before the segment holding the lowest start LSN of the kept base backups
+ *       goes, on every timeline: recovery from a base backup never reads WAL before its start. Only
+ *       backups of the archive's own cluster (same system identifier) count; with none kept, no
+ *       WAL goes.
  * </ul>
  */
 public final class RetentionPlanner {
   private RetentionPlanner() {}
 
+  /**
+   * @param archiveSystemId system identifier of the cluster whose WAL the archive holds (its
+   *     {@code archive.json}), or null when the archive has none yet
+   */
   public static RetentionPlan plan(String target, RetentionPolicy policy, List<BackupCatalog.Entry> catalog,
-      WalListing wal, Instant now) {
+      WalListing wal, String archiveSystemId, Instant now) {
     Instant windowStart = now.minus(Duration.ofDays(policy.recoveryWindowDays()));
     List<String> notes = new ArrayList<>();
     List<BackupCatalog.Entry> physical = new ArrayList<>();
@@ -58,7 +63,7 @@ public final class RetentionPlanner {
 
     List<RetentionPlan.Backup> keep = new ArrayList<>();
     List<RetentionPlan.Backup> expire = new ArrayList<>();
-    BackupCatalog.Entry oldestKeptBase = null;
+    List<BackupCatalog.Entry> keptBases = new ArrayList<>();
     boolean anchorKept = false;
     for (int i = 0; i < physical.size(); i++) {
       BackupCatalog.Entry e = physical.get(i);
@@ -74,7 +79,7 @@ public final class RetentionPlanner {
       }
       if (reason != null) {
         keep.add(backup(e, reason));
-        oldestKeptBase = e;
+        keptBases.add(e);
       } else {
         expire.add(backup(e, "base backup older than the recovery window and the minimum count"));
       }
@@ -91,14 +96,23 @@ public final class RetentionPlanner {
     }
 
     RetentionPlan.WalExpiry walExpiry = null;
-    if (oldestKeptBase == null) {
+    // The WAL a kept base backup needs starts at its start LSN, on whatever timeline: everything
+    // below the lowest start among them goes. Only backups of the archive's own cluster count: a
+    // kept backup of a cluster since re-created says nothing about this archive's positions.
+    List<BackupCatalog.Entry> ofThisArchive = keptBases.stream()
+        .filter(e -> archiveSystemId == null || archiveSystemId.equals(e.systemIdentifier())).toList();
+    if (keptBases.isEmpty()) {
       if (!wal.isEmpty()) {
         notes.add("no base backup is kept, so no WAL is expired");
       }
-    } else if (oldestKeptBase.startLsn() == null) {
-      notes.add("left all WAL: the oldest kept base backup " + oldestKeptBase.backupId() + " records no start LSN");
+    } else if (ofThisArchive.isEmpty()) {
+      notes.add("no kept base backup belongs to the cluster whose WAL the archive holds (system " + archiveSystemId
+          + "), so no WAL is expired");
+    } else if (ofThisArchive.stream().anyMatch(e -> e.startLsn() == null)) {
+      notes.add("left all WAL: a kept base backup records no start LSN");
     } else {
-      walExpiry = walExpiry(wal, oldestKeptBase);
+      BackupCatalog.Entry lowest = ofThisArchive.stream().min(Comparator.comparing(e -> Lsn.parse(e.startLsn()))).get();
+      walExpiry = walExpiry(wal, lowest);
     }
     return new RetentionPlan(target, policy.recoveryWindowDays(), policy.minFullBackups(), now.toString(),
         windowStart.toString(), keep, expire, walExpiry, notes);

@@ -62,7 +62,7 @@ public final class FileBackupStore implements BackupStore {
     RANDOM.nextBytes(token);
     Path partial = target.resolveSibling(target.getFileName() + "." + java.util.HexFormat.of().formatHex(token) + PARTIAL);
     FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    return new Upload(channel, partial, target, key);
+    return new Upload(channel, partial, target, key, root);
   }
 
   /** Partials of {@code target} left by any upload: {@code <name>.<token>.partial}, and the older {@code <name>.partial}. */
@@ -188,10 +188,12 @@ public final class FileBackupStore implements BackupStore {
     private final Path partial;
     private final Path target;
     private final String key;
+    private final Path root;
     private final OutputStream stream;
     private boolean committed;
 
-    Upload(FileChannel channel, Path partial, Path target, String key) {
+    Upload(FileChannel channel, Path partial, Path target, String key, Path root) {
+      this.root = root;
       this.channel = channel;
       this.partial = partial;
       this.target = target;
@@ -216,9 +218,13 @@ public final class FileBackupStore implements BackupStore {
       channel.force(true);
       channel.close();
       publish();
-      // The new name is durable only once the directory entry is synced.
-      try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-        dir.force(true);
+      // The new name is durable only once its directory entry is synced, and so on up to the
+      // store's root: create() may have made those directories just now (a WAL archive starts a
+      // new one every 4 GB), and the archiver tells PostgreSQL the WAL is safe right after this.
+      for (Path dir = target.getParent(); dir != null && dir.startsWith(root); dir = dir.getParent()) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+          d.force(true);
+        }
       }
       committed = true;
     }

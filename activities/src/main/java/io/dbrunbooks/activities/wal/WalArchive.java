@@ -213,7 +213,14 @@ public final class WalArchive {
     } else if (WalSegment.isSegmentName(walFileName)) {
       int segmentSize = info().map(WalArchiveInfo::segmentSize).orElse(DEFAULT_SEGMENT_SIZE);
       WalSegment seg = WalSegment.parse(walFileName, segmentSize);
-      byte[] archived = readArchived(seg);
+      byte[] archived;
+      try {
+        archived = readArchived(seg);
+      } catch (java.nio.file.NoSuchFileException gone) {
+        // The archiver completed the segment between our listing and our read, and removed its
+        // deltas: the complete segment is there now.
+        archived = readArchived(seg);
+      }
       if (archived.length == 0) {
         return false;
       }

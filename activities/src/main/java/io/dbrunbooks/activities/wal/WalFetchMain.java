@@ -15,14 +15,16 @@ import java.util.List;
  * <pre>restore_command = 'java -cp /opt/db-runbooks/worker.jar io.dbrunbooks.activities.wal.WalFetchMain --targets /etc/db-runbooks/targets.yaml --target orders %f %p'</pre>
  *
  * Exit status, as PostgreSQL reads it: 0 fetched; 1 not in the archive (recovery then treats the
- * WAL as ended, or moves to the next timeline); 2 anything else, with the reason on stderr, which
- * lands in the server log. PostgreSQL ends recovery on 1 or 2 alike, but a person reading the log
- * sees the difference.
+ * WAL as ended, or moves to the next timeline); 126 anything else (a damaged object, an unreachable
+ * store, a bad configuration), with the reason on stderr, which lands in the server log. Any code
+ * from 1 to 125 makes PostgreSQL end recovery and, for a {@code latest} target, promote where the
+ * WAL seemed to end; a code above 125 makes it abort recovery instead, so an error can never pass
+ * for the end of the archive.
  */
 public final class WalFetchMain {
   public static final int FETCHED = 0;
   public static final int NOT_FOUND = 1;
-  public static final int FAILED = 2;
+  public static final int FAILED = 126;
 
   private WalFetchMain() {}
 

@@ -127,7 +127,9 @@ public final class WalStreamer {
       stream(start, keepGoing, listener);
     } catch (SQLException e) {
       if (start.value() >= segStart(restart) || segments > 0 || bytes > 0
-          || !String.valueOf(e.getMessage()).contains("has already been removed")) {
+          // 58P01 (undefined_file) is the walsender's "requested WAL segment ... has already been
+          // removed", whatever language the server speaks.
+          || !("58P01".equals(e.getSQLState()) || String.valueOf(e.getMessage()).contains("has already been removed"))) {
         throw e;
       }
       // The archive ends before the oldest WAL the server still has: report the hole, go on from what exists.

@@ -345,12 +345,16 @@ class PointInTimeRestoreTest {
     Path object = walObject(damaged);
     flipByteInTheMiddle(object);
     try {
-      WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
-          () -> restore(RecoveryTarget.lsn(lsnAfter.lastEntry().getValue())));
-      String m = ((ApplicationFailure) e.getCause()).getOriginalMessage();
-      assertTrue(m.contains("failed in RECOVER") && m.contains("recovery ended before configured recovery target was reached")
-          && m.contains("runbooks wal fetch " + damaged.name()), m);
-      assertEquals(List.of(), restoreDirectories(), "the unpromoted copy was torn down");
+      // For an LSN, and for latest: an unreadable segment must not pass for the end of the WAL,
+      // where latest would otherwise promote a copy short of the archive. The fetch's exit code
+      // (above 125) makes PostgreSQL abort recovery.
+      for (RecoveryTarget target : List.of(RecoveryTarget.lsn(lsnAfter.lastEntry().getValue()), RecoveryTarget.latest())) {
+        WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> restore(target));
+        String m = ((ApplicationFailure) e.getCause()).getOriginalMessage();
+        assertTrue(m.contains("failed in RECOVER") && m.contains("could not restore file \"" + damaged.name() + "\"")
+            && m.contains("runbooks wal fetch " + damaged.name()), target + ": " + m);
+        assertEquals(List.of(), restoreDirectories(), "the unpromoted copy was torn down");
+      }
     } finally {
       flipByteInTheMiddle(object);
     }

@@ -186,8 +186,27 @@ class RetentionActivitiesImplTest {
     assertTrue(plan.notes().contains("no base backup is kept, so no WAL is expired"), plan.notes().toString());
   }
 
+  @Test
+  void onlyBackupsOfTheArchivesOwnClusterSetTheWalCutoff() throws Exception {
+    // The database was re-created: its old cluster's backup (higher LSNs) is still inside the window.
+    backup("old-cluster", "physical", 3, 9, "7399999999999999999");
+    backup("new-cluster", "physical", 1, 2);
+    for (int s = 1; s <= 10; s++) {
+      wal.putSegment(seg(s), content(s));
+    }
+    RetentionActivities retention = activities(resources.config());
+    RetentionPlan plan = retention.plan(new RetentionRequest("orders", false, "alice", "on-demand"));
+    assertEquals(seg(2).name(), plan.wal().keepFrom(), "the new cluster's backup needs its WAL from segment 2");
+    retention.apply(plan);
+    assertEquals(seg(2), wal.list().segments().firstKey());
+  }
+
   /** A backup as the backup runbook leaves it: an artifact in the store and a sealed manifest. */
   private void backup(String id, String method, int daysOld, int startSegment) throws Exception {
+    backup(id, method, daysOld, startSegment, "7312345678901234567");
+  }
+
+  private void backup(String id, String method, int daysOld, int startSegment, String systemId) throws Exception {
     String key = "orders/" + id + (method.equals("physical") ? "/base.tar.zst.aes" : "/dump.zst.aes");
     try (ArtifactUpload up = store.create(key)) {
       up.stream().write(content(id.hashCode()), 0, 1000);
@@ -208,6 +227,7 @@ class RetentionActivitiesImplTest {
     manifest.put("method", method);
     manifest.put("sealedAt", finished.plusSeconds(5).toString());
     manifest.put("artifact", artifact);
+    manifest.put("precheck", Map.of("systemIdentifier", systemId));
     manifest.put("artifacts", List.of(Map.of("key", key, "sha256", "00", "storedBytes", 1000)));
     evidence.sealManifest(new SealRequest("orders", "orders/backups/" + id + "/manifest", manifest));
   }
