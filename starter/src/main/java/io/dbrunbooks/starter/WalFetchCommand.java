@@ -24,6 +24,10 @@ final class WalFetchCommand extends CliCommand {
   @Parameters(index = "1", paramLabel = "DEST", description = "Where to write it (%p).")
   Path dest;
 
+  @Option(names = "--prefetch", paramLabel = "DIR", description = "Also read the next complete segments into DIR"
+      + " (a restore_command then looks there first).")
+  Path prefetch;
+
   @Override
   public Integer call() {
     // The same code as the worker-jar entry point, so both restore_command forms behave alike.
@@ -38,7 +42,7 @@ final class WalFetchCommand extends CliCommand {
         err().write(new String(b, off, len, StandardCharsets.UTF_8));
       }
     }, true, StandardCharsets.UTF_8);
-    int code = WalFetchMain.run(cli().targets, target, walFile, dest, err);
+    int code = WalFetchMain.run(cli().targets, target, walFile, dest, prefetch, err);
     err.flush();
     return code;
   }

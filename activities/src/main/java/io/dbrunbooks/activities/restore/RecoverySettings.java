@@ -34,6 +34,18 @@ final class RecoverySettings {
     return fixed.replace("%", "%%") + " %f %p"; // PostgreSQL expands %f and %p; a literal % is %%
   }
 
+  /**
+   * {@link #restoreCommand} reading ahead into {@code spool}: a file already there (fetched,
+   * checked and renamed into place by an earlier call) is moved into place by the shell alone;
+   * otherwise the fetch runs, and also fills the spool with the segments that follow. One process
+   * start per {@value io.dbrunbooks.activities.wal.WalFetchMain#PREFETCH_SEGMENTS} segments instead of one per segment.
+   */
+  static String restoreCommand(String program, Path targetsFile, String target, Path spool) {
+    String dir = shellQuote(spool.toAbsolutePath().toString()).replace("%", "%%");
+    return "test -f " + dir + "/%f && mv " + dir + "/%f %p || "
+        + restoreCommand(program + " --prefetch " + shellQuote(spool.toAbsolutePath().toString()), targetsFile, target);
+  }
+
   /** This JVM running WalFetchMain on its own class path; or the override. */
   static String fetchProgram(String override) {
     if (override != null && !override.isBlank()) {

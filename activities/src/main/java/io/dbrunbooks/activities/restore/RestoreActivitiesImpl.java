@@ -119,8 +119,10 @@ public class RestoreActivitiesImpl implements RestoreActivities {
       PgTools.handToServerUser(dir.dir());
       BaseBackupUnpacker.Result r = new BaseBackupUnpacker(tools, storeFor.apply(t.name()), keys(t))
           .unpack(request.plan().artifact(), dir.data(), progress, child);
+      // Read-ahead WAL lands here; it goes with the restore's directory at teardown.
+      Path spool = Files.createDirectories(dir.dir().resolve("wal-prefetch"));
       String restoreCommand = RecoverySettings.restoreCommand(RecoverySettings.fetchProgram(walFetchProgram),
-          config.source(), t.name());
+          config.source(), t.name(), spool);
       RecoverySettings.write(dir.data(), env, dir.socketDir(), restoreCommand, request.plan().recoveryTarget());
       PgTools.handToServerUser(dir.dir());
       List<String> checks = new ArrayList<>(r.checks());

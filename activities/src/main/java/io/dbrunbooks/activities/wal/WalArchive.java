@@ -235,6 +235,71 @@ public final class WalArchive {
   }
 
   /**
+   * Fetches up to {@code count} complete segments following {@code seg} on its timeline into
+   * {@code spool}, {@code threads} at a time, each checked like {@link #fetch} and renamed into
+   * place only when whole. Stops at the first segment not archived complete (the one being filled
+   * is always fetched fresh). This is what lets replay run at the speed of the disk rather than of
+   * one {@code restore_command} process per segment: the next calls find their file in the spool.
+   *
+   * @return how many segments this call put into the spool
+   */
+  public int prefetch(WalSegment seg, int count, Path spool, int threads) throws IOException {
+    Files.createDirectories(spool);
+    Map<String, List<String>> listings = new HashMap<>();
+    List<String[]> todo = new ArrayList<>(); // {segment name, store key}
+    WalSegment s = seg;
+    for (int i = 0; i < count; i++) {
+      s = s.next();
+      String name = s.name();
+      String dir = root + name.substring(0, 16) + "/";
+      List<String> keys = listings.get(dir);
+      if (keys == null) {
+        keys = store.list(dir);
+        listings.put(dir, keys);
+      }
+      String key = keys.stream().filter(k -> k.startsWith(dir + name + "-")).findFirst().orElse(null);
+      if (key == null) {
+        break;
+      }
+      if (!Files.exists(spool.resolve(name))) {
+        todo.add(new String[] {name, key});
+      }
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+      Thread t = new Thread(r, "wal-prefetch");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+      for (String[] t : todo) {
+        running.add(pool.submit(() -> {
+          byte[] content = readVerified(t[1]);
+          Path tmp = spool.resolve(t[0] + ".runbooks-fetch");
+          Files.write(tmp, content);
+          Files.move(tmp, spool.resolve(t[0]), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          return null;
+        }));
+      }
+      int done = 0;
+      for (java.util.concurrent.Future<?> f : running) {
+        try {
+          f.get();
+          done++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          // Left for the on-demand fetch of that segment, which reports the problem where it counts.
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      return done;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
    * The archived bytes of one segment: all of it when complete, else the contiguous head its deltas
    * cover (possibly empty). The archiver uses this to finish a segment it began before a restart.
    */

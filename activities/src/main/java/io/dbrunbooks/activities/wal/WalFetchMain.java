@@ -3,6 +3,7 @@ package io.dbrunbooks.activities.wal;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.TargetsConfigLoader;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,40 +33,65 @@ public final class WalFetchMain {
     System.exit(runArgs(List.of(args), System.err));
   }
 
+  /** How many segments one fetch reads ahead with {@code --prefetch}, and with how many threads. */
+  public static final int PREFETCH_SEGMENTS = 32;
+  static final int PREFETCH_THREADS = 4;
+
   static int runArgs(List<String> args, PrintStream err) {
     Path targets = null;
     String target = null;
+    Path prefetch = null;
     List<String> positional = new java.util.ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      if ((a.equals("--targets") || a.equals("--target")) && i + 1 < args.size()) {
-        if (a.equals("--targets")) {
-          targets = Path.of(args.get(++i));
-        } else {
-          target = args.get(++i);
+      if ((a.equals("--targets") || a.equals("--target") || a.equals("--prefetch")) && i + 1 < args.size()) {
+        String value = args.get(++i);
+        switch (a) {
+          case "--targets" -> targets = Path.of(value);
+          case "--target" -> target = value;
+          default -> prefetch = Path.of(value);
         }
       } else {
         positional.add(a);
       }
     }
     if (targets == null || target == null || positional.size() != 2) {
-      err.println("usage: WalFetchMain --targets <targets.yaml> --target <name> <wal file name (%f)> <destination path (%p)>");
+      err.println("usage: WalFetchMain --targets <targets.yaml> --target <name> [--prefetch <spool dir>]"
+          + " <wal file name (%f)> <destination path (%p)>");
       return FAILED;
     }
-    return run(targets, target, positional.get(0), Path.of(positional.get(1)), err);
+    return run(targets, target, positional.get(0), Path.of(positional.get(1)), prefetch, err);
   }
 
   /** Fetches {@code walFile} of {@code target} into {@code dest}; see the class comment for the exit status. */
   public static int run(Path targetsFile, String target, String walFile, Path dest, PrintStream err) {
+    return run(targetsFile, target, walFile, dest, null, err);
+  }
+
+  /**
+   * The same, and with {@code prefetchDir} set, also reads the next {@value #PREFETCH_SEGMENTS}
+   * complete segments into that directory, where the {@code restore_command} looks first. A failed
+   * read-ahead is not an error: the segment is fetched again, and reported, when asked for.
+   */
+  public static int run(Path targetsFile, String target, String walFile, Path dest, Path prefetchDir, PrintStream err) {
     try {
       TargetsConfig config = TargetsConfigLoader.load(targetsFile);
       try (TargetResources resources = new TargetResources(config)) {
         config.target(target);
         WalArchive archive = new WalArchive(resources.store(target), resources.keys(target), target);
-        if (archive.fetch(walFile, dest)) {
-          return FETCHED;
+        if (!archive.fetch(walFile, dest)) {
+          return NOT_FOUND;
         }
-        return NOT_FOUND;
+        if (prefetchDir != null && WalSegment.isSegmentName(walFile)) {
+          try {
+            int segmentSize = archive.info().map(WalArchiveInfo::segmentSize).orElse(WalArchive.DEFAULT_SEGMENT_SIZE);
+            archive.prefetch(WalSegment.parse(walFile, segmentSize), PREFETCH_SEGMENTS, prefetchDir, PREFETCH_THREADS);
+          } catch (IOException | RuntimeException e) {
+            err.println("runbooks wal fetch: reading ahead after " + walFile + " failed (" + e.getMessage()
+                + "); the next segments are fetched one by one");
+          }
+        }
+        return FETCHED;
       }
     } catch (Exception e) {
       err.println("runbooks wal fetch " + walFile + " (target " + target + "): " + e.getMessage());

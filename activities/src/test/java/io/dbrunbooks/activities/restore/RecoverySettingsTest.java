@@ -14,6 +14,15 @@ class RecoverySettingsTest {
   }
 
   @Test
+  void theReadAheadRestoreCommandTakesTheSpoolsCopyFirst() {
+    String cmd = RecoverySettings.restoreCommand("/opt/runbooks/bin/runbooks wal fetch", Path.of("/etc/targets.yaml"), "orders",
+        Path.of("/srv/restores/r1/wal-prefetch"));
+    assertEquals("test -f '/srv/restores/r1/wal-prefetch'/%f && mv '/srv/restores/r1/wal-prefetch'/%f %p || "
+        + "/opt/runbooks/bin/runbooks wal fetch --prefetch '/srv/restores/r1/wal-prefetch' --targets '/etc/targets.yaml'"
+        + " --target 'orders' %f %p", cmd);
+  }
+
+  @Test
   void configurationStringsAndTimesAreWrittenAsPostgresqlReadsThem() {
     assertEquals("'it''s a \\\\ path'", RecoverySettings.quote("it's a \\ path"));
     assertEquals("2026-11-21 09:40:59.123456+00", RecoverySettings.pgTime("2026-11-21T10:40:59.123456+01:00"));

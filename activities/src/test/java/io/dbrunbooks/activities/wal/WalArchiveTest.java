@@ -116,6 +116,24 @@ class WalArchiveTest {
   }
 
   @Test
+  void prefetchReadsTheFollowingCompleteSegmentsIntoTheSpoolAndStopsAtTheOneBeingFilled() throws Exception {
+    for (int i = 1; i <= 5; i++) {
+      archive.putSegment(seg(i), random(SEG, i));
+    }
+    archive.putPartial(seg(6), 0, random(SEG, 6), 8192);
+    Path spool = tmp.resolve("spool");
+    assertEquals(4, archive.prefetch(seg(1), 10, spool, 2));
+    for (int i = 2; i <= 5; i++) {
+      assertArrayEquals(random(SEG, i), Files.readAllBytes(spool.resolve(seg(i).name())), seg(i).name());
+    }
+    assertFalse(Files.exists(spool.resolve(seg(6).name())), "a segment still being filled is fetched fresh when asked for");
+    try (java.util.stream.Stream<Path> files = Files.list(spool)) {
+      assertEquals(4, files.count(), "no temporary file left behind");
+    }
+    assertEquals(0, archive.prefetch(seg(1), 10, spool, 2), "what is in the spool is not read again");
+  }
+
+  @Test
   void aDamagedObjectIsRefusedNamingIt() throws Exception {
     WalSegment s = seg(9);
     archive.putSegment(s, random(SEG, 9));

@@ -169,7 +169,7 @@ class BackupEndToEndIT {
     // long enough to kill the worker in the middle of it.
     io.dbrunbooks.activities.postgres.PgTools.handToServerUser(keyring.path());
     slowFetch = tmp.resolve("slow-wal-fetch.sh");
-    Files.writeString(slowFetch, "#!/bin/sh\nsleep 1\nexec " + Path.of(System.getProperty("java.home"), "bin", "java")
+    Files.writeString(slowFetch, "#!/bin/sh\nsleep 3\nexec " + Path.of(System.getProperty("java.home"), "bin", "java")
         + " -XX:TieredStopAtLevel=1 -cp " + workerJar() + " io.dbrunbooks.activities.wal.WalFetchMain \"$@\"\n");
     Files.setPosixFilePermissions(slowFetch, PosixFilePermissions.fromString("rwxr-xr-x"));
 
