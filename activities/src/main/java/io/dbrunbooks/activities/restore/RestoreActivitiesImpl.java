@@ -112,6 +112,9 @@ public class RestoreActivitiesImpl implements RestoreActivities {
     PgTools.CurrentChild child = new PgTools.CurrentChild();
     try (ActivityProgress progress = new ActivityProgress(Activity.getExecutionContext(), "restore of backup "
         + request.plan().backupId(), ActivityProgress.STALL_LIMIT, ActivityProgress.FIRST_BYTE_GRACE).keepAlive(child::killNow)) {
+      // Retention must not expire the backup or the WAL this restore is about to read.
+      new RestoreHolds(storeFor.apply(t.name()), t.name()).hold(env.restoreId(), request.plan().backupId(),
+          request.plan().backupStartLsn());
       // A retry starts over: whatever an earlier attempt unpacked (or started) is this restore's own.
       new RestoredServer(tools, dir, env.port()).stopIfRunning();
       deleteTree(dir.data());
@@ -175,8 +178,11 @@ public class RestoreActivitiesImpl implements RestoreActivities {
       }
       int segmentSize = new WalArchive(storeFor.apply(t.name()), keys(t), t.name()).info()
           .map(WalArchiveInfo::segmentSize).orElse(16 << 20);
-      return new Recovery(server, t.connection().user(), t.connection().database(),
+      RecoveredPoint recovered = new Recovery(server, t.connection().user(), t.connection().database(),
           Lsn.parse(request.plan().backupStartLsn()), segmentSize).await(progress, child);
+      // Recovered: the copy needs neither the backup nor the archive any more.
+      new RestoreHolds(storeFor.apply(t.name()), t.name()).release(env.restoreId());
+      return recovered;
     } catch (IOException e) {
       throw retryable(RestoreFailures.RESTORE_FAILED, "recovery of restore " + env.restoreId() + " failed: " + e
           + "\nserver log:\n" + server.logTail(10));
@@ -213,6 +219,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
     TargetConfig t = target(request.target());
     RestoreDirectory dir = RestoreDirectory.of(t, request.restoreId());
     try {
+      new RestoreHolds(storeFor.apply(t.name()), t.name()).release(request.restoreId());
       if (!dir.isOurs()) {
         return List.of();
       }

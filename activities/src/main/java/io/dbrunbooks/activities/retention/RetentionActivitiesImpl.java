@@ -6,6 +6,7 @@ import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.UnknownTargetException;
 import io.dbrunbooks.activities.evidence.EvidenceRegistry;
 import io.dbrunbooks.activities.keys.KeySource;
+import io.dbrunbooks.activities.restore.RestoreHolds;
 import io.dbrunbooks.activities.store.BackupStore;
 import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.activities.wal.WalListing;
@@ -128,7 +129,8 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
       List<BackupCatalog.Entry> catalog = BackupCatalog.read(registries.apply(target), stores.apply(target), target);
       WalArchive archive = archive(target);
       String systemId = archive.info().map(io.dbrunbooks.activities.wal.WalArchiveInfo::systemIdentifier).orElse(null);
-      return RetentionPlanner.plan(target, policy, catalog, archive.list(), systemId, clock.instant());
+      List<RestoreHolds.Hold> holds = new RestoreHolds(stores.apply(target), target).list();
+      return RetentionPlanner.plan(target, policy, catalog, archive.list(), systemId, holds, clock.instant());
     } catch (IOException e) {
       throw ApplicationFailure.newFailure("retention of " + target + ": cannot read the catalog or WAL archive: " + e,
           "StoreError");

@@ -2,6 +2,7 @@ package io.dbrunbooks.activities.retention;
 
 import io.dbrunbooks.activities.catalog.BackupCatalog;
 import io.dbrunbooks.activities.config.RetentionPolicy;
+import io.dbrunbooks.activities.restore.RestoreHolds;
 import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalListing;
 import io.dbrunbooks.activities.wal.WalSegment;
@@ -40,6 +41,15 @@ public final class RetentionPlanner {
    */
   public static RetentionPlan plan(String target, RetentionPolicy policy, List<BackupCatalog.Entry> catalog,
       WalListing wal, String archiveSystemId, Instant now) {
+    return plan(target, policy, catalog, wal, archiveSystemId, List.of(), now);
+  }
+
+  /**
+   * @param holds restores running now ({@link RestoreHolds}): their backups are kept whatever the
+   *     policy says, and the WAL from their backups' start; stale holds are reported and ignored
+   */
+  public static RetentionPlan plan(String target, RetentionPolicy policy, List<BackupCatalog.Entry> catalog,
+      WalListing wal, String archiveSystemId, List<RestoreHolds.Hold> holds, Instant now) {
     Instant windowStart = now.minus(Duration.ofDays(policy.recoveryWindowDays()));
     List<String> notes = new ArrayList<>();
     List<BackupCatalog.Entry> physical = new ArrayList<>();
@@ -95,6 +105,26 @@ public final class RetentionPlanner {
       }
     }
 
+    List<RestoreHolds.Hold> live = new ArrayList<>();
+    for (RestoreHolds.Hold h : holds) {
+      if (h.staleAt(now)) {
+        notes.add("ignored a hold by restore " + h.restoreId() + " from " + h.createdAt() + ": older than "
+            + RestoreHolds.STALE_AFTER.toHours() + " h, left by a restore that did not clean up");
+      } else {
+        live.add(h);
+      }
+    }
+    for (RestoreHolds.Hold h : live) {
+      for (int i = 0; i < expire.size(); i++) {
+        RetentionPlan.Backup b = expire.get(i);
+        if (b.backupId().equals(h.backupId())) {
+          expire.remove(i--);
+          keep.add(new RetentionPlan.Backup(b.backupId(), b.method(), b.finishedAt(), b.storedBytes(), b.sha256(),
+              b.artifactKeys(), "restore " + h.restoreId() + " is reading it"));
+        }
+      }
+    }
+
     RetentionPlan.WalExpiry walExpiry = null;
     // The WAL a kept base backup needs starts at its start LSN, on whatever timeline: everything
     // below the lowest start among them goes. Only backups of the archive's own cluster count: a
@@ -112,16 +142,23 @@ public final class RetentionPlanner {
       notes.add("left all WAL: a kept base backup records no start LSN");
     } else {
       BackupCatalog.Entry lowest = ofThisArchive.stream().min(Comparator.comparing(e -> Lsn.parse(e.startLsn()))).get();
-      walExpiry = walExpiry(wal, lowest);
+      Lsn from = Lsn.parse(lowest.startLsn());
+      String neededBy = lowest.backupId();
+      for (RestoreHolds.Hold h : live) {
+        if (h.startLsn() != null && Lsn.parse(h.startLsn()).compareTo(from) < 0) {
+          from = Lsn.parse(h.startLsn());
+          neededBy = "restore " + h.restoreId();
+        }
+      }
+      walExpiry = walExpiry(wal, from, Math.max(1, lowest.timeline()), neededBy);
     }
     return new RetentionPlan(target, policy.recoveryWindowDays(), policy.minFullBackups(), now.toString(),
         windowStart.toString(), keep, expire, walExpiry, notes);
   }
 
-  /** Segments and partials numbered below the segment holding {@code base}'s start, or null if none. */
-  private static RetentionPlan.WalExpiry walExpiry(WalListing wal, BackupCatalog.Entry base) {
-    WalSegment keepFrom = WalSegment.containing(Math.max(1, base.timeline()), Lsn.parse(base.startLsn()).value(),
-        wal.segmentSize());
+  /** Segments and partials numbered below the segment holding {@code from}, or null if none. */
+  private static RetentionPlan.WalExpiry walExpiry(WalListing wal, Lsn from, int timeline, String neededBy) {
+    WalSegment keepFrom = WalSegment.containing(timeline, from.value(), wal.segmentSize());
     List<WalSegment> segments = wal.segments().keySet().stream().filter(s -> s.segNo() < keepFrom.segNo()).toList();
     long partials = wal.partials().keySet().stream().filter(s -> s.segNo() < keepFrom.segNo()).count();
     if (segments.isEmpty() && partials == 0) {
@@ -129,7 +166,7 @@ public final class RetentionPlanner {
     }
     Optional<WalSegment> first = segments.stream().min(Comparator.comparingLong(WalSegment::segNo));
     Optional<WalSegment> last = segments.stream().max(Comparator.comparingLong(WalSegment::segNo));
-    return new RetentionPlan.WalExpiry(keepFrom.name(), base.backupId(), segments.size(), (int) partials,
+    return new RetentionPlan.WalExpiry(keepFrom.name(), neededBy, segments.size(), (int) partials,
         first.map(WalSegment::name).orElse(null), last.map(WalSegment::name).orElse(null));
   }
 

@@ -51,6 +51,7 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import io.dbrunbooks.activities.store.FileBackupStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -186,6 +187,8 @@ class PointInTimeRestoreTest {
       assertEquals(List.of(List.of(String.valueOf(row))), r.checks().smoke().get(0).rows());
       assertIsolated(r);
       assertTrue(Files.exists(Path.of(java.net.URI.create(r.manifest().location()))), "sealed " + r.manifest().location());
+      assertEquals(List.of(), new RestoreHolds(new FileBackupStore(tmp.resolve("store")), "orders").list(),
+          "recovered: the restore no longer holds its backup and WAL against retention");
       System.out.printf("PITR to %s: %d rows, RTO %.1f s, %d MiB unpacked, %d WAL segment(s) checked%n", t,
           rowsCommittedBy(t).size(), r.rtoSeconds(), r.plan().artifact().sourceBytes() >> 20, r.plan().walSegments());
     } finally {

@@ -16,6 +16,7 @@ import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
 import io.dbrunbooks.activities.keys.LocalKeyring;
+import io.dbrunbooks.activities.restore.RestoreHolds;
 import io.dbrunbooks.activities.store.ArtifactUpload;
 import io.dbrunbooks.activities.store.BackupStore;
 import io.dbrunbooks.activities.wal.Lsn;
@@ -184,6 +185,45 @@ class RetentionActivitiesImplTest {
     assertNull(plan.wal());
     assertEquals(List.of("d2"), plan.expire().stream().map(RetentionPlan.Backup::backupId).toList());
     assertTrue(plan.notes().contains("no base backup is kept, so no WAL is expired"), plan.notes().toString());
+  }
+
+  @Test
+  void aBackupARestoreIsReadingIsKeptWithItsWalUntilTheRestoreLetsGo() throws Exception {
+    // b20 is the newest before the window, kept anyway; b30 would expire but is being restored.
+    backup("b30", "physical", 30, 1);
+    backup("b20", "physical", 20, 3);
+    backup("b01", "physical", 1, 5);
+    for (int s = 1; s <= 6; s++) {
+      wal.putSegment(seg(s), content(s));
+    }
+    RestoreHolds holds = new RestoreHolds(store, "orders");
+    holds.hold("orders-20261121T120000Z-abcdef", "b30", new Lsn(seg(1).startLsn() + 40).toString());
+    RetentionActivities retention = activities(config(new RetentionPolicy(7, 1)));
+    RetentionPlan plan = retention.plan(new RetentionRequest("orders", false, "alice", "on-demand"));
+    assertEquals(List.of(), plan.expire(), "b30 is being restored");
+    assertTrue(plan.keep().stream().anyMatch(b -> b.backupId().equals("b30") && b.reason().contains("is reading it")), plan.toString());
+    assertNull(plan.wal(), "the restore replays WAL from b30's start");
+
+    holds.release("orders-20261121T120000Z-abcdef");
+    RetentionPlan after = retention.plan(new RetentionRequest("orders", false, "alice", "on-demand"));
+    assertEquals(List.of("b30"), after.expire().stream().map(RetentionPlan.Backup::backupId).toList());
+    assertEquals(seg(3).name(), after.wal().keepFrom());
+  }
+
+  @Test
+  void aHoldLeftBehindForDaysIsIgnoredAndSaidSo() throws Exception {
+    backup("b30", "physical", 30, 1);
+    backup("b20", "physical", 20, 3);
+    backup("b01", "physical", 1, 5);
+    Files.createDirectories(dir.resolve("store/orders/holds"));
+    Files.writeString(dir.resolve("store/orders/holds/orders-20261101T000000Z-dead00.json"),
+        "{\"restoreId\": \"orders-20261101T000000Z-dead00\", \"backupId\": \"b30\", \"startLsn\": \"0/100028\","
+            + " \"createdAt\": \"" + NOW.minus(Duration.ofDays(3)) + "\"}");
+    RetentionPlan plan = activities(config(new RetentionPolicy(7, 1)))
+        .plan(new RetentionRequest("orders", true, "alice", "on-demand"));
+    assertEquals(List.of("b30"), plan.expire().stream().map(RetentionPlan.Backup::backupId).toList());
+    assertTrue(plan.notes().stream().anyMatch(n -> n.contains("orders-20261101T000000Z-dead00") && n.contains("did not clean up")),
+        plan.notes().toString());
   }
 
   @Test
