@@ -13,6 +13,7 @@ import io.dbrunbooks.workflows.restore.ProvisionRequest;
 import io.dbrunbooks.workflows.restore.RestoreEnvironment;
 import io.dbrunbooks.workflows.restore.TeardownRequest;
 import io.temporal.failure.ApplicationFailure;
+import io.dbrunbooks.activities.store.FileBackupStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -37,7 +38,8 @@ class RestoreDirectoryTest {
     TargetConfig bare = new TargetConfig("bare", "postgres", null, new StoreConfig("file:" + tmp.resolve("store")), null,
         null, 30, null);
     TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), Map.of("orders", orders, "bare", bare));
-    activities = new RestoreActivitiesImpl(config, t -> null, t -> null, t -> null, PgTools.locate(), null);
+    FileBackupStore store = new FileBackupStore(tmp.resolve("store"));
+    activities = new RestoreActivitiesImpl(config, t -> store, t -> null, t -> null, PgTools.locate(), null);
   }
 
   @Test
