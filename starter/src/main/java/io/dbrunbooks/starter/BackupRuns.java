@@ -150,17 +150,23 @@ final class BackupRuns {
   }
 
   static String progressLine(BackupProgress p) {
-    StringBuilder b = new StringBuilder("  ").append(String.format("%-12s", p.phase().name().toLowerCase()));
-    if (p.bytes() > 0) {
-      b.append(Human.bytes(p.bytes())).append(" written");
-      if (p.throughputBytesPerSecond() > 0) {
-        b.append(" at ").append(Human.rate(p.throughputBytesPerSecond()));
+    return progressLine(p.phase().name(), p.bytes(), "written", p.throughputBytesPerSecond(), p.elapsedSeconds(), p.lastError());
+  }
+
+  /** One progress line of any runbook: phase, bytes (and what they are), rate, elapsed time, last error. */
+  static String progressLine(String phase, long bytes, String bytesAre, double bytesPerSecond, double elapsedSeconds,
+      String lastError) {
+    StringBuilder b = new StringBuilder("  ").append(String.format("%-12s", phase.toLowerCase()));
+    if (bytes > 0) {
+      b.append(Human.bytes(bytes)).append(' ').append(bytesAre);
+      if (bytesPerSecond > 0) {
+        b.append(" at ").append(Human.rate(bytesPerSecond));
       }
       b.append(", ");
     }
-    b.append(Human.seconds(p.elapsedSeconds())).append(" elapsed");
-    if (p.lastError() != null) {
-      b.append("; error: ").append(p.lastError());
+    b.append(Human.seconds(elapsedSeconds)).append(" elapsed");
+    if (lastError != null) {
+      b.append("; error: ").append(lastError);
     }
     return b.toString();
   }

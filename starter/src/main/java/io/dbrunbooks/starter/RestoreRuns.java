@@ -58,19 +58,8 @@ final class RestoreRuns {
   }
 
   static String progressLine(RestoreProgress p) {
-    StringBuilder b = new StringBuilder("  ").append(String.format("%-12s", p.phase().name().toLowerCase()));
-    if (p.bytes() > 0) {
-      b.append(Human.bytes(p.bytes())).append(p.phase().name().equals("RECOVER") ? " of WAL replayed" : " unpacked");
-      if (p.throughputBytesPerSecond() > 0) {
-        b.append(" at ").append(Human.rate(p.throughputBytesPerSecond()));
-      }
-      b.append(", ");
-    }
-    b.append(Human.seconds(p.elapsedSeconds())).append(" elapsed");
-    if (p.lastError() != null) {
-      b.append("; error: ").append(p.lastError());
-    }
-    return b.toString();
+    return BackupRuns.progressLine(p.phase().name(), p.bytes(), p.phase().name().equals("RECOVER") ? "of WAL replayed" : "unpacked",
+        p.throughputBytesPerSecond(), p.elapsedSeconds(), p.lastError());
   }
 
   /** A person's summary: which backup and WAL, where the copy runs, what it holds, what proves it. */

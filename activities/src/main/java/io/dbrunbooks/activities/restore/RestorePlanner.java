@@ -127,7 +127,8 @@ final class RestorePlanner {
           report.failures().stream().map(EvidenceVerifier.Check::message).toList())
           + "; restore from another backup (backupId) and investigate this one with: runbooks evidence verify " + e.backupId());
     }
-    report.checks().forEach(c -> provenance.add(c.name() + ": " + c.message()));
+    // Some checks' messages already start with their name ("artifact <key>: ..."): say it once.
+    report.checks().forEach(c -> provenance.add(c.message().startsWith(c.name()) ? c.message() : c.name() + ": " + c.message()));
     byte[] jws = registry.get(e.manifestPath()).orElseThrow(() -> new IOException("manifest " + e.manifestLocation() + " vanished"));
     Map<String, Object> manifest;
     try {
