@@ -260,7 +260,7 @@ class PointInTimeRestoreTest {
         assertEquals(pid, Files.readAllLines(Path.of(environment.dataDirectory(), "postmaster.pid")).get(0), "not restarted");
         assertTrue(Lsn.parse(point.lsn()).compareTo(Lsn.parse(to.value())) >= 0, point.lsn());
         RestoreResult asIfFinished = new RestoreResult("orders-midreplay-1a2b3c", "orders", false, plan, environment, point,
-            null, 0, null, false);
+            null, 0, null, false, null);
         assertEquals(idsUpTo(row), restoredIds(asIfFinished));
       } finally {
         second.close();

@@ -130,7 +130,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
       if (request.dryRun()) {
         enter(RestorePhase.COMPLETED);
         audit.recordBestEffort("restore.dry-run", "succeeded", meta("backupId", plan.backupId()));
-        return new RestoreResult(restoreId, target, true, plan, null, null, null, 0, null, false);
+        return new RestoreResult(restoreId, target, true, plan, null, null, null, 0, null, false, null);
       }
 
       enter(RestorePhase.PROVISION);
@@ -234,7 +234,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               audit.recordBestEffort("restore.completed", "succeeded", meta("restoreId", restoreId));
             })
         .run();
-    return new RestoreResult(restoreId, target, false, plan, environment, recovered, checks, rto, sealed, notified[0]);
+    return new RestoreResult(restoreId, target, false, plan, environment, recovered, checks, rto, sealed, notified[0], null);
   }
 
   /**
@@ -288,7 +288,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
 
   @Override
   public RestoreProgress progress() {
-    return new RestoreProgress(target, restoreId, phase, backupId, bytes, throughput, elapsedSeconds(), lastError);
+    return new RestoreProgress(target, restoreId, phase, backupId, bytes, throughput, elapsedSeconds(), lastError, null);
   }
 
   @Override
@@ -300,6 +300,32 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
     throughput = progress.throughputBytesPerSecond();
     Workflow.setCurrentDetails(details());
   }
+
+  @Override
+  public void validateApprove(Approval approval) {
+    throw new IllegalStateException("nothing awaits approval: restore " + restoreId + " of " + target + " is in " + phase);
+  }
+
+  @Override
+  public ApprovalRecord approve(Approval approval) {
+    throw new IllegalStateException("nothing awaits approval");
+  }
+
+  @Override
+  public void validateApproveDecommission(Approval approval) {
+    throw new IllegalStateException("no blue awaits decommissioning: restore " + restoreId + " of " + target + " is in " + phase);
+  }
+
+  @Override
+  public ApprovalRecord approveDecommission(Approval approval) {
+    throw new IllegalStateException("no blue awaits decommissioning");
+  }
+
+  @Override
+  public void abort(OperatorAction action) {}
+
+  @Override
+  public void rollback(OperatorAction action) {}
 
   private Map<String, Object> manifest(
       RestoreRequest request,

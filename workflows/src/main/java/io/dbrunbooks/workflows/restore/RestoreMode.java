@@ -7,7 +7,10 @@ public enum RestoreMode {
   /** A new cluster beside the target, checked and left running for people to inspect; traffic is untouched. */
   @JsonProperty("isolated")
   ISOLATED,
-  /** Blue-green switchover through PgBouncer. Not available yet: refused. */
+  /**
+   * Blue-green switchover through PgBouncer: the checked restore waits for an approval, takes the
+   * traffic, is watched for a bake period with blue still running, then blue is stopped and kept.
+   */
   @JsonProperty("promote")
   PROMOTE
 }

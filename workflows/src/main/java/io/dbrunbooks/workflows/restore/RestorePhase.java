@@ -9,6 +9,18 @@ public enum RestorePhase {
   CHECK,
   SEAL,
   NOTIFY,
+  /** Promote: green is ready and waits for an {@code approve} update (or abort, or the approval timeout). */
+  AWAIT_APPROVAL,
+  /** Promote: guardrails, then PgBouncer PAUSE, repoint to green, RELOAD, RESUME, health check. */
+  SWITCH,
+  /** Promote: traffic on green, blue still running; a rollback signal or failed health checks switch back. */
+  BAKE,
+  /** Promote: switching traffic back to blue (rollback signal, failed health check, or compensation). */
+  ROLLBACK,
+  /** Promote: blue stopped and kept; removed after the keep period and an {@code approve-decommission} update. */
+  BLUE_KEPT,
+  /** Promote: removing stopped blue. */
+  DECOMMISSION,
   COMPLETED,
   COMPENSATING,
   FAILED

@@ -6,6 +6,7 @@ package io.dbrunbooks.workflows.restore;
  * @param bytes in RESTORE the base backup bytes unpacked, in RECOVER the WAL bytes replayed since
  *     the backup's start (last report of the step)
  * @param elapsedSeconds since the run started, as of the workflow's last task
+ * @param switchover mode promote only, once the restored cluster is ready; null otherwise
  */
 public record RestoreProgress(
     String target,
@@ -15,4 +16,5 @@ public record RestoreProgress(
     long bytes,
     double throughputBytesPerSecond,
     double elapsedSeconds,
-    String lastError) {}
+    String lastError,
+    SwitchoverReport switchover) {}

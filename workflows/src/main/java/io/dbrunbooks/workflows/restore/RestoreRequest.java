@@ -10,9 +10,10 @@ import java.util.List;
  * @param recoveryTarget where recovery stops; required
  * @param backupId base backup to start from; default: the newest physical backup that ends at or
  *     before the recovery target
- * @param mode {@code isolated} (default) or {@code promote} (not available yet)
+ * @param mode {@code isolated} (default) or {@code promote} (blue-green switchover through PgBouncer)
  * @param smokeQueries run against the restored cluster; any error fails the restore
- * @param keepOnFailure leave a failed restore's cluster and directory in place for investigation
+ * @param keepOnFailure leave a failed (or, in promote mode, aborted or rolled back) restore's cluster
+ *     and directory in place for investigation
  * @param dryRun report the plan (backup, WAL range, bytes to move) and stop; nothing is provisioned
  * @param operator who asked; required
  * @param ticket change or incident reference for the evidence; optional

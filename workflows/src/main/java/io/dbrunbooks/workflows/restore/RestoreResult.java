@@ -6,6 +6,7 @@ import io.dbrunbooks.workflows.common.SealedManifest;
  * Result of a {@link PointInTimeRestoreWorkflow} run. A dry run carries the plan only.
  *
  * @param rtoSeconds from the request (workflow start) to the restored cluster passing its checks
+ * @param switchover mode promote only: approvals, the switch, the bake, blue's fate; null in mode isolated
  */
 public record RestoreResult(
     String restoreId,
@@ -17,4 +18,5 @@ public record RestoreResult(
     RestoreChecks checks,
     double rtoSeconds,
     SealedManifest manifest,
-    boolean notified) {}
+    boolean notified,
+    SwitchoverReport switchover) {}

@@ -1,0 +1,3 @@
+package io.dbrunbooks.workflows.restore;
+
+public record SwitchoverPolicyRequest(String target) {}
