@@ -10,6 +10,7 @@ import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.activities.retention.RetentionActivitiesImpl;
 import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
 import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
+import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflowImpl;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflowImpl;
@@ -39,7 +40,7 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
     TargetResources resources = new TargetResources(config);
     return new Registrations(
         List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
-            WalArchiveWorkflowImpl.class),
+            WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class),
         List.of(
             new PostgresBackupActivities(config, resources::store, resources::keys),
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),

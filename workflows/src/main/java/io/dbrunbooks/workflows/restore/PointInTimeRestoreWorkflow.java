@@ -15,8 +15,10 @@ import io.temporal.workflow.WorkflowMethod;
  *
  * <p>In mode {@code promote} the checked cluster (green) then waits for an {@code approve} update,
  * takes the traffic of the target's PgBouncer alias from blue, is watched through a bake period
- * ({@code rollback} signal or failed health checks switch back), and blue is stopped and kept until
- * an {@code approve-decommission} update after the keep period removes it.
+ * ({@code rollback} signal or failed health checks switch back), then blue is stopped and handed to
+ * a {@link BlueDecommissionWorkflow} that keeps it until an {@code approve-decommission} update after
+ * the keep period. The restore itself ends there, so the next restore of the target is not blocked
+ * for the days blue is kept.
  *
  * <p>Start it with workflow id {@code restore/<target>}: one restore per target at a time.
  */
@@ -47,16 +49,6 @@ public interface PointInTimeRestoreWorkflow {
 
   @UpdateValidatorMethod(updateName = "approve")
   void validateApprove(Approval approval);
-
-  /**
-   * Approves removing stopped blue. Accepted once blue is stopped, under the same rules as
-   * {@code approve}; blue is removed when the keep period has also passed.
-   */
-  @UpdateMethod(name = "approve-decommission")
-  ApprovalRecord approveDecommission(Approval approval);
-
-  @UpdateValidatorMethod(updateName = "approve-decommission")
-  void validateApproveDecommission(Approval approval);
 
   /** Stops a promote restore before the switch: green is torn down (unless keep-on-failure). Ignored after the switch. */
   @SignalMethod(name = "abort")

@@ -17,10 +17,8 @@ public enum RestorePhase {
   BAKE,
   /** Promote: switching traffic back to blue (rollback signal, failed health check, or compensation). */
   ROLLBACK,
-  /** Promote: blue stopped and kept; removed after the keep period and an {@code approve-decommission} update. */
-  BLUE_KEPT,
-  /** Promote: removing stopped blue. */
-  DECOMMISSION,
+  /** Promote: the bake passed; blue is stopped and handed to its decommission workflow, the evidence sealed. */
+  STOP_BLUE,
   COMPLETED,
   COMPENSATING,
   FAILED

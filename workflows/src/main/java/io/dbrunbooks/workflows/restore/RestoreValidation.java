@@ -38,10 +38,6 @@ final class RestoreValidation {
       throw invalid("start the restore of " + target + " with workflow id '" + expected + "' (got '" + workflowId
           + "'): that id is the lock that keeps two restores of one target from running at once");
     }
-    if (request.modeOrDefault() == RestoreMode.PROMOTE) {
-      throw ApplicationFailure.newNonRetryableFailure("mode 'promote' (blue-green switchover through PgBouncer) is not"
-          + " available yet; restore with mode 'isolated' and inspect the restored cluster", "ModeNotAvailable");
-    }
     if (request.backupId() != null && !BACKUP_ID.matcher(request.backupId()).matches()) {
       throw invalid("backupId '" + request.backupId() + "' is not a backup id (letters, digits, '.', '_' and '-');"
           + " list them with: runbooks backups list --target " + target);

@@ -9,15 +9,16 @@ import java.util.List;
  *
  * @param outcome null while running (and when the run failed: see the phase and error)
  * @param approvalDeadline when an unapproved restore aborts and cleans up
- * @param approvals accepted {@code approve} and {@code approve-decommission} updates
+ * @param approvals accepted {@code approve} updates
  * @param stopRequest the abort or rollback that ended the run, {@code "<by>: <reason>"}
  * @param toGreen the switch to green; null until it happened
  * @param afterSwitch the health check through PgBouncer right after the switch
  * @param bakeUntil when blue is stopped if green stays healthy
  * @param toBlue the switch back to blue (rollback or compensation); null when none
  * @param keepBlueUntil stopped blue is kept at least until then
- * @param blueRemoved what {@code RemoveBlue} deleted
+ * @param decommissionWorkflowId the {@link BlueDecommissionWorkflow} that keeps and later removes blue
  * @param manifest the sealed switchover manifest; null until sealed
+ * @param ignored abort and rollback signals that came too late (or too early) to act on, and why
  */
 public record SwitchoverReport(
     SwitchoverOutcome outcome,
@@ -33,12 +34,13 @@ public record SwitchoverReport(
     SwitchOutcome toBlue,
     BlueStopped blueStopped,
     String keepBlueUntil,
-    List<String> blueRemoved,
-    SealedManifest manifest) {
+    String decommissionWorkflowId,
+    SealedManifest manifest,
+    List<String> ignored) {
 
   public SwitchoverReport {
     approvers = approvers == null ? List.of() : List.copyOf(approvers);
     approvals = approvals == null ? List.of() : List.copyOf(approvals);
-    blueRemoved = blueRemoved == null ? List.of() : List.copyOf(blueRemoved);
+    ignored = ignored == null ? List.of() : List.copyOf(ignored);
   }
 }

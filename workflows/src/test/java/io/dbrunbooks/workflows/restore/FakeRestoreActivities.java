@@ -19,10 +19,19 @@ class FakeRestoreActivities implements RestoreActivities {
   volatile RuntimeException planFailure;
   volatile RuntimeException recoverFailure;
   volatile boolean smokeQueryFails;
+  /** When set, the plan waits for it: lets a test act while the run is in PLAN. */
+  volatile java.util.concurrent.CountDownLatch planGate;
 
   @Override
   public RestorePlan plan(PlanRequest r) {
     calls.add("plan");
+    if (planGate != null) {
+      try {
+        planGate.await(20, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (planFailure != null) {
       throw planFailure;
     }

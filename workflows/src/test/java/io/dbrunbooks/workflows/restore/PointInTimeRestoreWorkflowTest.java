@@ -146,16 +146,6 @@ class PointInTimeRestoreWorkflowTest {
   }
 
   @Test
-  void promoteIsRefusedUntilTheSwitchoverExists() {
-    ApplicationFailure f = failure(request(RecoveryTarget.latest(), false, false, RestoreMode.PROMOTE));
-
-    assertEquals("ModeNotAvailable", f.getType());
-    assertTrue(f.getOriginalMessage().contains("not available yet"), f.getOriginalMessage());
-    assertEquals(List.of(), restore.calls);
-    assertEquals(List.of(), evidence.actions());
-  }
-
-  @Test
   void aRecoveryTimeInTheFutureIsRefused() {
     String tomorrow = Instant.ofEpochMilli(env.currentTimeMillis()).plusSeconds(86_400).toString();
     ApplicationFailure f = failure(request(RecoveryTarget.time(tomorrow), false, false, RestoreMode.ISOLATED));

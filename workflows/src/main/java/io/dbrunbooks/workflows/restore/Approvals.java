@@ -1,0 +1,33 @@
+package io.dbrunbooks.workflows.restore;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The four-eyes rule of the switchover's updates, for their validators: a named approver, on the
+ * target's list, who is not the person who started the restore. Names compare case-insensitively,
+ * so "Alice" cannot approve what "alice" started.
+ */
+final class Approvals {
+  private Approvals() {}
+
+  /** @throws IllegalArgumentException naming the rule the approval breaks (the update is rejected, nothing recorded) */
+  static void check(String what, Approval approval, String initiator, List<String> approvers) {
+    if (approval == null || approval.approver() == null || approval.approver().isBlank()) {
+      throw new IllegalArgumentException(what + " needs an approver: {\"approver\": \"<your name>\"}");
+    }
+    String who = normalize(approval.approver());
+    if (initiator != null && who.equals(normalize(initiator))) {
+      throw new IllegalArgumentException(approval.approver().strip() + " started this restore and cannot approve " + what
+          + ": ask one of " + String.join(", ", approvers));
+    }
+    if (approvers.stream().map(Approvals::normalize).noneMatch(who::equals)) {
+      throw new IllegalArgumentException(approval.approver().strip() + " is not on the approver list for " + what
+          + " (" + String.join(", ", approvers) + "); the list is switchover.approvers in the worker's targets file");
+    }
+  }
+
+  private static String normalize(String name) {
+    return name.strip().toLowerCase(Locale.ROOT);
+  }
+}
