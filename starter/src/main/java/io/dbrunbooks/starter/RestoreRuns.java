@@ -26,9 +26,9 @@ final class RestoreRuns {
 
   /**
    * The end of a followed run: the result, or the failure message; or, for a promote restore
-   * followed until approval, the progress that says it awaits one.
+   * followed until its switchover, the progress at which the follower stopped waiting.
    */
-  record Outcome(RestoreResult result, String failure, RestoreProgress awaitingApproval) {
+  record Outcome(RestoreResult result, String failure, RestoreProgress switchoverUnderway) {
     boolean ok() {
       return result != null;
     }
@@ -58,13 +58,24 @@ final class RestoreRuns {
     return follow(client, run, false, interval, onProgress, onQueryProblem);
   }
 
-  /** As above; with {@code untilApproval} it stops waiting once the restore awaits its {@code approve} update. */
-  static Outcome follow(WorkflowClient client, BackupRuns.Started run, boolean untilApproval, Duration interval,
+  /**
+   * As above; with {@code untilSwitchover} it stops waiting once the restore awaits its {@code approve}
+   * update, or is past it (approved between two polls): a promote restore then runs for days.
+   */
+  static Outcome follow(WorkflowClient client, BackupRuns.Started run, boolean untilSwitchover, Duration interval,
       Consumer<RestoreProgress> onProgress, Consumer<String> onQueryProblem) {
     BackupRuns.Followed<RestoreResult, RestoreProgress> f = BackupRuns.follow(client, run, PointInTimeRestoreWorkflow.TYPE,
         RestoreResult.class, RestoreProgress.class, (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(),
-        p -> untilApproval && p.phase() == RestorePhase.AWAIT_APPROVAL, interval, onProgress, onQueryProblem, "restore");
+        p -> untilSwitchover && switchoverUnderway(p.phase()), interval, onProgress, onQueryProblem, "restore");
     return new Outcome(f.result(), f.failure(), f.stoppedAt());
+  }
+
+  /** The phases of a promote restore from the approval on, until it ends. */
+  static boolean switchoverUnderway(RestorePhase phase) {
+    return switch (phase) {
+      case AWAIT_APPROVAL, SWITCH, BAKE, ROLLBACK, BLUE_KEPT, DECOMMISSION -> true;
+      default -> false;
+    };
   }
 
   static String progressLine(RestoreProgress p) {

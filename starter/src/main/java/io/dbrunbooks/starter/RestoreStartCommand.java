@@ -3,6 +3,8 @@ package io.dbrunbooks.starter;
 import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.restore.RecoveryTarget;
 import io.dbrunbooks.workflows.restore.RestoreMode;
+import io.dbrunbooks.workflows.restore.RestorePhase;
+import io.dbrunbooks.workflows.restore.RestoreProgress;
 import io.dbrunbooks.workflows.restore.RestoreRequest;
 import io.dbrunbooks.workflows.restore.SmokeQuery;
 import java.util.ArrayList;
@@ -73,8 +75,8 @@ final class RestoreStartCommand extends CliCommand {
   @Option(names = "--ticket", paramLabel = "X", description = "Incident or change reference recorded in the evidence.")
   String ticket;
 
-  @Option(names = "--wait", description = "Follow progress until the restore ends, or in mode promote until it awaits approval;"
-      + " exit 1 if it fails.")
+  @Option(names = "--wait", description = "Follow progress until the restore ends, or in mode promote until it awaits approval"
+      + " (then print how to approve); exit 1 if it fails.")
   boolean await;
 
   @Override
@@ -105,12 +107,15 @@ final class RestoreStartCommand extends CliCommand {
             }
           },
           problem -> err().println(problem));
-      if (outcome.awaitingApproval() != null) {
+      RestoreProgress underway = outcome.switchoverUnderway();
+      if (underway != null) {
         if (json()) {
-          printJson(Map.of("workflowId", run.workflowId(), "runId", run.runId(), "status", "awaiting-approval",
-              "progress", outcome.awaitingApproval()));
-        } else {
-          SwitchoverLines.printApprovalHint(out(), target, outcome.awaitingApproval().switchover());
+          printJson(Map.of("workflowId", run.workflowId(), "runId", run.runId(),
+              "status", underway.phase() == RestorePhase.AWAIT_APPROVAL ? "awaiting-approval" : "running", "progress", underway));
+        } else if (underway.switchover() != null) {
+          SwitchoverLines.print(out(), target, underway.phase(), underway.switchover());
+        } else if (underway.phase() == RestorePhase.AWAIT_APPROVAL) {
+          SwitchoverLines.printApprovalHint(out(), target, null);
         }
         return RunbooksCli.EXIT_OK;
       }

@@ -21,7 +21,8 @@ final class SwitchoverLines {
 
   /** The switchover rows of a restore in {@code phase}; then, while the run waits for someone, the command to run. */
   static void print(PrintWriter out, String target, RestorePhase phase, SwitchoverReport s) {
-    if (!s.approvers().isEmpty() || s.approvalDeadline() != null) {
+    // Awaiting approval, the hint at the end names the approvers and the deadline.
+    if (phase != RestorePhase.AWAIT_APPROVAL && (!s.approvers().isEmpty() || s.approvalDeadline() != null)) {
       RestoreRuns.row(out, "approvers", String.join(", ", s.approvers())
           + (s.approvalDeadline() == null ? "" : "; approval deadline " + s.approvalDeadline()));
     }

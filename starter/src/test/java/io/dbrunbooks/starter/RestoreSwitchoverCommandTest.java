@@ -87,7 +87,8 @@ class RestoreSwitchoverCommandTest {
 
     Cli.Result waiting = cli("restore", "status", "--target", "orders");
     assertEquals(0, waiting.exitCode(), waiting.toString());
-    assertTrue(waiting.out().contains("  approvers alice, bob; approval deadline 20"), waiting.out());
+    assertTrue(waiting.out().contains("awaits approval to take the traffic until 20"), waiting.out());
+    assertTrue(waiting.out().contains("approvers: alice, bob (not the operator who started the restore)"), waiting.out());
     assertTrue(waiting.out().contains("  traffic   on blue (not switched)"), waiting.out());
     assertTrue(waiting.out().contains("approve with: runbooks restore approve --target orders --approver <name>"), waiting.out());
 
@@ -97,6 +98,7 @@ class RestoreSwitchoverCommandTest {
     assertTrue(approved.out().contains("restore of orders: running, phase bake\n"), approved.out());
 
     Cli.Result baking = cli("restore", "status", "--target", "orders");
+    assertTrue(baking.out().contains("  approvers alice, bob; approval deadline 20"), baking.out());
     assertTrue(baking.out().contains("  approved  switchover by bob at 20"), baking.out());
     assertTrue(baking.out().contains(": row counts match\n"), baking.out());
     assertTrue(baking.out().contains("  pgbouncer 127.0.0.1:6432 database orders: blue 10.0.0.5:5432/orders, green 127.0.0.1:55432/orders"),
