@@ -7,6 +7,7 @@ import io.dbrunbooks.workflows.backup.BackupResult;
 import io.dbrunbooks.workflows.backup.BackupWorkflow;
 import io.dbrunbooks.workflows.backup.VerificationReport;
 import io.dbrunbooks.workflows.common.TaskQueues;
+import io.grpc.Context;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.client.WorkflowClient;
@@ -75,28 +76,51 @@ final class BackupRuns {
    */
   static Outcome follow(WorkflowClient client, Started run, Duration interval, Consumer<BackupProgress> onProgress,
       Consumer<String> onQueryProblem) {
-    Followed<BackupResult> f = follow(client, run, BackupWorkflow.TYPE, BackupResult.class, BackupProgress.class,
-        (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(), interval, onProgress, onQueryProblem, "backup");
+    Followed<BackupResult, BackupProgress> f = follow(client, run, BackupWorkflow.TYPE, BackupResult.class, BackupProgress.class,
+        (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(), p -> false, interval, onProgress, onQueryProblem, "backup");
     return new Outcome(f.result(), f.failure());
   }
 
-  /** The end of any followed run: its result, or the failure message. */
-  record Followed<R>(R result, String failure) {}
+  /**
+   * The end of any followed run: its result, or the failure message; or, when the follower stopped
+   * waiting before the end, the progress it stopped at.
+   */
+  record Followed<R, P>(R result, String failure, P stoppedAt) {}
 
   /**
    * {@link #follow} for any runbook whose workflow answers a {@code progress} query: {@code changed}
-   * says when a new answer is worth printing; {@code noun} names the run in messages.
+   * says when a new answer is worth printing, {@code until} when to stop waiting although the run
+   * goes on (after printing that answer); {@code noun} names the run in messages.
    */
-  static <R, P> Followed<R> follow(WorkflowClient client, Started run, String workflowType, Class<R> resultType,
-      Class<P> progressType, java.util.function.BiPredicate<P, P> changed, Duration interval, Consumer<P> onProgress,
-      Consumer<String> onQueryProblem, String noun) {
+  static <R, P> Followed<R, P> follow(WorkflowClient client, Started run, String workflowType, Class<R> resultType,
+      Class<P> progressType, java.util.function.BiPredicate<P, P> changed, java.util.function.Predicate<P> until,
+      Duration interval, Consumer<P> onProgress, Consumer<String> onQueryProblem, String noun) {
     WorkflowStub stub = client.newUntypedWorkflowStub(run.workflowId(), Optional.of(run.runId()), Optional.of(workflowType));
-    CompletableFuture<R> result = stub.getResultAsync(resultType);
+    // The result's long poll runs in its own gRPC context: cancelled when the follower stops waiting
+    // early, so closing the connection does not wait for the poll to time out (about 20 s).
+    Context.CancellableContext poll = Context.current().withCancellation();
+    Context previous = poll.attach();
+    CompletableFuture<R> result;
+    try {
+      result = stub.getResultAsync(resultType);
+    } finally {
+      poll.detach(previous);
+    }
+    try {
+      return await(stub, result, run, progressType, changed, until, interval, onProgress, onQueryProblem, noun);
+    } finally {
+      poll.cancel(null);
+    }
+  }
+
+  private static <R, P> Followed<R, P> await(WorkflowStub stub, CompletableFuture<R> result, Started run, Class<P> progressType,
+      java.util.function.BiPredicate<P, P> changed, java.util.function.Predicate<P> until, Duration interval,
+      Consumer<P> onProgress, Consumer<String> onQueryProblem, String noun) {
     P last = null;
     boolean queryProblemReported = false;
     while (true) {
       try {
-        return new Followed<>(result.get(interval.toMillis(), TimeUnit.MILLISECONDS), null);
+        return new Followed<>(result.get(interval.toMillis(), TimeUnit.MILLISECONDS), null, null);
       } catch (TimeoutException stillRunning) {
         try {
           P p = stub.query("progress", progressType);
@@ -104,6 +128,9 @@ final class BackupRuns {
             onProgress.accept(p);
           }
           last = p;
+          if (until.test(p)) {
+            return new Followed<>(null, null, p);
+          }
         } catch (WorkflowException | io.grpc.StatusRuntimeException e) {
           if (!queryProblemReported && !result.isDone()) {
             onQueryProblem.accept("progress not available (" + describe(e) + "); is a worker polling task queue " + TaskQueues.RUNBOOKS + "?");
@@ -116,7 +143,7 @@ final class BackupRuns {
           throw new CliFailure(RunbooksCli.EXIT_UNREACHABLE, "lost contact with Temporal while waiting for " + run.workflowId()
               + " (" + e.getCause().getMessage() + "); the " + noun + " may still be running: runbooks status " + run.workflowId());
         }
-        return new Followed<>(null, describe(e.getCause()));
+        return new Followed<>(null, describe(e.getCause()), null);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw CliFailure.failed("interrupted while waiting for " + run.workflowId() + "; the " + noun + " goes on: runbooks status "
@@ -156,7 +183,7 @@ final class BackupRuns {
   /** One progress line of any runbook: phase, bytes (and what they are), rate, elapsed time, last error. */
   static String progressLine(String phase, long bytes, String bytesAre, double bytesPerSecond, double elapsedSeconds,
       String lastError) {
-    StringBuilder b = new StringBuilder("  ").append(String.format("%-12s", phase.toLowerCase()));
+    StringBuilder b = new StringBuilder("  ").append(String.format("%-15s", phase.toLowerCase()));
     if (bytes > 0) {
       b.append(Human.bytes(bytes)).append(' ').append(bytesAre);
       if (bytesPerSecond > 0) {

@@ -34,7 +34,7 @@ final class BackupStartCommand extends CliCommand {
 
   @Override
   public Integer call() {
-    String who = operator != null ? operator : cli().env.getOrDefault("USER", System.getProperty("user.name"));
+    String who = operator != null ? operator : cli().user();
     BackupRequest request = new BackupRequest(target, method, who, ticket, commit);
     try (TemporalConnection connection = cli().connect()) {
       BackupRuns.Started run = BackupRuns.start(connection.client(), request);

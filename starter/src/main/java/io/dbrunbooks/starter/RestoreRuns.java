@@ -4,6 +4,7 @@ import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
 import io.dbrunbooks.workflows.restore.RecoveredPoint;
 import io.dbrunbooks.workflows.restore.RestoreChecks;
+import io.dbrunbooks.workflows.restore.RestorePhase;
 import io.dbrunbooks.workflows.restore.RestorePlan;
 import io.dbrunbooks.workflows.restore.RestoreProgress;
 import io.dbrunbooks.workflows.restore.RestoreRequest;
@@ -23,8 +24,11 @@ import java.util.function.Consumer;
 final class RestoreRuns {
   private RestoreRuns() {}
 
-  /** The end of a followed run: the result, or the failure message. */
-  record Outcome(RestoreResult result, String failure) {
+  /**
+   * The end of a followed run: the result, or the failure message; or, for a promote restore
+   * followed until its switchover, the progress at which the follower stopped waiting.
+   */
+  record Outcome(RestoreResult result, String failure, RestoreProgress switchoverUnderway) {
     boolean ok() {
       return result != null;
     }
@@ -51,10 +55,27 @@ final class RestoreRuns {
   /** Waits for the run, handing each changed {@code progress} answer to {@code onProgress}; see {@link BackupRuns#follow}. */
   static Outcome follow(WorkflowClient client, BackupRuns.Started run, Duration interval, Consumer<RestoreProgress> onProgress,
       Consumer<String> onQueryProblem) {
-    BackupRuns.Followed<RestoreResult> f = BackupRuns.follow(client, run, PointInTimeRestoreWorkflow.TYPE, RestoreResult.class,
-        RestoreProgress.class, (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(), interval, onProgress,
-        onQueryProblem, "restore");
-    return new Outcome(f.result(), f.failure());
+    return follow(client, run, false, interval, onProgress, onQueryProblem);
+  }
+
+  /**
+   * As above; with {@code untilSwitchover} it stops waiting once the restore awaits its {@code approve}
+   * update, or is past it (approved between two polls): a promote restore then runs for days.
+   */
+  static Outcome follow(WorkflowClient client, BackupRuns.Started run, boolean untilSwitchover, Duration interval,
+      Consumer<RestoreProgress> onProgress, Consumer<String> onQueryProblem) {
+    BackupRuns.Followed<RestoreResult, RestoreProgress> f = BackupRuns.follow(client, run, PointInTimeRestoreWorkflow.TYPE,
+        RestoreResult.class, RestoreProgress.class, (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(),
+        p -> untilSwitchover && switchoverUnderway(p.phase()), interval, onProgress, onQueryProblem, "restore");
+    return new Outcome(f.result(), f.failure(), f.stoppedAt());
+  }
+
+  /** The phases of a promote restore from the approval on, until it ends. */
+  static boolean switchoverUnderway(RestorePhase phase) {
+    return switch (phase) {
+      case AWAIT_APPROVAL, SWITCH, BAKE, ROLLBACK, BLUE_KEPT, DECOMMISSION -> true;
+      default -> false;
+    };
   }
 
   static String progressLine(RestoreProgress p) {
@@ -77,21 +98,30 @@ final class RestoreRuns {
       return;
     }
     RecoveredPoint at = r.recovered();
-    row(out, "recovered", "LSN " + at.lsn() + ", timeline " + at.timeline()
-        + (at.lastTransactionTime() == null ? "" : ", last transaction committed " + at.lastTransactionTime()));
-    row(out, "running", "127.0.0.1:" + r.environment().port() + " (cluster " + r.environment().clusterName() + ", data "
-        + r.environment().dataDirectory() + ")");
+    if (at != null) {
+      row(out, "recovered", "LSN " + at.lsn() + ", timeline " + at.timeline()
+          + (at.lastTransactionTime() == null ? "" : ", last transaction committed " + at.lastTransactionTime()));
+    }
+    if (r.environment() != null) {
+      row(out, "running", "127.0.0.1:" + r.environment().port() + " (cluster " + r.environment().clusterName() + ", data "
+          + r.environment().dataDirectory() + ")");
+    }
     RestoreChecks c = r.checks();
-    row(out, "amcheck", c.amcheck().ok() ? "clean (" + String.join(", ", c.amcheck().databases()) + ")" : c.amcheck().output());
-    long tables = c.rowCounts().size();
-    long rows = c.rowCounts().stream().mapToLong(RestoreChecks.TableRows::rows).sum();
-    row(out, "rows", rows + " in " + tables + " table(s), counted exactly");
-    for (RestoreChecks.SmokeResult s : c.smoke()) {
-      row(out, "smoke", s.name() + ": " + (s.ok() ? s.rows().size() == 1 ? String.join(", ", s.rows().get(0)) : s.rows().size() + " rows"
-          : "FAILED " + s.error()));
+    if (c != null) {
+      row(out, "amcheck", c.amcheck().ok() ? "clean (" + String.join(", ", c.amcheck().databases()) + ")" : c.amcheck().output());
+      long tables = c.rowCounts().size();
+      long rows = c.rowCounts().stream().mapToLong(RestoreChecks.TableRows::rows).sum();
+      row(out, "rows", rows + " in " + tables + " table(s), counted exactly");
+      for (RestoreChecks.SmokeResult s : c.smoke()) {
+        row(out, "smoke", s.name() + ": " + (s.ok() ? s.rows().size() == 1 ? String.join(", ", s.rows().get(0)) : s.rows().size() + " rows"
+            : "FAILED " + s.error()));
+      }
     }
     if (r.manifest() != null) {
       row(out, "manifest", r.manifest().location());
+    }
+    if (r.switchover() != null) {
+      SwitchoverLines.print(out, r.target(), RestorePhase.COMPLETED, r.switchover());
     }
   }
 
@@ -107,10 +137,11 @@ final class RestoreRuns {
     m.put("checks", r.checks());
     m.put("rtoSeconds", r.rtoSeconds());
     m.put("manifest", r.manifest() == null ? null : r.manifest().location());
+    m.put("switchover", r.switchover());
     return m;
   }
 
-  private static void row(PrintWriter out, String name, String value) {
+  static void row(PrintWriter out, String name, String value) {
     out.println(String.format("  %-10s%s", name, value));
   }
 }

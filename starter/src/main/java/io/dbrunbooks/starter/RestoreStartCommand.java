@@ -3,6 +3,8 @@ package io.dbrunbooks.starter;
 import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.restore.RecoveryTarget;
 import io.dbrunbooks.workflows.restore.RestoreMode;
+import io.dbrunbooks.workflows.restore.RestorePhase;
+import io.dbrunbooks.workflows.restore.RestoreProgress;
 import io.dbrunbooks.workflows.restore.RestoreRequest;
 import io.dbrunbooks.workflows.restore.SmokeQuery;
 import java.util.ArrayList;
@@ -15,8 +17,10 @@ import picocli.CommandLine.Option;
 
 /** {@code runbooks restore start}: starts {@code PointInTimeRestoreWorkflow} as {@code restore/<target>}. */
 @Command(name = "start", description = {
-    "Restore a target to a moment into an isolated cluster (workflow restore/<target> on task queue db-runbooks).",
-    "Exactly one of --time, --lsn, --restore-point or --latest. One restore per target at a time: a second start exits 3."})
+    "Restore a target to a moment into a new cluster (workflow restore/<target> on task queue db-runbooks).",
+    "Exactly one of --time, --lsn, --restore-point or --latest. One restore per target at a time: a second start exits 3.",
+    "With --mode promote the checked cluster then waits for an approval (runbooks restore approve) to take the traffic",
+    "of the target's PgBouncer alias; --wait then returns once it waits, printing how to approve."})
 final class RestoreStartCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the worker's targets file.")
   String target;
@@ -48,6 +52,11 @@ final class RestoreStartCommand extends CliCommand {
     }
   }
 
+  @Option(names = "--mode", paramLabel = "isolated|promote", defaultValue = "isolated", converter = RestoreModeConverter.class,
+      description = "isolated (default): a copy beside the target, traffic untouched; promote: blue-green switchover through"
+          + " the target's PgBouncer after an approval.")
+  RestoreMode mode;
+
   @Option(names = "--backup", paramLabel = "ID", description = "Base backup to start from (default: the newest one finished before the point).")
   String backupId;
 
@@ -66,14 +75,15 @@ final class RestoreStartCommand extends CliCommand {
   @Option(names = "--ticket", paramLabel = "X", description = "Incident or change reference recorded in the evidence.")
   String ticket;
 
-  @Option(names = "--wait", description = "Follow progress until the restore ends; exit 1 if it fails.")
+  @Option(names = "--wait", description = "Follow progress until the restore ends, or in mode promote until it awaits approval"
+      + " (then print how to approve); exit 1 if it fails.")
   boolean await;
 
   @Override
   public Integer call() {
-    String who = operator != null ? operator : cli().env.getOrDefault("USER", System.getProperty("user.name"));
+    String who = operator != null ? operator : cli().user();
     List<SmokeQuery> queries = smoke.stream().map(sql -> new SmokeQuery(null, null, sql)).toList();
-    RestoreRequest request = new RestoreRequest(target, point.toTarget(), backupId, RestoreMode.ISOLATED, queries,
+    RestoreRequest request = new RestoreRequest(target, point.toTarget(), backupId, mode, queries,
         keepOnFailure, dryRun, who, ticket);
     try (TemporalConnection connection = cli().connect()) {
       BackupRuns.Started run = RestoreRuns.start(connection.client(), request);
@@ -81,24 +91,34 @@ final class RestoreStartCommand extends CliCommand {
         if (json()) {
           printJson(Map.of("workflowId", run.workflowId(), "runId", run.runId(), "status", "running"));
         } else {
-          out().println("started " + (dryRun ? "a dry run of a restore" : "restore") + " of " + target + " to "
-              + request.recoveryTarget().describe() + " (workflow " + run.workflowId() + ", run " + run.runId() + ")");
+          out().println(started(request) + " (workflow " + run.workflowId() + ", run " + run.runId() + ")");
           out().println("watch it with: runbooks restore status --target " + target);
         }
         return RunbooksCli.EXIT_OK;
       }
       if (!json()) {
-        out().println("started " + (dryRun ? "a dry run of a restore" : "restore") + " of " + target + " to "
-            + request.recoveryTarget().describe() + " (workflow " + run.workflowId() + "), operator " + who);
+        out().println(started(request) + " (workflow " + run.workflowId() + "), operator " + who);
       }
-      RestoreRuns.Outcome outcome = RestoreRuns.follow(connection.client(), run, BackupRuns.pollInterval(),
-          p -> {
+      RestoreRuns.Outcome outcome = RestoreRuns.follow(connection.client(), run, mode == RestoreMode.PROMOTE,
+          BackupRuns.pollInterval(), p -> {
             if (!json()) {
               out().println(RestoreRuns.progressLine(p));
               out().flush();
             }
           },
           problem -> err().println(problem));
+      RestoreProgress underway = outcome.switchoverUnderway();
+      if (underway != null) {
+        if (json()) {
+          printJson(Map.of("workflowId", run.workflowId(), "runId", run.runId(),
+              "status", underway.phase() == RestorePhase.AWAIT_APPROVAL ? "awaiting-approval" : "running", "progress", underway));
+        } else if (underway.switchover() != null) {
+          SwitchoverLines.print(out(), target, underway.phase(), underway.switchover());
+        } else if (underway.phase() == RestorePhase.AWAIT_APPROVAL) {
+          SwitchoverLines.printApprovalHint(out(), target, null);
+        }
+        return RunbooksCli.EXIT_OK;
+      }
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("workflowId", run.workflowId());
@@ -115,5 +135,10 @@ final class RestoreStartCommand extends CliCommand {
       }
       return outcome.ok() ? RunbooksCli.EXIT_OK : RunbooksCli.EXIT_FAILED;
     }
+  }
+
+  private String started(RestoreRequest request) {
+    return "started " + (dryRun ? "a dry run of a " : "") + (mode == RestoreMode.PROMOTE ? "promote restore" : "restore") + " of "
+        + target + " to " + request.recoveryTarget().describe();
   }
 }

@@ -35,7 +35,7 @@ final class RetentionApplyCommand extends CliCommand {
 
   @Override
   public Integer call() {
-    String who = operator != null ? operator : cli().env.getOrDefault("USER", System.getProperty("user.name"));
+    String who = operator != null ? operator : cli().user();
     String workflowId = RetentionWorkflow.workflowId(target);
     try (TemporalConnection connection = cli().connect()) {
       RetentionWorkflow stub = connection.client().newWorkflowStub(RetentionWorkflow.class, WorkflowOptions.newBuilder()

@@ -56,7 +56,7 @@ import picocli.CommandLine.ScopeType;
       "Exit codes:",
       "  0  ok",
       "  1  the operation failed (backup failed, evidence mismatch, not found)",
-      "  2  bad usage or configuration (unknown option, invalid targets file)",
+      "  2  bad usage or configuration (unknown option, invalid targets file), or an approval the restore refused",
       "  3  already running (a backup or WAL archiver of that target is in progress)",
       "  4  cannot reach Temporal"
     })
@@ -133,6 +133,11 @@ public final class RunbooksCli extends CommandGroup {
       return e.getMessage();
     }
     return "error: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+  }
+
+  /** Who runs this command when no {@code --operator}, {@code --approver} or {@code --by} names someone: {@code $USER}. */
+  String user() {
+    return env.getOrDefault("USER", System.getProperty("user.name"));
   }
 
   /** The validated targets file named by {@code --targets}. */

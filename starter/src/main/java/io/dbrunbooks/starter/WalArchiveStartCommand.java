@@ -26,7 +26,7 @@ final class WalArchiveStartCommand extends CliCommand {
 
   @Override
   public Integer call() {
-    String who = operator != null ? operator : cli().env.getOrDefault("USER", System.getProperty("user.name"));
+    String who = operator != null ? operator : cli().user();
     String workflowId = WalArchiveWorkflow.workflowId(target);
     try (TemporalConnection connection = cli().connect()) {
       WalArchiveWorkflow stub = connection.client().newWorkflowStub(WalArchiveWorkflow.class, WorkflowOptions.newBuilder()

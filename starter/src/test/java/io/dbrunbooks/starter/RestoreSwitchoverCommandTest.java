@@ -1,0 +1,197 @@
+package io.dbrunbooks.starter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dbrunbooks.worker.EmbeddedTemporal;
+import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.temporal.worker.WorkerFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code runbooks restore start --mode promote}, {@code approve}, {@code approve-decommission},
+ * {@code abort}, {@code rollback} and the switchover in {@code status}, against the SDK's Java test
+ * server and a worker running {@link PromoteRestoreStandIn}: what a person sees, and that what they
+ * typed reaches the workflow.
+ */
+class RestoreSwitchoverCommandTest {
+  EmbeddedTemporal temporal;
+  TemporalConnection connection;
+  WorkerFactory factory;
+  Map<String, String> env;
+
+  @BeforeEach
+  void temporalWithAStandInWorker() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    temporal = EmbeddedTemporal.startJavaTestServer(port);
+    connection = TemporalConnection.local(temporal.address());
+    factory = WorkerFactory.newInstance(connection.client());
+    factory.newWorker(TaskQueues.RUNBOOKS).registerWorkflowImplementationTypes(PromoteRestoreStandIn.class);
+    factory.start();
+    // alice is on the approver list, and the operator of every restore she starts.
+    env = Map.of("TEMPORAL_ADDRESS", temporal.address(), "USER", "alice");
+  }
+
+  @AfterEach
+  void stop() {
+    factory.shutdownNow();
+    connection.close();
+    temporal.close();
+  }
+
+  Cli.Result cli(String... args) {
+    return Cli.run(env, args);
+  }
+
+  Cli.Result as(String user, String... args) {
+    Map<String, String> e = new HashMap<>(env);
+    e.put("USER", user);
+    return Cli.run(e, args);
+  }
+
+  @Test
+  void promoteWaitsForApprovalRefusesTheOperatorThenApproveAndRollbackReachTheRestore() throws Exception {
+    Cli.Result start = cli("restore", "start", "--target", "orders", "--latest", "--mode", "promote", "--wait");
+    assertEquals(0, start.exitCode(), start.toString());
+    assertTrue(start.out().contains("started promote restore of orders to latest"), start.out());
+    assertTrue(start.out().contains("operator alice"), start.out());
+    assertTrue(start.out().contains("  await_approval "), start.out());
+    assertTrue(start.out().contains("the restored copy of orders awaits approval to take the traffic until 20"), start.out());
+    assertTrue(start.out().contains("approvers: alice, bob"), start.out());
+    assertTrue(start.out().contains("approve with: runbooks restore approve --target orders --approver <name>\n"), start.out());
+
+    // The approver defaults to $USER, like --operator, and alice started this restore.
+    Cli.Result own = cli("restore", "approve", "--target", "orders");
+    assertEquals(2, own.exitCode(), own.toString());
+    assertTrue(own.err().contains("the restore of orders refused approve: alice started this restore: the approval must come"
+        + " from someone else"), own.toString());
+
+    Cli.Result stranger = cli("restore", "approve", "--target", "orders", "--approver", "mallory");
+    assertEquals(2, stranger.exitCode(), stranger.toString());
+    assertTrue(stranger.err().contains("mallory is not an approver of orders (alice, bob)"), stranger.toString());
+
+    Cli.Result early = cli("restore", "approve-decommission", "--target", "orders", "--approver", "bob");
+    assertEquals(2, early.exitCode(), early.toString());
+    assertTrue(early.err().contains("refused approve-decommission: no blue awaits decommissioning: the restore is in AWAIT_APPROVAL"),
+        early.toString());
+
+    Cli.Result waiting = cli("restore", "status", "--target", "orders");
+    assertEquals(0, waiting.exitCode(), waiting.toString());
+    assertTrue(waiting.out().contains("awaits approval to take the traffic until 20"), waiting.out());
+    assertTrue(waiting.out().contains("approvers: alice, bob (not the operator who started the restore)"), waiting.out());
+    assertTrue(waiting.out().contains("  traffic   on blue (not switched)"), waiting.out());
+    assertTrue(waiting.out().contains("approve with: runbooks restore approve --target orders --approver <name>"), waiting.out());
+
+    Cli.Result approved = cli("restore", "approve", "--target", "orders", "--approver", "bob", "--comment", "row counts match");
+    assertEquals(0, approved.exitCode(), approved.toString());
+    assertTrue(approved.out().contains("approved the switchover of the restore of orders as bob at 20"), approved.out());
+    assertTrue(approved.out().contains("restore of orders: running, phase bake\n"), approved.out());
+
+    Cli.Result baking = cli("restore", "status", "--target", "orders");
+    assertTrue(baking.out().contains("  approvers alice, bob; approval deadline 20"), baking.out());
+    assertTrue(baking.out().contains("  approved  switchover by bob at 20"), baking.out());
+    assertTrue(baking.out().contains(": row counts match\n"), baking.out());
+    assertTrue(baking.out().contains("  pgbouncer 127.0.0.1:6432 database orders: blue 10.0.0.5:5432/orders, green 127.0.0.1:55432/orders"),
+        baking.out());
+    assertTrue(baking.out().contains("  traffic   on green (switched from 10.0.0.5:5432/orders to 127.0.0.1:55432/orders,"
+        + " new transactions held 120 ms)"), baking.out());
+    assertTrue(baking.out().contains("  health    ok through PgBouncer after the switch (127.0.0.1:55432, cluster orders-restore-standin"),
+        baking.out());
+    assertTrue(baking.out().contains("  bake      until 20"), baking.out());
+    assertTrue(baking.out().contains("roll back to blue with: runbooks restore rollback --target orders --reason TEXT"), baking.out());
+
+    Cli.Result json = cli("--json", "restore", "status", "--target", "orders");
+    assertEquals(0, json.exitCode(), json.toString());
+    assertTrue(json.out().contains("\"switchover\" : {"), json.out());
+    assertTrue(json.out().contains("\"approver\" : \"bob\""), json.out());
+    assertTrue(json.out().contains("\"comment\" : \"row counts match\""), json.out());
+    assertTrue(json.out().contains("\"green\" : {"), json.out());
+
+    Cli.Result rollback = cli("restore", "rollback", "--target", "orders", "--by", "carol", "--reason", "p99 latency doubled");
+    assertEquals(0, rollback.exitCode(), rollback.toString());
+    assertTrue(rollback.out().contains("sent rollback to the restore of orders (workflow restore/orders, run "), rollback.out());
+    assertTrue(rollback.out().contains("restore of orders: running, phase rollback\n"), rollback.out());
+    assertTrue(rollback.out().contains("stop requested by carol: p99 latency doubled"), rollback.out());
+
+    Cli.Result done = awaitCompleted("orders");
+    assertTrue(done.out().contains("  traffic   on blue again (switched back, new transactions held 95 ms)"), done.out());
+    assertTrue(done.out().contains("  stop      requested by carol: p99 latency doubled"), done.out());
+    assertTrue(done.out().contains("  outcome   rolled back: traffic on blue"), done.out());
+    Cli.Result doneJson = cli("--json", "status", "restore/orders");
+    assertTrue(doneJson.out().contains("\"outcome\" : \"rolled-back\""), doneJson.out());
+
+    Cli.Result late = cli("restore", "abort", "--target", "orders", "--reason", "too late");
+    assertEquals(1, late.exitCode(), late.toString());
+    assertTrue(late.err().contains("no restore of orders is running (the last one, run "), late.toString());
+    assertTrue(late.err().contains(", is completed)"), late.toString());
+  }
+
+  @Test
+  void abortBeforeTheSwitchIsSentAsTheUserAndIsolatedStaysTheDefault() throws Exception {
+    Cli.Result start = cli("restore", "start", "--target", "billing", "--latest", "--mode", "promote");
+    assertEquals(0, start.exitCode(), start.toString());
+    assertTrue(start.out().contains("started promote restore of billing"), start.out());
+    awaitPhase("billing", "await_approval");
+
+    Cli.Result abort = as("dave", "--json", "restore", "abort", "--target", "billing", "--reason", "wrong point in time");
+    assertEquals(0, abort.exitCode(), abort.toString());
+    assertTrue(abort.out().contains("\"signal\" : \"abort\""), abort.out());
+    assertTrue(abort.out().contains("\"by\" : \"dave\""), abort.out());
+    assertTrue(abort.out().contains("\"phase\" : \"COMPENSATING\""), abort.out());
+    assertTrue(abort.out().contains("\"stopRequest\" : \"dave: wrong point in time\""), abort.out());
+
+    Cli.Result done = awaitCompleted("billing");
+    assertTrue(done.out().contains("  outcome   aborted before the switch"), done.out());
+
+    Cli.Result nothing = cli("restore", "approve", "--target", "stocks", "--approver", "bob");
+    assertEquals(1, nothing.exitCode(), nothing.toString());
+    assertTrue(nothing.err().contains("no restore of stocks is running (no workflow restore/stocks)"), nothing.toString());
+
+    Cli.Result isolated = cli("restore", "start", "--target", "stocks", "--latest", "--wait");
+    assertEquals(1, isolated.exitCode(), isolated.toString());
+    assertTrue(isolated.err().contains("restore failed: the stand-in got mode isolated"), isolated.toString());
+
+    Cli.Result badMode = cli("restore", "start", "--target", "stocks", "--latest", "--mode", "blue-green");
+    assertEquals(2, badMode.exitCode(), badMode.toString());
+    assertTrue(badMode.err().contains("'blue-green' is not a restore mode: use isolated or promote"), badMode.toString());
+
+    Cli.Result noReason = cli("restore", "rollback", "--target", "stocks");
+    assertEquals(2, noReason.exitCode(), noReason.toString());
+    assertTrue(noReason.err().contains("--reason"), noReason.toString());
+  }
+
+  private void awaitPhase(String target, String phase) throws InterruptedException {
+    Cli.Result status = null;
+    for (int i = 0; i < 100; i++) {
+      status = cli("restore", "status", "--target", target);
+      if (status.out().contains("  " + phase + " ")) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the restore of " + target + " never reached " + phase + ":\n" + status);
+  }
+
+  private Cli.Result awaitCompleted(String target) throws InterruptedException {
+    Cli.Result status = null;
+    for (int i = 0; i < 100; i++) {
+      status = cli("restore", "status", "--target", target);
+      if (status.out().contains("restore/" + target + " (PointInTimeRestoreWorkflow, run ") && status.out().contains("): completed")) {
+        assertEquals(0, status.exitCode(), status.toString());
+        return status;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the restore of " + target + " never completed:\n" + status);
+  }
+}
