@@ -3,6 +3,7 @@ package io.dbrunbooks.starter;
 import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.restore.Approval;
 import io.dbrunbooks.workflows.restore.ApprovalRecord;
+import io.dbrunbooks.workflows.restore.DecommissionProgress;
 import io.dbrunbooks.workflows.restore.RestoreProgress;
 import java.time.Duration;
 import java.util.Map;
@@ -10,9 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code runbooks restore approve} and {@code approve-decommission}: the running promote restore's
- * {@code approve} or {@code approve-decommission} update. The workflow decides who may approve and
- * when; a refusal is printed as the workflow words it and exits 2.
+ * {@code runbooks restore approve}: the running promote restore's {@code approve} update; {@code
+ * approve-decommission}: the {@code approve-decommission} update of the decommission workflow a
+ * promoted restore left. The workflows decide who may approve and when; a refusal is printed as the
+ * workflow words it and exits 2.
  */
 abstract class RestoreApprovalCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name.")
@@ -35,9 +37,23 @@ abstract class RestoreApprovalCommand extends CliCommand {
   public Integer call() {
     String who = approver != null ? approver : cli().user();
     try (TemporalConnection connection = cli().connect()) {
-      RunningRestore run = RunningRestore.find(connection.client(), target);
-      RestoreProgress before = run.progress();
+      RunningRestore run = find(connection);
+      RestoreProgress before = decommission() ? null : run.progress();
       ApprovalRecord accepted = run.update(updateName(), ApprovalRecord.class, new Approval(who, comment));
+      if (decommission()) {
+        DecommissionProgress now = run.query(DecommissionProgress.class);
+        if (json()) {
+          printJson(Map.of("workflowId", run.workflowId, "runId", run.runId, "approval", accepted, "progress", now));
+        } else {
+          out().println("approved removing blue of " + target + " as " + accepted.approver() + " at " + accepted.at()
+              + " (workflow " + run.workflowId + ")");
+          if (now != null) {
+            out().println("blue " + now.blue().dataDirectory() + " goes once its keep period ends, at " + now.keepBlueUntil());
+          }
+          out().println("follow it with: runbooks status " + run.workflowId);
+        }
+        return RunbooksCli.EXIT_OK;
+      }
       RunningRestore.After after = run.afterwards(before, Duration.ZERO);
       if (json()) {
         printJson(run.json(Map.of("approval", accepted), after));
@@ -48,6 +64,14 @@ abstract class RestoreApprovalCommand extends CliCommand {
       }
       return RunbooksCli.EXIT_OK;
     }
+  }
+
+  RunningRestore find(TemporalConnection connection) {
+    return RunningRestore.find(connection.client(), target);
+  }
+
+  boolean decommission() {
+    return false;
   }
 
   @Command(name = "approve", description = {
@@ -67,9 +91,24 @@ abstract class RestoreApprovalCommand extends CliCommand {
   }
 
   @Command(name = "approve-decommission", description = {
-      "Approve removing a promote restore's stopped blue cluster (update 'approve-decommission' of restore/<target>);",
-      "blue is removed once its keep period has also passed. Same rules and exit codes as approve."})
+      "Approve removing the stopped blue cluster a promoted restore left (update 'approve-decommission' of its",
+      "decommission/<restore id> workflow); blue is removed once its keep period has also passed. Without --restore-id,",
+      "the restore is the target's last one. Same rules and exit codes as approve."})
   static final class ApproveDecommission extends RestoreApprovalCommand {
+    @Option(names = "--restore-id", paramLabel = "ID", description = "The promoted restore whose blue to remove"
+        + " (default: the target's last restore).")
+    String restoreId;
+
+    @Override
+    RunningRestore find(TemporalConnection connection) {
+      return RunningRestore.decommission(connection.client(), target, restoreId);
+    }
+
+    @Override
+    boolean decommission() {
+      return true;
+    }
+
     @Override
     String updateName() {
       return "approve-decommission";

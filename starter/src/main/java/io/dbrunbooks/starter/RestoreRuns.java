@@ -73,7 +73,7 @@ final class RestoreRuns {
   /** The phases of a promote restore from the approval on, until it ends. */
   static boolean switchoverUnderway(RestorePhase phase) {
     return switch (phase) {
-      case AWAIT_APPROVAL, SWITCH, BAKE, ROLLBACK, BLUE_KEPT, DECOMMISSION -> true;
+      case AWAIT_APPROVAL, SWITCH, BAKE, ROLLBACK, STOP_BLUE -> true;
       default -> false;
     };
   }

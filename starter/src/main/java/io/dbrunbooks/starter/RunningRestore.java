@@ -1,7 +1,9 @@
 package io.dbrunbooks.starter;
 
 import io.dbrunbooks.workflows.common.TaskQueues;
+import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflow;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
+import io.dbrunbooks.workflows.restore.RestoreResult;
 import io.dbrunbooks.workflows.restore.RestoreProgress;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -24,8 +26,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The running restore of a target, for the commands that act on one ({@code restore approve},
- * {@code approve-decommission}, {@code abort}, {@code rollback}): found by its workflow id and
- * pinned to its run, so an update or signal never reaches a later restore of the same target.
+ * {@code abort}, {@code rollback}), or the decommission workflow a promoted restore left
+ * ({@code approve-decommission}): found by its workflow id and pinned to its run, so an update or
+ * signal never reaches a later run.
  */
 final class RunningRestore {
   /** How long an update may wait for a worker to accept and run it. */
@@ -38,11 +41,67 @@ final class RunningRestore {
   final String runId;
   private final WorkflowStub stub;
 
-  private RunningRestore(WorkflowClient client, String target, String runId) {
+  private RunningRestore(WorkflowClient client, String target, String workflowId, String type, String runId) {
     this.target = target;
-    this.workflowId = PointInTimeRestoreWorkflow.workflowId(target);
+    this.workflowId = workflowId;
     this.runId = runId;
-    this.stub = client.newUntypedWorkflowStub(workflowId, Optional.of(runId), Optional.of(PointInTimeRestoreWorkflow.TYPE));
+    this.stub = client.newUntypedWorkflowStub(workflowId, Optional.of(runId), Optional.of(type));
+  }
+
+  private RunningRestore(WorkflowClient client, String target, String runId) {
+    this(client, target, PointInTimeRestoreWorkflow.workflowId(target), PointInTimeRestoreWorkflow.TYPE, runId);
+  }
+
+  /**
+   * The running {@link BlueDecommissionWorkflow} that keeps blue after a promoted restore of
+   * {@code target}: the one of {@code restoreId}, or else the one the target's last restore started.
+   *
+   * @throws CliFailure exit 1 when there is none, or when it cannot tell which (a restore runs now)
+   */
+  static RunningRestore decommission(WorkflowClient client, String target, String restoreId) {
+    String workflowId = restoreId != null ? BlueDecommissionWorkflow.workflowId(restoreId) : lastDecommission(client, target);
+    WorkflowExecutionDescription d;
+    try {
+      d = client.newUntypedWorkflowStub(workflowId).describe();
+    } catch (WorkflowNotFoundException e) {
+      throw CliFailure.failed("no workflow " + workflowId + ": restore " + restoreId + " of " + target
+          + " did not promote and stop a blue cluster");
+    }
+    if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      throw CliFailure.failed(workflowId + " is " + StatusCommand.statusName(d.getStatus()) + ": blue of that restore is not"
+          + " awaiting decommission; see runbooks status " + workflowId);
+    }
+    return new RunningRestore(client, target, workflowId, BlueDecommissionWorkflow.TYPE, d.getExecution().getRunId());
+  }
+
+  /** The decommission workflow id from the result of the target's last restore. */
+  private static String lastDecommission(WorkflowClient client, String target) {
+    String restoreWorkflow = PointInTimeRestoreWorkflow.workflowId(target);
+    WorkflowExecutionDescription d;
+    try {
+      d = client.newUntypedWorkflowStub(restoreWorkflow).describe();
+    } catch (WorkflowNotFoundException e) {
+      throw CliFailure.failed("no restore of " + target + " has run (no workflow " + restoreWorkflow + "): no blue to decommission");
+    }
+    String pass = "; name the promoted restore with --restore-id <restore id> (its decommission workflow is"
+        + " decommission/<restore id>)";
+    if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+      throw CliFailure.failed("the last restore of " + target + " (run " + d.getExecution().getRunId() + ") is "
+          + StatusCommand.statusName(d.getStatus()) + pass);
+    }
+    RestoreResult r;
+    try {
+      r = client.newUntypedWorkflowStub(restoreWorkflow, Optional.of(d.getExecution().getRunId()), Optional.empty())
+          .getResult(10, TimeUnit.SECONDS, RestoreResult.class);
+    } catch (TimeoutException | WorkflowException e) {
+      throw CliFailure.failed("cannot read the result of the last restore of " + target + ": " + BackupRuns.describe(e) + pass);
+    }
+    if (r.switchover() == null || r.switchover().decommissionWorkflowId() == null) {
+      throw CliFailure.failed("the last restore of " + target + " (" + r.restoreId() + ") left no stopped blue to decommission"
+          + (r.switchover() == null || r.switchover().outcome() == null ? "" : " (outcome "
+              + SwitchoverLines.outcome(r.switchover().outcome()) + ")") + pass);
+    }
+    return r.switchover().decommissionWorkflowId();
   }
 
   /** @throws CliFailure exit 1 when no restore of {@code target} is running */
@@ -103,6 +162,15 @@ final class RunningRestore {
     }
   }
 
+  /** The run's {@code progress} answer as {@code type}, or null when no worker answers. */
+  <P> P query(Class<P> type) {
+    try {
+      return stub.query("progress", type);
+    } catch (WorkflowException | StatusRuntimeException e) {
+      return null;
+    }
+  }
+
   /** The run's {@code progress} answer, or null when no worker answers. */
   RestoreProgress progress() {
     try {
@@ -151,7 +219,7 @@ final class RunningRestore {
       out.println("restore of " + target + ": " + after.status() + ", phase " + now.phase().name().toLowerCase()
           + (after.movedOn() ? "" : " (unchanged)"));
       if (now.switchover() != null && now.switchover().stopRequest() != null) {
-        out.println("stop requested by " + now.switchover().stopRequest());
+        out.println("stop requested: " + now.switchover().stopRequest());
       }
     }
     out.println("follow it with: runbooks restore status --target " + target);

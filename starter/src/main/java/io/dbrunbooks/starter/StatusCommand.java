@@ -4,6 +4,9 @@ import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.backup.BackupProgress;
 import io.dbrunbooks.workflows.backup.BackupResult;
 import io.dbrunbooks.workflows.backup.BackupWorkflow;
+import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflow;
+import io.dbrunbooks.workflows.restore.DecommissionPhase;
+import io.dbrunbooks.workflows.restore.DecommissionProgress;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
 import io.dbrunbooks.workflows.restore.RestoreProgress;
 import io.dbrunbooks.workflows.restore.RestoreResult;
@@ -62,14 +65,18 @@ final class StatusCommand extends CliCommand {
 
       boolean backup = BackupWorkflow.TYPE.equals(d.getWorkflowType());
       boolean restore = PointInTimeRestoreWorkflow.TYPE.equals(d.getWorkflowType());
+      boolean decommission = BlueDecommissionWorkflow.TYPE.equals(d.getWorkflowType());
       WorkflowStub run = connection.client().newUntypedWorkflowStub(workflowId, Optional.of(runId), Optional.of(d.getWorkflowType()));
       BackupProgress progress = null;
       RestoreProgress restoreProgress = null;
+      DecommissionProgress decommissionProgress = null;
       String progressProblem = null;
-      if (backup || restore) {
+      if (backup || restore || decommission) {
         try {
           if (backup) {
             progress = run.query("progress", BackupProgress.class);
+          } else if (decommission) {
+            decommissionProgress = run.query("progress", DecommissionProgress.class);
           } else {
             restoreProgress = run.query("progress", RestoreProgress.class);
           }
@@ -89,7 +96,7 @@ final class StatusCommand extends CliCommand {
           && status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
         failure = failureOf(run);
       }
-      view.put("progress", restore ? restoreProgress : progress);
+      view.put("progress", restore ? restoreProgress : decommission ? decommissionProgress : progress);
       if (result != null) {
         view.put("result", BackupRuns.summary(result));
       }
@@ -111,6 +118,9 @@ final class StatusCommand extends CliCommand {
         }
         if (restoreResult != null) {
           RestoreRuns.printSummary(out(), restoreResult);
+        }
+        if (decommissionProgress != null) {
+          printDecommission(decommissionProgress);
         }
       }
       return failure == null ? RunbooksCli.EXIT_OK : RunbooksCli.EXIT_FAILED;
@@ -143,6 +153,30 @@ final class StatusCommand extends CliCommand {
     }
     if (result != null) {
       BackupRuns.printSummary(out(), result);
+    }
+  }
+
+  /** Blue kept after a promotion: where, until when, who approved its removal, what went. */
+  private void printDecommission(DecommissionProgress p) {
+    RestoreRuns.row(out(), "phase", p.phase().name().toLowerCase());
+    if (p.blue() != null) {
+      RestoreRuns.row(out(), "blue", p.blue().dataDirectory() + " (system " + p.blue().systemIdentifier() + ", port "
+          + p.blue().port() + ")");
+    }
+    RestoreRuns.row(out(), "kept until", String.valueOf(p.keepBlueUntil()));
+    if (p.approval() != null) {
+      RestoreRuns.row(out(), "approved", "by " + p.approval().approver() + " at " + p.approval().at()
+          + (p.approval().comment() == null ? "" : ": " + p.approval().comment()));
+    } else if (p.phase() == DecommissionPhase.KEPT) {
+      RestoreRuns.row(out(), "approvers", String.join(", ", p.approvers()));
+      out().println("remove blue (after the keep period) with: runbooks restore approve-decommission --target " + p.target()
+          + " --restore-id " + p.restoreId() + " --approver <name>");
+    }
+    if (!p.removed().isEmpty()) {
+      RestoreRuns.row(out(), "removed", String.join(", ", p.removed()));
+    }
+    if (p.lastError() != null) {
+      RestoreRuns.row(out(), "last error", p.lastError());
     }
   }
 

@@ -51,11 +51,15 @@ final class SwitchoverLines {
       RestoreRuns.row(out, "blue", (b.wasRunning() ? "stopped" : "was already stopped") + ", last checkpoint " + b.lsn()
           + ", data " + b.dataDirectory() + (s.keepBlueUntil() == null ? "" : ", kept until " + s.keepBlueUntil()));
     }
-    if (!s.blueRemoved().isEmpty()) {
-      RestoreRuns.row(out, "removed", String.join(", ", s.blueRemoved()));
+    if (s.decommissionWorkflowId() != null) {
+      RestoreRuns.row(out, "kept by", s.decommissionWorkflowId() + "; see runbooks status "
+          + s.decommissionWorkflowId());
+    }
+    for (String ignored : s.ignored()) {
+      RestoreRuns.row(out, "ignored", ignored);
     }
     if (s.stopRequest() != null) {
-      RestoreRuns.row(out, "stop", "requested by " + s.stopRequest());
+      RestoreRuns.row(out, "stop", s.stopRequest());
     }
     if (s.outcome() != null) {
       RestoreRuns.row(out, "outcome", outcome(s.outcome()));
@@ -67,8 +71,8 @@ final class SwitchoverLines {
       printApprovalHint(out, target, s);
     } else if (phase == RestorePhase.BAKE) {
       out.println("roll back to blue with: runbooks restore rollback --target " + target + " --reason TEXT");
-    } else if (phase == RestorePhase.BLUE_KEPT) {
-      out.println("remove blue after the keep period with: runbooks restore approve-decommission --target " + target
+    } else if (s.decommissionWorkflowId() != null && s.outcome() == SwitchoverOutcome.PROMOTED) {
+      out.println("remove blue (after the keep period) with: runbooks restore approve-decommission --target " + target
           + " --approver <name>");
     }
   }

@@ -1,11 +1,19 @@
 package io.dbrunbooks.starter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dbrunbooks.worker.EmbeddedTemporal;
 import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.common.FakeEvidenceActivities;
+import io.dbrunbooks.workflows.common.FakeNotifyActivities;
 import io.dbrunbooks.workflows.common.TaskQueues;
+import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflowImpl;
+import io.dbrunbooks.workflows.restore.FakeRestoreActivities;
+import io.dbrunbooks.workflows.restore.FakeSwitchoverActivities;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
+import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,17 +26,19 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code runbooks restore start --mode promote}, {@code approve}, {@code approve-decommission},
  * {@code abort}, {@code rollback} and the switchover in {@code status}, against the SDK's Java test
- * server and a worker running {@link PromoteRestoreStandIn}: what a person sees, and that what they
- * typed reaches the workflow.
+ * server and a worker running the real restore and decommission workflows over fake steps (the
+ * workflows module's fakes): what a person sees, and that what they typed reaches the workflow.
  */
 class RestoreSwitchoverCommandTest {
   EmbeddedTemporal temporal;
   TemporalConnection connection;
   WorkerFactory factory;
   Map<String, String> env;
+  final FakeRestoreActivities restore = new FakeRestoreActivities();
+  final FakeSwitchoverActivities pgbouncer = new FakeSwitchoverActivities();
 
   @BeforeEach
-  void temporalWithAStandInWorker() throws Exception {
+  void temporalWithAWorker() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
       port = s.getLocalPort();
@@ -36,9 +46,11 @@ class RestoreSwitchoverCommandTest {
     temporal = EmbeddedTemporal.startJavaTestServer(port);
     connection = TemporalConnection.local(temporal.address());
     factory = WorkerFactory.newInstance(connection.client());
-    factory.newWorker(TaskQueues.RUNBOOKS).registerWorkflowImplementationTypes(PromoteRestoreStandIn.class);
+    Worker worker = factory.newWorker(TaskQueues.RUNBOOKS);
+    worker.registerWorkflowImplementationTypes(PointInTimeRestoreWorkflowImpl.class, BlueDecommissionWorkflowImpl.class);
+    worker.registerActivitiesImplementations(restore, pgbouncer, new FakeEvidenceActivities(), new FakeNotifyActivities());
     factory.start();
-    // alice is on the approver list, and the operator of every restore she starts.
+    // alice is the operator of every restore she starts; the approvers are bob and carol.
     env = Map.of("TEMPORAL_ADDRESS", temporal.address(), "USER", "alice");
   }
 
@@ -61,51 +73,52 @@ class RestoreSwitchoverCommandTest {
 
   @Test
   void promoteWaitsForApprovalRefusesTheOperatorThenApproveAndRollbackReachTheRestore() throws Exception {
+    pgbouncer.bakeBlocks = true;
     Cli.Result start = cli("restore", "start", "--target", "orders", "--latest", "--mode", "promote", "--wait");
     assertEquals(0, start.exitCode(), start.toString());
     assertTrue(start.out().contains("started promote restore of orders to latest"), start.out());
     assertTrue(start.out().contains("operator alice"), start.out());
     assertTrue(start.out().contains("  await_approval "), start.out());
     assertTrue(start.out().contains("the restored copy of orders awaits approval to take the traffic until 20"), start.out());
-    assertTrue(start.out().contains("approvers: alice, bob"), start.out());
+    assertTrue(start.out().contains("approvers: bob, carol"), start.out());
     assertTrue(start.out().contains("approve with: runbooks restore approve --target orders --approver <name>\n"), start.out());
 
     // The approver defaults to $USER, like --operator, and alice started this restore.
     Cli.Result own = cli("restore", "approve", "--target", "orders");
     assertEquals(2, own.exitCode(), own.toString());
-    assertTrue(own.err().contains("the restore of orders refused approve: alice started this restore: the approval must come"
-        + " from someone else"), own.toString());
+    assertTrue(own.err().contains("the restore of orders refused approve: alice started this restore and cannot approve"),
+        own.toString());
 
     Cli.Result stranger = cli("restore", "approve", "--target", "orders", "--approver", "mallory");
     assertEquals(2, stranger.exitCode(), stranger.toString());
-    assertTrue(stranger.err().contains("mallory is not an approver of orders (alice, bob)"), stranger.toString());
+    assertTrue(stranger.err().contains("mallory is not on the approver list"), stranger.toString());
 
     Cli.Result early = cli("restore", "approve-decommission", "--target", "orders", "--approver", "bob");
-    assertEquals(2, early.exitCode(), early.toString());
-    assertTrue(early.err().contains("refused approve-decommission: no blue awaits decommissioning: the restore is in AWAIT_APPROVAL"),
-        early.toString());
+    assertEquals(1, early.exitCode(), early.toString());
+    assertTrue(early.err().contains("the last restore of orders (run ") && early.err().contains(") is running; name the promoted"
+        + " restore with --restore-id"), early.toString());
 
     Cli.Result waiting = cli("restore", "status", "--target", "orders");
     assertEquals(0, waiting.exitCode(), waiting.toString());
     assertTrue(waiting.out().contains("awaits approval to take the traffic until 20"), waiting.out());
-    assertTrue(waiting.out().contains("approvers: alice, bob (not the operator who started the restore)"), waiting.out());
+    assertTrue(waiting.out().contains("approvers: bob, carol (not the operator who started the restore)"), waiting.out());
     assertTrue(waiting.out().contains("  traffic   on blue (not switched)"), waiting.out());
-    assertTrue(waiting.out().contains("approve with: runbooks restore approve --target orders --approver <name>"), waiting.out());
+    assertEquals(FakeSwitchoverActivities.BLUE, pgbouncer.pointsAt);
 
     Cli.Result approved = cli("restore", "approve", "--target", "orders", "--approver", "bob", "--comment", "row counts match");
     assertEquals(0, approved.exitCode(), approved.toString());
     assertTrue(approved.out().contains("approved the switchover of the restore of orders as bob at 20"), approved.out());
-    assertTrue(approved.out().contains("restore of orders: running, phase bake\n"), approved.out());
+    awaitPhase("orders", "bake");
 
     Cli.Result baking = cli("restore", "status", "--target", "orders");
-    assertTrue(baking.out().contains("  approvers alice, bob; approval deadline 20"), baking.out());
+    assertTrue(baking.out().contains("  approvers bob, carol; approval deadline 20"), baking.out());
     assertTrue(baking.out().contains("  approved  switchover by bob at 20"), baking.out());
     assertTrue(baking.out().contains(": row counts match\n"), baking.out());
-    assertTrue(baking.out().contains("  pgbouncer 127.0.0.1:6432 database orders: blue 10.0.0.5:5432/orders, green 127.0.0.1:55432/orders"),
+    assertTrue(baking.out().contains("  pgbouncer 127.0.0.1:6432 database orders: blue 127.0.0.1:5432/orders, green 127.0.0.1:54321/orders"),
         baking.out());
-    assertTrue(baking.out().contains("  traffic   on green (switched from 10.0.0.5:5432/orders to 127.0.0.1:55432/orders,"
-        + " new transactions held 120 ms)"), baking.out());
-    assertTrue(baking.out().contains("  health    ok through PgBouncer after the switch (127.0.0.1:55432, cluster orders-restore-standin"),
+    assertTrue(baking.out().contains("  traffic   on green (switched from 127.0.0.1:5432/orders to 127.0.0.1:54321/orders,"
+        + " new transactions held 42 ms)"), baking.out());
+    assertTrue(baking.out().contains("  health    ok through PgBouncer after the switch (127.0.0.1:54321, cluster orders-restore-"),
         baking.out());
     assertTrue(baking.out().contains("  bake      until 20"), baking.out());
     assertTrue(baking.out().contains("roll back to blue with: runbooks restore rollback --target orders --reason TEXT"), baking.out());
@@ -120,13 +133,13 @@ class RestoreSwitchoverCommandTest {
     Cli.Result rollback = cli("restore", "rollback", "--target", "orders", "--by", "carol", "--reason", "p99 latency doubled");
     assertEquals(0, rollback.exitCode(), rollback.toString());
     assertTrue(rollback.out().contains("sent rollback to the restore of orders (workflow restore/orders, run "), rollback.out());
-    assertTrue(rollback.out().contains("restore of orders: running, phase rollback\n"), rollback.out());
-    assertTrue(rollback.out().contains("stop requested by carol: p99 latency doubled"), rollback.out());
+    assertTrue(rollback.out().contains("stop requested: rollback by carol: p99 latency doubled"), rollback.out());
 
     Cli.Result done = awaitCompleted("orders");
-    assertTrue(done.out().contains("  traffic   on blue again (switched back, new transactions held 95 ms)"), done.out());
-    assertTrue(done.out().contains("  stop      requested by carol: p99 latency doubled"), done.out());
+    assertTrue(done.out().contains("  traffic   on blue again (switched back, new transactions held 42 ms)"), done.out());
+    assertTrue(done.out().contains("  stop      rollback by carol: p99 latency doubled"), done.out());
     assertTrue(done.out().contains("  outcome   rolled back: traffic on blue"), done.out());
+    assertEquals(FakeSwitchoverActivities.BLUE, pgbouncer.pointsAt, "the rollback reached PgBouncer");
     Cli.Result doneJson = cli("--json", "status", "restore/orders");
     assertTrue(doneJson.out().contains("\"outcome\" : \"rolled-back\""), doneJson.out());
 
@@ -134,6 +147,49 @@ class RestoreSwitchoverCommandTest {
     assertEquals(1, late.exitCode(), late.toString());
     assertTrue(late.err().contains("no restore of orders is running (the last one, run "), late.toString());
     assertTrue(late.err().contains(", is completed)"), late.toString());
+  }
+
+  @Test
+  void aPromotedRestoreLeavesBlueForSomeoneElseToDecommission() throws Exception {
+    pgbouncer.keepBlueSeconds = 1;
+    Cli.Result start = cli("restore", "start", "--target", "orders", "--latest", "--mode", "promote");
+    assertEquals(0, start.exitCode(), start.toString());
+    awaitPhase("orders", "await_approval");
+    assertEquals(0, as("carol", "restore", "approve", "--target", "orders").exitCode());
+
+    Cli.Result done = awaitCompleted("orders");
+    assertTrue(done.out().contains("  outcome   promoted: traffic on green"), done.out());
+    assertTrue(done.out().contains("  blue      stopped, last checkpoint 0/7000100, data /var/lib/postgresql/15/main, kept until 20"),
+        done.out());
+    assertTrue(done.out().contains("  kept by   decommission/orders-"), done.out());
+    assertTrue(done.out().contains("remove blue (after the keep period) with: runbooks restore approve-decommission --target orders"),
+        done.out());
+    assertFalse(pgbouncer.blueRunning);
+
+    Cli.Result own = cli("restore", "approve-decommission", "--target", "orders");
+    assertEquals(2, own.exitCode(), own.toString());
+    assertTrue(own.err().contains("refused approve-decommission: alice started this restore and cannot approve removing blue"
+        + " /var/lib/postgresql/15/main of orders"), own.toString());
+
+    Cli.Result approved = as("bob", "restore", "approve-decommission", "--target", "orders", "--comment", "green is fine");
+    assertEquals(0, approved.exitCode(), approved.toString());
+    assertTrue(approved.out().contains("approved removing blue of orders as bob at 20"), approved.out());
+    String id = approved.out().replaceAll("(?s).*\\(workflow (decommission/[^)]+)\\).*", "$1");
+    Cli.Result removed = null;
+    for (int i = 0; i < 100 && !pgbouncer.blueRemoved; i++) {
+      Thread.sleep(100);
+    }
+    assertTrue(pgbouncer.blueRemoved, "blue removed after the keep period and the approval");
+    for (int i = 0; i < 50; i++) {
+      removed = cli("status", id);
+      if (removed.out().contains("): completed")) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertTrue(removed.out().contains("  phase     completed"), removed.out());
+    assertTrue(removed.out().contains("  approved  by bob at 20") && removed.out().contains(": green is fine"), removed.out());
+    assertTrue(removed.out().contains("  removed   /var/lib/postgresql/15/main"), removed.out());
   }
 
   @Test
@@ -147,19 +203,21 @@ class RestoreSwitchoverCommandTest {
     assertEquals(0, abort.exitCode(), abort.toString());
     assertTrue(abort.out().contains("\"signal\" : \"abort\""), abort.out());
     assertTrue(abort.out().contains("\"by\" : \"dave\""), abort.out());
-    assertTrue(abort.out().contains("\"phase\" : \"COMPENSATING\""), abort.out());
-    assertTrue(abort.out().contains("\"stopRequest\" : \"dave: wrong point in time\""), abort.out());
+    assertTrue(abort.out().contains("\"stopRequest\" : \"abort by dave: wrong point in time\""), abort.out());
 
     Cli.Result done = awaitCompleted("billing");
     assertTrue(done.out().contains("  outcome   aborted before the switch"), done.out());
+    assertFalse(pgbouncer.calls.contains("switch-to-green"));
 
     Cli.Result nothing = cli("restore", "approve", "--target", "stocks", "--approver", "bob");
     assertEquals(1, nothing.exitCode(), nothing.toString());
     assertTrue(nothing.err().contains("no restore of stocks is running (no workflow restore/stocks)"), nothing.toString());
 
+    int policyChecks = (int) pgbouncer.calls.stream().filter("policy"::equals).count();
     Cli.Result isolated = cli("restore", "start", "--target", "stocks", "--latest", "--wait");
-    assertEquals(1, isolated.exitCode(), isolated.toString());
-    assertTrue(isolated.err().contains("restore failed: the stand-in got mode isolated"), isolated.toString());
+    assertEquals(0, isolated.exitCode(), isolated.toString());
+    assertFalse(isolated.out().contains("approve"), isolated.out());
+    assertEquals(policyChecks, pgbouncer.calls.stream().filter("policy"::equals).count(), "isolated is the default: no switchover");
 
     Cli.Result badMode = cli("restore", "start", "--target", "stocks", "--latest", "--mode", "blue-green");
     assertEquals(2, badMode.exitCode(), badMode.toString());

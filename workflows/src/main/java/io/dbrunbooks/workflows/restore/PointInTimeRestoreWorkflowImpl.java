@@ -136,6 +136,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
   private ApprovalRecord approval;
   private final List<ApprovalRecord> approvals = new ArrayList<>();
   private OperatorAction stopRequest;
+  private String stopKind;
   private OperatorAction rollbackRequest;
   private final List<String> ignored = new ArrayList<>();
   private boolean switchStarted;
@@ -939,6 +940,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
       return;
     }
     stopRequest = a;
+    stopKind = kind;
     if (preSwitch != null) {
       preSwitch.cancel();
     }
@@ -965,9 +967,9 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
         policy.approvers(),
         approvalDeadlineMillis == 0 ? null : iso(approvalDeadlineMillis),
         approvals,
-        stopRequest == null
-            ? (rollbackRequest == null ? null : "rollback by " + rollbackRequest.by() + ": " + rollbackRequest.reason())
-            : stopRequest.by() + ": " + stopRequest.reason(),
+        stopRequest != null
+            ? stopKind + " by " + stopRequest.by() + ": " + stopRequest.reason()
+            : rollbackRequest != null ? "rollback by " + rollbackRequest.by() + ": " + rollbackRequest.reason() : null,
         state,
         toGreen,
         afterSwitch,

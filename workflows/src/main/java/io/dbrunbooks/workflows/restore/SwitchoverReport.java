@@ -10,7 +10,7 @@ import java.util.List;
  * @param outcome null while running (and when the run failed: see the phase and error)
  * @param approvalDeadline when an unapproved restore aborts and cleans up
  * @param approvals accepted {@code approve} updates
- * @param stopRequest the abort or rollback that ended the run, {@code "<by>: <reason>"}
+ * @param stopRequest the abort or rollback that stopped the run, {@code "<abort|rollback> by <who>: <reason>"}
  * @param toGreen the switch to green; null until it happened
  * @param afterSwitch the health check through PgBouncer right after the switch
  * @param bakeUntil when blue is stopped if green stays healthy

@@ -12,15 +12,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** In-memory restore steps that keep track of what is provisioned, so tests can see what is left behind. */
-class FakeRestoreActivities implements RestoreActivities {
-  final List<String> calls = new CopyOnWriteArrayList<>();
+public class FakeRestoreActivities implements RestoreActivities {
+  public final List<String> calls = new CopyOnWriteArrayList<>();
   /** Restore ids whose environment exists now. */
-  final Set<String> environments = ConcurrentHashMap.newKeySet();
-  volatile RuntimeException planFailure;
-  volatile RuntimeException recoverFailure;
-  volatile boolean smokeQueryFails;
+  public final Set<String> environments = ConcurrentHashMap.newKeySet();
+  public volatile RuntimeException planFailure;
+  public volatile RuntimeException recoverFailure;
+  public volatile boolean smokeQueryFails;
   /** When set, the plan waits for it: lets a test act while the run is in PLAN. */
-  volatile java.util.concurrent.CountDownLatch planGate;
+  public volatile java.util.concurrent.CountDownLatch planGate;
 
   @Override
   public RestorePlan plan(PlanRequest r) {
@@ -52,7 +52,7 @@ class FakeRestoreActivities implements RestoreActivities {
     return environment(r.restoreId());
   }
 
-  static RestoreEnvironment environment(String restoreId) {
+  public static RestoreEnvironment environment(String restoreId) {
     return new RestoreEnvironment(restoreId, "/restores/" + restoreId, "/restores/" + restoreId + "/data", 54321,
         "orders-restore-" + restoreId.substring(restoreId.length() - 6));
   }
@@ -90,7 +90,7 @@ class FakeRestoreActivities implements RestoreActivities {
     return environments.remove(r.restoreId()) ? List.of("/restores/" + r.restoreId()) : List.of();
   }
 
-  static ApplicationFailure nonRetryable(String message, String type) {
+  public static ApplicationFailure nonRetryable(String message, String type) {
     return ApplicationFailure.newNonRetryableFailure(message, type);
   }
 }

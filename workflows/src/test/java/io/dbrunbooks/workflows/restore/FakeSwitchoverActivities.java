@@ -9,30 +9,30 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A PgBouncer alias and a blue server in memory: tests read where the alias points, whether blue
  * still runs, and which steps ran in which order.
  */
-class FakeSwitchoverActivities implements SwitchoverActivities {
-  static final BackendRef BLUE = new BackendRef("127.0.0.1", 5432, "orders");
-  static final BlueServer BLUE_SERVER =
+public class FakeSwitchoverActivities implements SwitchoverActivities {
+  public static final BackendRef BLUE = new BackendRef("127.0.0.1", 5432, "orders");
+  public static final BlueServer BLUE_SERVER =
       new BlueServer("/var/lib/postgresql/15/main", "7312345678901234567", 1, "0/7000060", "orders-main", 5432, "15.10");
 
-  final List<String> calls = new CopyOnWriteArrayList<>();
-  volatile BackendRef pointsAt = BLUE;
-  volatile boolean blueRunning = true;
-  volatile boolean blueRemoved;
-  volatile List<String> approvers = List.of("bob", "carol");
-  volatile long approvalTimeoutSeconds = 3600;
-  volatile long bakeSeconds = 600;
-  volatile long keepBlueSeconds = 7 * 86400;
-  volatile RuntimeException policyFailure;
-  volatile RuntimeException guardrailFailure;
-  volatile RuntimeException switchToGreenFailure;
-  volatile RuntimeException switchToBlueFailure;
+  public final List<String> calls = new CopyOnWriteArrayList<>();
+  public volatile BackendRef pointsAt = BLUE;
+  public volatile boolean blueRunning = true;
+  public volatile boolean blueRemoved;
+  public volatile List<String> approvers = List.of("bob", "carol");
+  public volatile long approvalTimeoutSeconds = 3600;
+  public volatile long bakeSeconds = 600;
+  public volatile long keepBlueSeconds = 7 * 86400;
+  public volatile RuntimeException policyFailure;
+  public volatile RuntimeException guardrailFailure;
+  public volatile RuntimeException switchToGreenFailure;
+  public volatile RuntimeException switchToBlueFailure;
   /** Health checks through PgBouncer answer ok only while this is true (and the alias points where expected). */
-  volatile boolean greenHealthy = true;
+  public volatile boolean greenHealthy = true;
   /** When set, the bake watch blocks (heartbeating) until canceled or released; otherwise it returns at once. */
-  volatile boolean bakeBlocks;
-  volatile boolean bakeReleased;
+  public volatile boolean bakeBlocks;
+  public volatile boolean bakeReleased;
   /** The watch's verdict when it returns. */
-  volatile boolean bakeHealthy = true;
+  public volatile boolean bakeHealthy = true;
 
   @Override
   public SwitchoverPolicy policy(SwitchoverPolicyRequest r) {

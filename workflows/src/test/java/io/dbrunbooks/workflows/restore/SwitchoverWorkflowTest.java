@@ -183,7 +183,7 @@ class SwitchoverWorkflowTest {
     RestoreResult r = result();
 
     assertEquals(SwitchoverOutcome.ABORTED, r.switchover().outcome());
-    assertEquals("dave: the bad deploy was rolled forward instead", r.switchover().stopRequest());
+    assertEquals("abort by dave: the bad deploy was rolled forward instead", r.switchover().stopRequest());
     assertEquals(List.of("policy"), pgbouncer.calls, "no guardrails, no switch");
     assertTrue(restore.environments.isEmpty(), "green torn down");
     assertTrue(evidence.actions().contains("switchover.aborted"));
