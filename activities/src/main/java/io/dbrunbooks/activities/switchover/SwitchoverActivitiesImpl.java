@@ -125,18 +125,19 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
           + t.connection().host() + ":" + t.connection().port() + ") reaches the server on port " + blue.port()
           + ": blue would be recorded wrongly. Make the targets file and PgBouncer name the same server");
     }
-    ServerFacts g = greenFacts(t, green, pool.running().dbname());
-    if (!g.systemIdentifier().equals(blue.systemIdentifier())) {
-      throw guardrail("green on 127.0.0.1:" + green.port() + " is another cluster (system identifier " + g.systemIdentifier()
-          + ") than blue (" + blue.systemIdentifier() + "): it is not a restore of this target");
-    }
-    if (g.inRecovery()) {
-      throw guardrail("green on 127.0.0.1:" + green.port() + " is still in recovery: it would refuse writes");
-    }
-    if (!green.clusterName().equals(g.clusterName())) {
-      throw guardrail("the server on 127.0.0.1:" + green.port() + " calls itself '" + g.clusterName() + "', not '"
-          + green.clusterName() + "': another server took the restore's port");
-    }
+    ServerFacts g = greenFacts(t, green, pool.running().dbname(), found -> {
+      if (!found.systemIdentifier().equals(blue.systemIdentifier())) {
+        throw guardrail("green on 127.0.0.1:" + green.port() + " is another cluster (system identifier " + found.systemIdentifier()
+            + ") than blue (" + blue.systemIdentifier() + "): it is not a restore of this target");
+      }
+      if (found.inRecovery()) {
+        throw guardrail("green on 127.0.0.1:" + green.port() + " is still in recovery: it would refuse writes");
+      }
+      if (!green.clusterName().equals(found.clusterName())) {
+        throw guardrail("the server on 127.0.0.1:" + green.port() + " calls itself '" + found.clusterName() + "', not '"
+            + green.clusterName() + "': another server took the restore's port");
+      }
+    });
     BackendRef greenRef = new BackendRef(t.switchover().greenHost(), green.port(), pool.running().dbname());
     BlueServer blueServer = new BlueServer(blue.dataDirectory(), blue.systemIdentifier(), blue.timeline(), blue.lsn(),
         blue.clusterName(), blue.port(), blue.version());
@@ -321,8 +322,13 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
     }
   }
 
-  /** As PgBouncer will: the health-check role over TCP, into the database the alias names, running its query. */
-  private ServerFacts greenFacts(TargetConfig t, RestoreEnvironment green, String dbname) {
+  /**
+   * Green's facts as PgBouncer will reach it: the health-check role over TCP, into the database the
+   * alias names. {@code checks} judge the facts before the health query runs, so a wrong cluster is
+   * reported as such rather than as a missing table.
+   */
+  private ServerFacts greenFacts(TargetConfig t, RestoreEnvironment green, String dbname,
+      java.util.function.Consumer<ServerFacts> checks) {
     PgBouncerConfig.HealthCheck hc = t.pgbouncer().healthCheck();
     Properties p = new Properties();
     p.setProperty("user", hc.user());
@@ -336,6 +342,7 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
     String where = "127.0.0.1:" + green.port() + "/" + dbname;
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + where, p)) {
       ServerFacts facts = ServerFacts.read(c, false);
+      checks.accept(facts);
       if (hc.query() != null && !hc.query().isBlank()) {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(hc.query())) {
           r.next();
