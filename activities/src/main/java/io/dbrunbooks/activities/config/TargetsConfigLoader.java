@@ -294,26 +294,12 @@ public final class TargetsConfigLoader {
             + describe(approvalField.value()));
       }
     }
-    double bakeMinutes = SwitchoverConfig.DEFAULT_BAKE_MINUTES;
-    Field bakeField = s.optional("bakeMinutes");
-    if (bakeField != null) {
-      bakeMinutes = number(bakeField, path + ".bakeMinutes", "minutes");
-    }
-    int interval = SwitchoverConfig.DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS;
-    Field intervalField = s.optional("healthCheckIntervalSeconds");
-    if (intervalField != null) {
-      interval = intAtLeast(intervalField, path + ".healthCheckIntervalSeconds", 1, "seconds");
-    }
-    int failures = SwitchoverConfig.DEFAULT_HEALTH_CHECK_FAILURES;
-    Field failuresField = s.optional("healthCheckFailures");
-    if (failuresField != null) {
-      failures = intAtLeast(failuresField, path + ".healthCheckFailures", 1, "consecutive failed checks");
-    }
-    double keepBlueDays = SwitchoverConfig.DEFAULT_KEEP_BLUE_DAYS;
-    Field keepField = s.optional("keepBlueDays");
-    if (keepField != null) {
-      keepBlueDays = number(keepField, path + ".keepBlueDays", "days");
-    }
+    double bakeMinutes = optionalNumber(s, "bakeMinutes", path, "minutes", SwitchoverConfig.DEFAULT_BAKE_MINUTES);
+    int interval = optionalIntAtLeast(s, "healthCheckIntervalSeconds", path, 1, "seconds",
+        SwitchoverConfig.DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS);
+    int failures = optionalIntAtLeast(s, "healthCheckFailures", path, 1, "consecutive failed checks",
+        SwitchoverConfig.DEFAULT_HEALTH_CHECK_FAILURES);
+    double keepBlueDays = optionalNumber(s, "keepBlueDays", path, "days", SwitchoverConfig.DEFAULT_KEEP_BLUE_DAYS);
     String greenHost = SwitchoverConfig.DEFAULT_GREEN_HOST;
     Field greenField = s.optional("greenHost");
     if (greenField != null) {
@@ -661,6 +647,18 @@ public final class TargetsConfigLoader {
       }
     }
     throw error(f.keyLoc(), path, "expected a whole number of " + unit + " >= " + min + ", got " + describe(f.value()));
+  }
+
+  /** {@code key} of {@code o} at {@code path} as {@link #number}, or {@code absent} when not there. */
+  private double optionalNumber(Obj o, String key, String path, String unit, double absent) {
+    Field f = o.optional(key);
+    return f == null ? absent : number(f, path + "." + key, unit);
+  }
+
+  /** {@code key} of {@code o} at {@code path} as {@link #intAtLeast}, or {@code absent} when not there. */
+  private int optionalIntAtLeast(Obj o, String key, String path, int min, String unit, int absent) {
+    Field f = o.optional(key);
+    return f == null ? absent : intAtLeast(f, path + "." + key, min, unit);
   }
 
   private double nonNegativeNumber(Field f, String path) {

@@ -18,6 +18,7 @@ import io.dbrunbooks.activities.config.SwitchoverConfig;
 import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.pgbouncer.Backend;
+import io.dbrunbooks.activities.pgbouncer.LandedLoad;
 import io.dbrunbooks.activities.pgbouncer.PgBouncerFixture;
 import io.dbrunbooks.activities.pgbouncer.PgBouncerSwitch;
 import io.dbrunbooks.activities.postgres.LocalCluster;
@@ -48,14 +49,12 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -65,9 +64,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,7 +95,7 @@ class SwitchoverActivitiesImplTest {
   static LocalCluster stranger;
   static PgBouncerFixture pgbouncer;
   static Path restoreRoot;
-  static Path script;
+  static LandedLoad landed;
   static String appPassword;
   static String verifier;
   static TargetsConfig config;
@@ -123,7 +119,7 @@ class SwitchoverActivitiesImplTest {
     PgTools.Result init = PgTools.locate().run("pgbench", List.of("-i", "-s", "1", "-q", "-h", "127.0.0.1",
         "-p", String.valueOf(blue.port()), "-U", APP, DB), appPassword);
     assertEquals(0, init.exitCode(), init.stderr());
-    appSql(blue.jdbcUrl(DB), "CREATE TABLE landed (id bigserial PRIMARY KEY, client int, port int)");
+    appSql(blue.jdbcUrl(DB), LandedLoad.TABLE);
     verifier = PgBouncerFixture.scramSecret(blue, APP);
 
     restoreRoot = Files.createDirectories(tmp.resolve("restores"));
@@ -139,6 +135,7 @@ class SwitchoverActivitiesImplTest {
 
     BLUE = new BackendRef("127.0.0.1", blue.port(), DB);
     pgbouncer = PgBouncerFixture.start(tmp.resolve("pgbouncer"), Map.of(DB, backend(BLUE)), Map.of(APP, verifier));
+    landed = new LandedLoad(tmp, pgbouncer, DB, APP, appPassword);
     pgbCfg = pgbouncer.config(DB, APP, new SecretRef(null, appPasswordFile.toString()), "SELECT count(*) FROM pgbench_branches");
     TargetConfig bare = new TargetConfig(TARGET, "postgres", blue.connection(DB), new StoreConfig("file:" + tmp.resolve("store")),
         new RegistryConfig("file:" + tmp.resolve("evidence")), new KeySourceConfig(tmp.resolve("keyring.json").toString()), 30,
@@ -148,14 +145,6 @@ class SwitchoverActivitiesImplTest {
         bare.keys(), 30, bare.notifier(), 0, null, bare.restore(), null, pgbCfg, null);
     config = new TargetsConfig(tmp.resolve("targets.yaml"), Map.of(TARGET, orders, "billing", noSwitchover));
 
-    script = tmp.resolve("landed.sql");
-    Files.writeString(script, String.join("\n",
-        "\\set aid random(1, 100000)",
-        "\\set delta random(-5000, 5000)",
-        "BEGIN;",
-        "UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;",
-        "INSERT INTO landed (client, port) VALUES (:client_id, inet_server_port());",
-        "END;", ""));
 
     testEnv = TestActivityEnvironment.newInstance();
     testEnv.registerActivitiesImplementations(new SwitchoverActivitiesImpl(config));
@@ -250,8 +239,8 @@ class SwitchoverActivitiesImplTest {
   void switchesToGreenAndBackUnderPgbenchWithoutAFailedTransactionAndGreenCannotBeTornDownMeanwhile() throws Exception {
     BlueGreenState state = activities.guardrails(new GuardrailsRequest(TARGET, "r-green", greenEnv));
     Path serving = restoreRoot.resolve("r-green").resolve("SERVING");
-    CompletableFuture<PgTools.Result> load = pgbench(8, 20);
-    awaitClients(blue, 0, 8);
+    CompletableFuture<PgTools.Result> load = landed.pgbench(8, 20);
+    landed.awaitClients(blue, 0, 8);
 
     SwitchOutcome toGreen = activities.switchTraffic(new SwitchTrafficRequest(TARGET, "r-green", state.green(), true));
     assertTrue(toGreen.changed());
@@ -259,7 +248,7 @@ class SwitchoverActivitiesImplTest {
     assertEquals(state.green(), toGreen.to());
     assertTrue(toGreen.steps().get(0).startsWith("pause "), toGreen.steps().toString());
     assertTrue(Files.exists(serving), "green is marked as serving");
-    awaitClients(green, 0, 8);
+    landed.awaitClients(green, 0, 8);
 
     HealthOutcome onGreen = activities.checkHealth(new HealthRequest(TARGET, state.green(), "orders-restore-green"));
     assertTrue(onGreen.ok(), onGreen.problem());
@@ -276,19 +265,19 @@ class SwitchoverActivitiesImplTest {
     assertTrue(Files.exists(Path.of(greenEnv.dataDirectory(), "PG_VERSION")), "the refused teardown removed nothing");
     assertEquals("1", activities.checkHealth(new HealthRequest(TARGET, state.green(), null)).queryResult(), "green still serves");
 
-    long lastBlueId = maxId(blue);
+    long lastBlueId = landed.maxId(blue);
     SwitchOutcome back = activities.switchTraffic(new SwitchTrafficRequest(TARGET, "r-green", BLUE, false));
     assertTrue(back.changed());
     assertEquals(state.green(), back.from());
     assertFalse(Files.exists(serving), "the switch back removes the SERVING marker");
-    awaitClients(blue, lastBlueId, 8);
+    landed.awaitClients(blue, lastBlueId, 8);
     SwitchOutcome again = activities.switchTraffic(new SwitchTrafficRequest(TARGET, "r-green", BLUE, false));
     assertFalse(again.changed(), "a retried switch converges");
 
     PgTools.Result bench = load.get(60, TimeUnit.SECONDS);
     assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
     assertTrue(bench.stdout().contains("number of failed transactions: 0 "), bench.stdout());
-    assertEquals(processed(bench), count(blue, "true") + count(green, "true"),
+    assertEquals(LandedLoad.processed(bench), landed.count(blue, "true") + landed.count(green, "true"),
         "every transaction pgbench counted landed on blue or on green, once");
     assertTrue(activities.checkHealth(new HealthRequest(TARGET, BLUE, "blue")).ok());
   }
@@ -422,52 +411,6 @@ class SwitchoverActivitiesImplTest {
 
   static String systemIdentifier(LocalCluster c) throws IOException {
     return c.psql("postgres", "SELECT system_identifier FROM pg_control_system()").strip();
-  }
-
-  static CompletableFuture<PgTools.Result> pgbench(int clients, int seconds) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return PgTools.locate().run("pgbench", List.of("-h", "127.0.0.1", "-p", String.valueOf(pgbouncer.port()), "-U", APP,
-            "-c", String.valueOf(clients), "-j", "2", "-T", String.valueOf(seconds), "-n", "-f", script.toString(), DB), appPassword);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
-  }
-
-  static long processed(PgTools.Result bench) {
-    Matcher m = Pattern.compile("number of transactions actually processed: (\\d+)").matcher(bench.stdout());
-    assertTrue(m.find(), bench.stdout());
-    return Long.parseLong(m.group(1));
-  }
-
-  static void awaitClients(LocalCluster c, long afterId, int clients) throws InterruptedException {
-    BooleanSupplier landed = () -> count(c, "id > " + afterId, "count(DISTINCT client)") >= clients;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!landed.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + clients + " clients on port " + c.port() + "\n" + pgbouncer.logTail());
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  static long count(LocalCluster c, String where) {
-    return count(c, where, "count(*)");
-  }
-
-  static long count(LocalCluster c, String where, String expr) {
-    try (Connection conn = c.connect(DB); Statement s = conn.createStatement();
-        ResultSet r = s.executeQuery("SELECT " + expr + " FROM landed WHERE " + where)) {
-      r.next();
-      return r.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static long maxId(LocalCluster c) {
-    return count(c, "true", "coalesce(max(id), 0)");
   }
 
   static void appSql(String url, String sql) throws SQLException {
