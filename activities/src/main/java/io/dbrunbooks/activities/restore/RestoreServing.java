@@ -24,7 +24,8 @@ public final class RestoreServing {
 
   /**
    * Marks the restore as serving {@code backend} (before PgBouncer is pointed at it: a crash in
-   * between errs on the side of keeping the cluster).
+   * between errs on the side of keeping the cluster). A retried switch keeps the first marker, so
+   * {@code since} stays the moment traffic may first have gone there.
    *
    * @throws IOException also when the restore has no directory of its own any more
    */
@@ -32,6 +33,9 @@ public final class RestoreServing {
     RestoreDirectory dir = RestoreDirectory.of(t, restoreId);
     if (!dir.isOurs()) {
       throw new IOException("restore " + restoreId + " has no directory at " + dir.dir() + " (torn down?)");
+    }
+    if (dir.isServing()) {
+      return;
     }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("target", t.name());
