@@ -8,6 +8,7 @@ import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.activities.retention.RetentionActivitiesImpl;
+import io.dbrunbooks.activities.switchover.SwitchoverActivitiesImpl;
 import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
 import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
 import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflowImpl;
@@ -48,6 +49,7 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
             new RetentionActivitiesImpl(config, resources::store, resources::evidence, resources::keys, Clock.systemUTC()),
             new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys, PgTools.locate(),
                 env.get(RestoreActivitiesImpl.WAL_FETCH_ENV)),
+            new SwitchoverActivitiesImpl(config, PgTools.locate()),
             new WalArchiveActivitiesImpl(config, resources::store, resources::keys)));
   }
 }

@@ -2,7 +2,7 @@ package io.dbrunbooks.activities.config;
 
 /**
  * The PgBouncer that applications reach a target through, for the blue-green switchover. In the
- * targets file (not wired into {@link TargetsConfigLoader} yet):
+ * targets file (read by {@link TargetsConfigLoader}):
  *
  * <pre>{@code
  *     pgbouncer:

@@ -11,6 +11,10 @@ package io.dbrunbooks.activities.config;
  * @param restore where point-in-time restores build their clusters; null when the target has no
  *     {@code restore:} block (restores of it are refused)
  * @param walArchive how the WAL archiver streams this target; {@link WalArchiveConfig#DEFAULT} when not configured
+ * @param pgbouncer the PgBouncer applications reach the target through; null when not configured
+ * @param switchover how a promote restore takes over the target's traffic; null when not configured
+ *     (promote restores of it are refused). The loader accepts it only with {@code restore} and
+ *     {@code pgbouncer} (with a health check)
  */
 public record TargetConfig(
     String name,
@@ -24,10 +28,36 @@ public record TargetConfig(
     long maxBackupBytesPerSecond,
     RetentionPolicy retention,
     RestoreConfig restore,
-    WalArchiveConfig walArchive) {
+    WalArchiveConfig walArchive,
+    PgBouncerConfig pgbouncer,
+    SwitchoverConfig switchover) {
 
   public TargetConfig {
     walArchive = walArchive == null ? WalArchiveConfig.DEFAULT : walArchive;
+  }
+
+  /** A target without a PgBouncer or switchover block. */
+  public TargetConfig(
+      String name,
+      String engine,
+      PostgresConnection connection,
+      StoreConfig backupStore,
+      RegistryConfig evidence,
+      KeySourceConfig keys,
+      double maxReplicationLagSeconds,
+      NotifierConfig notifier,
+      long maxBackupBytesPerSecond,
+      RetentionPolicy retention,
+      RestoreConfig restore,
+      WalArchiveConfig walArchive) {
+    this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond,
+        retention, restore, walArchive, null, null);
+  }
+
+  /** The same target, switched over through {@code pgbouncer} as {@code switchover} says (tests, the demo). */
+  public TargetConfig withSwitchover(PgBouncerConfig pgbouncer, SwitchoverConfig switchover) {
+    return new TargetConfig(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier,
+        maxBackupBytesPerSecond, retention, restore, walArchive, pgbouncer, switchover);
   }
 
   /** A target with the default WAL archiver settings. */

@@ -49,6 +49,23 @@ import java.util.regex.Pattern;
  *     walArchive:                               # optional: the continuous WAL archiver (WalArchiveWorkflow)
  *       slot: db_runbooks_orders                # physical replication slot it owns; default db_runbooks_<target>
  *       flushIntervalSeconds: 1                 # upload the segment being filled this often, 0.1-60; default 1
+ *     pgbouncer:                                # optional: the PgBouncer applications reach the target through
+ *       host: 127.0.0.1                         # its listener, as the worker reaches it
+ *       port: 6432
+ *       sslmode: prefer                         # optional, as for connection.sslmode
+ *       admin: { user: runbooks, password: { env: PGBOUNCER_ADMIN_PASSWORD } }  # in admin_users; password optional
+ *       databasesFile: /etc/pgbouncer/databases.ini   # absolute; %include'd by pgbouncer.ini, rewritten by the switch
+ *       database: orders                        # the alias applications connect to
+ *       pauseTimeoutSeconds: 30                 # optional, > 0, default 30
+ *       healthCheck: { user: orders_app, password: { file: /run/secrets/orders-app }, query: SELECT 1 }  # query optional
+ *     switchover:                               # optional: promote restores take the traffic (needs restore, pgbouncer.healthCheck)
+ *       approvers: [alice, bob]                 # at least one name
+ *       approvalTimeoutMinutes: 240             # optional, > 0, default 240
+ *       bakeMinutes: 30                         # optional, >= 0, default 30
+ *       healthCheckIntervalSeconds: 10          # optional, whole seconds >= 1, default 10
+ *       healthCheckFailures: 3                  # optional, >= 1, default 3: consecutive failed checks that roll back
+ *       keepBlueDays: 7                         # optional, >= 0, default 7
+ *       greenHost: 127.0.0.1                    # optional: how PgBouncer reaches restored clusters; default 127.0.0.1
  * }</pre>
  *
  * <p>AWS: S3 for the store and the registry, KMS for keys. Credentials always come from the SDK's
@@ -151,7 +168,7 @@ public final class TargetsConfigLoader {
   private TargetConfig target(String name, Field field, String path) {
     Obj t = new Obj(field.value(), path, field.keyLoc(),
         Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier", "maxBackupRate",
-            "retention", "restore", "walArchive"));
+            "retention", "restore", "walArchive", "pgbouncer", "switchover"));
     Field engineField = t.required("engine");
     String engine = string(engineField, path + ".engine");
     if (!engine.equals("postgres")) {
@@ -188,7 +205,111 @@ public final class TargetsConfigLoader {
     if (walField != null) {
       walArchive = walArchive(walField, path + ".walArchive");
     }
-    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate, retention, restore, walArchive);
+    Field pgbouncerField = t.optional("pgbouncer");
+    PgBouncerConfig pgbouncer = pgbouncerField == null ? null : pgbouncer(name, pgbouncerField, path + ".pgbouncer");
+    Field switchoverField = t.optional("switchover");
+    SwitchoverConfig switchover = null;
+    if (switchoverField != null) {
+      switchover = switchover(switchoverField, path + ".switchover");
+      // A switchover moves traffic to a restored cluster through PgBouncer and watches it there:
+      // without any of these it could only fail, and better now than after hours of restore.
+      String missing = restore == null ? "a restore: block (where the restored cluster is built)"
+          : pgbouncer == null ? "a pgbouncer: block (the PgBouncer whose alias it moves)"
+          : pgbouncer.healthCheck() == null ? "pgbouncer.healthCheck (the role that checks green through PgBouncer)"
+          : null;
+      if (missing != null) {
+        throw error(switchoverField.keyLoc(), path + ".switchover", "a switchover needs " + missing + " in target " + name);
+      }
+    }
+    return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate, retention, restore, walArchive,
+        pgbouncer, switchover);
+  }
+
+  private PgBouncerConfig pgbouncer(String target, Field field, String path) {
+    Obj b = new Obj(field.value(), path, field.keyLoc(),
+        Set.of("host", "port", "sslmode", "admin", "databasesFile", "database", "pauseTimeoutSeconds", "healthCheck"));
+    String host = nonEmptyString(b.required("host"), path + ".host");
+    int port = port(b.required("port"), path + ".port");
+    String sslmode = sslmode(b.optional("sslmode"), path + ".sslmode");
+    Field adminField = b.required("admin");
+    PgBouncerConfig.Login admin = login(target,
+        new Obj(adminField.value(), path + ".admin", adminField.keyLoc(), Set.of("user", "password")), path + ".admin");
+    String databasesFile = absolutePath(b.required("databasesFile"), path + ".databasesFile").toString();
+    String database = nonEmptyString(b.required("database"), path + ".database");
+    double pauseTimeout = PgBouncerConfig.DEFAULT_PAUSE_TIMEOUT_SECONDS;
+    Field pauseField = b.optional("pauseTimeoutSeconds");
+    if (pauseField != null) {
+      pauseTimeout = nonNegativeNumber(pauseField, path + ".pauseTimeoutSeconds");
+      if (pauseTimeout <= 0 || pauseTimeout > 3600) {
+        // Clients queue inside PgBouncer for as long as PAUSE waits: an hour is already an outage.
+        throw error(pauseField.keyLoc(), path + ".pauseTimeoutSeconds", "expected a number of seconds above 0 and at most 3600, got "
+            + describe(pauseField.value()));
+      }
+    }
+    PgBouncerConfig.HealthCheck healthCheck = null;
+    Field hcField = b.optional("healthCheck");
+    if (hcField != null) {
+      String hcPath = path + ".healthCheck";
+      Obj hc = new Obj(hcField.value(), hcPath, hcField.keyLoc(), Set.of("user", "password", "query"));
+      PgBouncerConfig.Login login = login(target, hc, hcPath);
+      Field queryField = hc.optional("query");
+      String query = queryField == null ? null : nonEmptyString(queryField, hcPath + ".query");
+      healthCheck = new PgBouncerConfig.HealthCheck(login.user(), login.password(), query);
+    }
+    return new PgBouncerConfig(host, port, sslmode, admin, databasesFile, database, pauseTimeout, healthCheck);
+  }
+
+  /** {@code user} and an optional {@code password} (none for trust) of a mapping the caller checked for unknown keys. */
+  private PgBouncerConfig.Login login(String target, Obj l, String path) {
+    String user = nonEmptyString(l.required("user"), path + ".user");
+    Field pw = l.optional("password");
+    return new PgBouncerConfig.Login(user, pw == null ? SecretRef.none() : secret(target, pw, path + ".password"));
+  }
+
+  private SwitchoverConfig switchover(Field field, String path) {
+    Obj s = new Obj(field.value(), path, field.keyLoc(), Set.of("approvers", "approvalTimeoutMinutes", "bakeMinutes",
+        "healthCheckIntervalSeconds", "healthCheckFailures", "keepBlueDays", "greenHost"));
+    Field approversField = s.required("approvers");
+    if (!(approversField.value() instanceof ListNode list) || list.items().isEmpty()) {
+      throw error(approversField.keyLoc(), path + ".approvers", "expected a list of at least one approver name, e.g. [alice, bob], got "
+          + describe(approversField.value()));
+    }
+    List<String> approvers = new ArrayList<>();
+    for (int i = 0; i < list.items().size(); i++) {
+      Node item = list.items().get(i);
+      if (!(item instanceof Scalar sc) || sc.token() != JsonToken.VALUE_STRING || sc.text().isBlank()) {
+        throw error(approversField.keyLoc(), path + ".approvers[" + i + "]", "expected an approver name, got " + describe(item));
+      }
+      if (approvers.contains(sc.text())) {
+        throw error(approversField.keyLoc(), path + ".approvers[" + i + "]", "\"" + sc.text() + "\" is listed twice");
+      }
+      approvers.add(sc.text());
+    }
+    double approvalMinutes = SwitchoverConfig.DEFAULT_APPROVAL_TIMEOUT_MINUTES;
+    Field approvalField = s.optional("approvalTimeoutMinutes");
+    if (approvalField != null) {
+      approvalMinutes = number(approvalField, path + ".approvalTimeoutMinutes", "minutes");
+      if (approvalMinutes <= 0) {
+        throw error(approvalField.keyLoc(), path + ".approvalTimeoutMinutes", "expected a number of minutes above 0, got "
+            + describe(approvalField.value()));
+      }
+    }
+    double bakeMinutes = optionalNumber(s, "bakeMinutes", path, "minutes", SwitchoverConfig.DEFAULT_BAKE_MINUTES);
+    int interval = optionalIntAtLeast(s, "healthCheckIntervalSeconds", path, 1, "seconds",
+        SwitchoverConfig.DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS);
+    int failures = optionalIntAtLeast(s, "healthCheckFailures", path, 1, "consecutive failed checks",
+        SwitchoverConfig.DEFAULT_HEALTH_CHECK_FAILURES);
+    double keepBlueDays = optionalNumber(s, "keepBlueDays", path, "days", SwitchoverConfig.DEFAULT_KEEP_BLUE_DAYS);
+    String greenHost = SwitchoverConfig.DEFAULT_GREEN_HOST;
+    Field greenField = s.optional("greenHost");
+    if (greenField != null) {
+      greenHost = nonEmptyString(greenField, path + ".greenHost");
+      if (greenHost.chars().anyMatch(c -> Character.isWhitespace(c) || c == '=' || c == '\'' || c == ';')) {
+        // It goes into PgBouncer's databases file as host=<greenHost>.
+        throw error(greenField.keyLoc(), path + ".greenHost", "expected a host name or address, got \"" + greenHost + "\"");
+      }
+    }
+    return new SwitchoverConfig(approvers, approvalMinutes, bakeMinutes, interval, failures, keepBlueDays, greenHost);
   }
 
   private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
@@ -263,16 +384,20 @@ public final class TargetsConfigLoader {
     if (pw != null) {
       password = secret(target, pw, path + ".password");
     }
-    String sslmode = "prefer";
-    Field ssl = c.optional("sslmode");
-    if (ssl != null) {
-      sslmode = string(ssl, path + ".sslmode");
-      if (!SSL_MODES.contains(sslmode)) {
-        throw error(ssl.keyLoc(), path + ".sslmode",
-            "expected one of disable, allow, prefer, require, verify-ca, verify-full, got \"" + sslmode + "\"");
-      }
-    }
+    String sslmode = sslmode(c.optional("sslmode"), path + ".sslmode");
     return new PostgresConnection(host, port, database, user, password, sslmode);
+  }
+
+  /** {@code prefer} when absent. */
+  private String sslmode(Field ssl, String path) {
+    if (ssl == null) {
+      return "prefer";
+    }
+    String sslmode = string(ssl, path);
+    if (!SSL_MODES.contains(sslmode)) {
+      throw error(ssl.keyLoc(), path, "expected one of disable, allow, prefer, require, verify-ca, verify-full, got \"" + sslmode + "\"");
+    }
+    return sslmode;
   }
 
   private SecretRef secret(String target, Field field, String path) {
@@ -524,7 +649,24 @@ public final class TargetsConfigLoader {
     throw error(f.keyLoc(), path, "expected a whole number of " + unit + " >= " + min + ", got " + describe(f.value()));
   }
 
+  /** {@code key} of {@code o} at {@code path} as {@link #number}, or {@code absent} when not there. */
+  private double optionalNumber(Obj o, String key, String path, String unit, double absent) {
+    Field f = o.optional(key);
+    return f == null ? absent : number(f, path + "." + key, unit);
+  }
+
+  /** {@code key} of {@code o} at {@code path} as {@link #intAtLeast}, or {@code absent} when not there. */
+  private int optionalIntAtLeast(Obj o, String key, String path, int min, String unit, int absent) {
+    Field f = o.optional(key);
+    return f == null ? absent : intAtLeast(f, path + "." + key, min, unit);
+  }
+
   private double nonNegativeNumber(Field f, String path) {
+    return number(f, path, "seconds");
+  }
+
+  /** Any finite number >= 0 of {@code unit}: durations in minutes and days may be fractions. */
+  private double number(Field f, String path, String unit) {
     if (f.value() instanceof Scalar s
         && (s.token() == JsonToken.VALUE_NUMBER_INT || s.token() == JsonToken.VALUE_NUMBER_FLOAT)) {
       double v = Double.parseDouble(s.text());
@@ -532,7 +674,7 @@ public final class TargetsConfigLoader {
         return v;
       }
     }
-    throw error(f.keyLoc(), path, "expected a number of seconds >= 0, got " + describe(f.value()));
+    throw error(f.keyLoc(), path, "expected a number of " + unit + " >= 0, got " + describe(f.value()));
   }
 
   private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(B|KiB|MiB|GiB|KB|MB|GB)/s");

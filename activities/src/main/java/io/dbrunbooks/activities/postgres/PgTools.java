@@ -88,6 +88,24 @@ public final class PgTools {
     return cmd;
   }
 
+  /**
+   * Any command as the owner of {@code dataDirectory}: pg_ctl may only signal a postmaster of its own
+   * user, and a production cluster's data directory belongs to whoever runs it, not necessarily
+   * {@link #SERVER_USER}. Under root through {@code runuser}; otherwise as we are, which works only
+   * when we are that owner (the tool then says so).
+   */
+  public static List<String> asOwnerOf(Path dataDirectory, List<String> command) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    if (runningAsRoot()) {
+      String owner = Files.getOwner(dataDirectory, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName();
+      if (!owner.equals("root")) {
+        cmd.addAll(List.of("runuser", "-u", owner, "--"));
+      }
+    }
+    cmd.addAll(command);
+    return cmd;
+  }
+
   /** initdb, pg_ctl and postgres refuse uid 0, whatever the user is called. */
   public static boolean runningAsRoot() {
     try {

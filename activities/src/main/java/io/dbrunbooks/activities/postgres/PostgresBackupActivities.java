@@ -239,7 +239,8 @@ public class PostgresBackupActivities implements BackupActivities {
     }
   }
 
-  private static Connection connect(TargetConfig t) {
+  /** A JDBC session on the target as its configured user; failures classified as {@link PgFailures#connectFailed}. */
+  public static Connection connect(TargetConfig t) {
     PostgresConnection c = t.connection();
     Properties p = new Properties();
     p.setProperty("user", c.user());

@@ -223,6 +223,12 @@ public class RestoreActivitiesImpl implements RestoreActivities {
       if (!dir.isOurs()) {
         return List.of();
       }
+      if (dir.isServing()) {
+        throw nonRetryable(RestoreFailures.SERVING_TRAFFIC, "restore " + request.restoreId() + " of '" + t.name()
+            + "' may be serving the application's traffic through PgBouncer (" + dir.servingDescription() + "); it is"
+            + " left running. Switch the alias back first (rollback), or, if PgBouncer no longer points at it, remove "
+            + dir.dir().resolve(RestoreDirectory.SERVING) + " and tear down again");
+      }
       new RestoredServer(tools, dir, dir.environment().port()).stopIfRunning();
       return dir.remove();
     } catch (IOException e) {

@@ -30,9 +30,14 @@ import java.util.stream.Stream;
  * socket directory, the server log and a marker file {@value #MARKER} that says which restore
  * created it. Teardown removes a directory only when its marker names the restore asking, so a
  * mistyped id or a misconfigured root can never remove anything else.
+ *
+ * <p>A second marker, {@value #SERVING}, exists while PgBouncer may send the application to the
+ * restored cluster (from just before a switchover until a switch back): teardown refuses then, since
+ * removing that cluster would take the application down with it.
  */
 final class RestoreDirectory {
   static final String MARKER = "db-runbooks-restore.json";
+  static final String SERVING = "SERVING";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern RESTORE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -80,6 +85,33 @@ final class RestoreDirectory {
       return false;
     }
     return restoreId.equals(JSON.readTree(marker.toFile()).path("restoreId").asText());
+  }
+
+  /** True while the {@value #SERVING} marker exists. */
+  boolean isServing() {
+    return Files.exists(dir.resolve(SERVING), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** What the {@value #SERVING} marker says (target, restore, backend, since); null without one. */
+  String servingDescription() throws IOException {
+    Path serving = dir.resolve(SERVING);
+    return Files.exists(serving, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.readString(serving).strip() : null;
+  }
+
+  /**
+   * Writes the {@value #SERVING} marker whole (a temporary file moved into place), so a crash never
+   * leaves a half-written one that a later reader could not make sense of.
+   */
+  void markServing(Map<String, Object> details) throws IOException {
+    Path tmp = dir.resolve(SERVING + ".tmp");
+    Files.writeString(tmp, JSON.writeValueAsString(details) + "\n");
+    Files.move(tmp, dir.resolve(SERVING), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Removes the {@value #SERVING} marker; true if there was one. */
+  boolean clearServing() throws IOException {
+    return Files.deleteIfExists(dir.resolve(SERVING));
   }
 
   /** The environment recorded in the marker. */

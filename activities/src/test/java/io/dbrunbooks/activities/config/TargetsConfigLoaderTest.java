@@ -193,6 +193,112 @@ class TargetsConfigLoaderTest {
         "unknown key \"slots\"; expected one of flushIntervalSeconds, slot");
   }
 
+  private static final String RESTORE = "    restore: { directory: /srv/restores }\n";
+  private static final String PGBOUNCER = """
+          pgbouncer:
+            host: 127.0.0.1
+            port: 6432
+            admin: { user: runbooks, password: { env: ORDERS_PGPASSWORD } }
+            databasesFile: /etc/pgbouncer/databases.ini
+            database: orders
+            healthCheck: { user: orders_app, password: { file: PWFILE }, query: SELECT count(*) FROM orders }
+      """;
+
+  /** {@code blocks} go after line 14, so their first line is line 15. */
+  private static String withBlocks(String blocks) {
+    return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n" + blocks);
+  }
+
+  @Test
+  void readsPgBouncerAndSwitchoverWithTheirDefaults() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withBlocks(RESTORE + PGBOUNCER
+        + "    switchover: { approvers: [alice, bob] }\n")), ENV);
+    TargetConfig orders = config.target("orders");
+    assertEquals(new PgBouncerConfig("127.0.0.1", 6432, "prefer",
+        new PgBouncerConfig.Login("runbooks", new SecretRef("ORDERS_PGPASSWORD", null)), "/etc/pgbouncer/databases.ini", "orders",
+        30, new PgBouncerConfig.HealthCheck("orders_app", new SecretRef(null, passwordFile.toString()), "SELECT count(*) FROM orders")),
+        orders.pgbouncer());
+    assertEquals(new SwitchoverConfig(java.util.List.of("alice", "bob"), 240, 30, 10, 3, 7, "127.0.0.1"), orders.switchover());
+    assertEquals(null, config.target("billing-2").pgbouncer());
+    assertEquals(null, config.target("billing-2").switchover(), "no block, no promote restores");
+
+    TargetConfig tuned = TargetsConfigLoader.load(write(withBlocks(RESTORE + PGBOUNCER.replace("database: orders\n",
+        "database: orders\n      sslmode: disable\n      pauseTimeoutSeconds: 2.5\n") + """
+            switchover:
+              approvers: [carol]
+              approvalTimeoutMinutes: 0.5
+              bakeMinutes: 0
+              healthCheckIntervalSeconds: 1
+              healthCheckFailures: 1
+              keepBlueDays: 0.25
+              greenHost: restore-host.internal
+        """)), ENV).target("orders");
+    assertEquals(2.5, tuned.pgbouncer().pauseTimeoutSeconds());
+    assertEquals("disable", tuned.pgbouncer().sslmode());
+    assertEquals(new SwitchoverConfig(java.util.List.of("carol"), 0.5, 0, 1, 1, 0.25, "restore-host.internal"), tuned.switchover());
+  }
+
+  @Test
+  void aPgBouncerWithoutSwitchoverNeedsNoHealthCheckNorPasswords() throws IOException {
+    TargetConfig orders = TargetsConfigLoader.load(write(withBlocks("""
+            pgbouncer:
+              host: pgbouncer.internal
+              port: 6432
+              admin: { user: runbooks }
+              databasesFile: /etc/pgbouncer/databases.ini
+              database: orders
+        """)), Map.of("ORDERS_PGPASSWORD", "x")).target("orders");
+    assertEquals(null, orders.pgbouncer().healthCheck());
+    assertFalse(orders.pgbouncer().admin().password().isSet());
+    assertEquals(null, orders.switchover());
+  }
+
+  @Test
+  void aSwitchoverNeedsRestorePgBouncerAndAHealthCheck() throws IOException {
+    String switchover = "    switchover: { approvers: [alice] }\n";
+    assertMessage(refused(withBlocks(PGBOUNCER + switchover)), 22, 5, "targets.orders.switchover",
+        "a switchover needs a restore: block (where the restored cluster is built) in target orders");
+    assertMessage(refused(withBlocks(RESTORE + switchover)), 16, 5, "targets.orders.switchover",
+        "a switchover needs a pgbouncer: block");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replaceAll("      healthCheck: .*\n", "") + switchover)), 22, 5,
+        "targets.orders.switchover", "a switchover needs pgbouncer.healthCheck");
+  }
+
+  @Test
+  void pgBouncerAndSwitchoverFieldsAreChecked() throws IOException {
+    // PGBOUNCER starts on line 16 after RESTORE: pgbouncer 16, host 17, port 18, admin 19, databasesFile 20, database 21, healthCheck 22.
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("port: 6432", "port: 0"))), 18, 7,
+        "targets.orders.pgbouncer.port", "expected an integer 1-65535, got 0");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("/etc/pgbouncer/databases.ini", "databases.ini"))), 20, 7,
+        "targets.orders.pgbouncer.databasesFile", "expected an absolute path");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("database: orders\n", "database: orders\n      pauseTimeoutSeconds: 0\n"))),
+        22, 7, "targets.orders.pgbouncer.pauseTimeoutSeconds", "above 0 and at most 3600, got 0");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("{ user: runbooks,", "{ user: runbooks, role: x,"))), 19, 32,
+        "targets.orders.pgbouncer.admin.role", "unknown key \"role\"; expected one of password, user");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("{ env: ORDERS_PGPASSWORD }", "{ env: PGBOUNCER_ADMIN }"))), 19, 44,
+        "targets.orders.pgbouncer.admin.password.env", "environment variable PGBOUNCER_ADMIN is not set");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("{ user: orders_app,", "{ user: orders_app, qery: x,"))), 22, 40,
+        "targets.orders.pgbouncer.healthCheck.qery", "unknown key");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: [] }\n")), 23, 19,
+        "targets.orders.switchover.approvers", "expected a list of at least one approver name, e.g. [alice, bob], got a list");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: alice }\n")), 23, 19,
+        "targets.orders.switchover.approvers", "got \"alice\"");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: [alice, alice] }\n")), 23, 19,
+        "targets.orders.switchover.approvers[1]", "\"alice\" is listed twice");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: [alice], bakeMinutes: -1 }\n")), 23, 39,
+        "targets.orders.switchover.bakeMinutes", "expected a number of minutes >= 0, got -1");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: [alice], approvalTimeoutMinutes: 0 }\n")),
+        23, 39, "targets.orders.switchover.approvalTimeoutMinutes", "above 0, got 0");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: [alice], healthCheckIntervalSeconds: 0.5 }\n")),
+        23, 39, "targets.orders.switchover.healthCheckIntervalSeconds", "expected a whole number of seconds >= 1, got 0.5");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: [alice], healthCheckFailures: 0 }\n")),
+        23, 39, "targets.orders.switchover.healthCheckFailures", "consecutive failed checks >= 1, got 0");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: [alice], greenHost: 'a b' }\n")),
+        23, 39, "targets.orders.switchover.greenHost", "expected a host name or address, got \"a b\"");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER + "    switchover: { approvers: [alice], bake: 1 }\n")),
+        23, 39, "targets.orders.switchover.bake", "unknown key \"bake\"");
+  }
+
   @Test
   void trustAuthenticationNeedsNoPassword() throws IOException {
     TargetsConfig config = TargetsConfigLoader.load(write(VALID.replace("      password: { env: ORDERS_PGPASSWORD }\n", "")), Map.of());

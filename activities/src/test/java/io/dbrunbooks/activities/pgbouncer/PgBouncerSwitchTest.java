@@ -10,8 +10,6 @@ import io.dbrunbooks.activities.config.SecretRef;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.postgres.PgTools;
 import io.temporal.failure.ApplicationFailure;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,9 +24,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,7 +48,7 @@ class PgBouncerSwitchTest {
   static Backend BLUE;
   static Backend GREEN;
   static String appPassword;
-  static Path script;
+  static LandedLoad landed;
   static PgBouncerConfig cfg;
 
   PgBouncerSwitch pgbSwitch;
@@ -74,7 +69,7 @@ class PgBouncerSwitchTest {
       PgTools.Result init = PgTools.locate().run("pgbench", List.of("-i", "-s", "1", "-q", "-h", "127.0.0.1",
           "-p", String.valueOf(c.port()), "-U", APP, DB), appPassword);
       assertEquals(0, init.exitCode(), init.stderr());
-      appSql(c.jdbcUrl(DB), "CREATE TABLE landed (id bigserial PRIMARY KEY, client int, port int)");
+      appSql(c.jdbcUrl(DB), LandedLoad.TABLE);
     }
     BLUE = new Backend("127.0.0.1", blue.port(), DB);
     GREEN = new Backend("127.0.0.1", green.port(), DB);
@@ -82,15 +77,8 @@ class PgBouncerSwitchTest {
     databases.put("postgres_blue", new Backend("127.0.0.1", blue.port(), "postgres"));
     databases.put(DB, BLUE);
     pgbouncer = PgBouncerFixture.start(tmp.resolve("pgbouncer"), databases, Map.of(APP, verifier));
+    landed = new LandedLoad(tmp, pgbouncer, DB, APP, appPassword);
     cfg = pgbouncer.config(DB, APP, new SecretRef(null, appPasswordFile.toString()), "SELECT count(*) FROM pgbench_branches");
-    script = tmp.resolve("landed.sql");
-    Files.writeString(script, String.join("\n",
-        "\\set aid random(1, 100000)",
-        "\\set delta random(-5000, 5000)",
-        "BEGIN;",
-        "UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;",
-        "INSERT INTO landed (client, port) VALUES (:client_id, inet_server_port());",
-        "END;", ""));
   }
 
   @AfterAll
@@ -115,11 +103,11 @@ class PgBouncerSwitchTest {
   void switchesToGreenAndBackWhilePgbenchRunsWithoutAFailedTransaction() throws Exception {
     PoolState onBlue = pgbSwitch.state();
     assertEquals("transaction", onBlue.poolMode());
-    CompletableFuture<PgTools.Result> load = pgbench(8, 20);
-    awaitClients(blue, 0, 8);
+    CompletableFuture<PgTools.Result> load = landed.pgbench(8, 20);
+    landed.awaitClients(blue, 0, 8);
 
     SwitchReport toGreen = pgbSwitch.switchTo(GREEN);
-    long blueRows = count(blue, "true");
+    long blueRows = landed.count(blue, "true");
     assertTrue(toGreen.changed());
     assertEquals(BLUE, toGreen.from());
     assertEquals(List.of("pause", "repoint", "reload", "resume", "verify", "settle"), toGreen.steps().stream().map(SwitchStep::name).toList());
@@ -129,26 +117,26 @@ class PgBouncerSwitchTest {
     assertFalse(onGreen.inRecovery());
     assertEquals("1", onGreen.queryResult());
     // Every one of the eight clients carried on, on green.
-    awaitClients(green, 0, 8);
-    assertEquals(blueRows, count(blue, "true"), "nothing may land on blue once the switch returned");
+    landed.awaitClients(green, 0, 8);
+    assertEquals(blueRows, landed.count(blue, "true"), "nothing may land on blue once the switch returned");
 
-    long lastGreenId = maxId(green);
+    long lastGreenId = landed.maxId(green);
     SwitchReport rollback = pgbSwitch.switchTo(BLUE);
-    long greenRows = count(green, "true");
+    long greenRows = landed.count(green, "true");
     assertEquals(GREEN, rollback.from());
     assertEquals(blue.port(), pgbSwitch.healthCheck().serverPort());
-    long lastBlueId = maxId(blue);
-    awaitClients(blue, lastBlueId, 8);
+    long lastBlueId = landed.maxId(blue);
+    landed.awaitClients(blue, lastBlueId, 8);
 
     PgTools.Result bench = load.get(60, TimeUnit.SECONDS);
     assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
     assertTrue(bench.stdout().contains("number of failed transactions: 0 "), bench.stdout());
     assertFalse(bench.stderr().contains("aborted"), bench.stderr());
-    assertEquals(greenRows, count(green, "true"), "nothing may land on green after the rollback");
+    assertEquals(greenRows, landed.count(green, "true"), "nothing may land on green after the rollback");
     assertTrue(lastGreenId > 0);
-    assertEquals(processed(bench), count(blue, "true") + count(green, "true"),
+    assertEquals(LandedLoad.processed(bench), landed.count(blue, "true") + landed.count(green, "true"),
         "every transaction pgbench counted is on blue or on green, once");
-    assertEquals(0, count(blue, "port <> " + blue.port()) + count(green, "port <> " + green.port()));
+    assertEquals(0, landed.count(blue, "port <> " + blue.port()) + landed.count(green, "port <> " + green.port()));
     // The other alias in the same file is untouched.
     assertEquals(new Backend("127.0.0.1", blue.port(), "postgres"),
         new DatabasesFile(pgbouncer.databasesFile()).read("postgres_blue").backend());
@@ -161,8 +149,8 @@ class PgBouncerSwitchTest {
       try (Statement s = longTransaction.createStatement()) {
         s.execute("INSERT INTO landed (client, port) VALUES (-1, inet_server_port())");
       }
-      CompletableFuture<PgTools.Result> load = pgbench(4, 8);
-      awaitClients(blue, 0, 4);
+      CompletableFuture<PgTools.Result> load = landed.pgbench(4, 8);
+      landed.awaitClients(blue, 0, 4);
 
       PgBouncerSwitch impatient = new PgBouncerSwitch(cfg.withPauseTimeoutSeconds(2));
       ApplicationFailure f = assertThrows(ApplicationFailure.class, () -> impatient.switchTo(GREEN));
@@ -175,15 +163,15 @@ class PgBouncerSwitchTest {
       assertFalse(after.paused());
       assertEquals(BLUE, after.running());
       assertEquals(BLUE, after.configured());
-      long lastId = maxId(blue);
-      awaitClients(blue, lastId, 4);
+      long lastId = landed.maxId(blue);
+      landed.awaitClients(blue, lastId, 4);
 
       longTransaction.commit();
       PgTools.Result bench = load.get(60, TimeUnit.SECONDS);
       assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
       assertTrue(bench.stdout().contains("number of failed transactions: 0 "), bench.stdout());
-      assertEquals(1, count(blue, "client = -1"));
-      assertEquals(0, count(green, "true"));
+      assertEquals(1, landed.count(blue, "client = -1"));
+      assertEquals(0, landed.count(green, "true"));
       assertEquals(blue.port(), pgbSwitch.healthCheck().serverPort());
     }
   }
@@ -208,7 +196,7 @@ class PgBouncerSwitchTest {
         throw new IllegalStateException(e);
       }
     });
-    await(() -> pgbSwitch.state().clientsWaiting() >= 1, "the application's query to queue in PgBouncer");
+    landed.await(() -> pgbSwitch.state().clientsWaiting() >= 1, "the application's query to queue in PgBouncer");
     PoolState crashed = pgbSwitch.state();
     assertTrue(crashed.paused());
     assertEquals(GREEN, crashed.configured());
@@ -280,58 +268,6 @@ class PgBouncerSwitchTest {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /** pgbench through PgBouncer running the landed.sql script. */
-  static CompletableFuture<PgTools.Result> pgbench(int clients, int seconds) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return PgTools.locate().run("pgbench", List.of("-h", "127.0.0.1", "-p", String.valueOf(pgbouncer.port()), "-U", APP,
-            "-c", String.valueOf(clients), "-j", "2", "-T", String.valueOf(seconds), "-n", "-f", script.toString(), DB), appPassword);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
-  }
-
-  static long processed(PgTools.Result bench) {
-    Matcher m = Pattern.compile("number of transactions actually processed: (\\d+)").matcher(bench.stdout());
-    assertTrue(m.find(), bench.stdout());
-    return Long.parseLong(m.group(1));
-  }
-
-  /** Waits until {@code clients} distinct pgbench clients have a row with id > afterId on the cluster. */
-  static void awaitClients(LocalCluster c, long afterId, int clients) throws Exception {
-    await(() -> count(c, "id > " + afterId, "count(DISTINCT client)") >= clients,
-        clients + " clients to land on port " + c.port() + " after row " + afterId);
-  }
-
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "\n" + pgbouncer.logTail());
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  static long count(LocalCluster c, String where) {
-    return count(c, where, "count(*)");
-  }
-
-  static long count(LocalCluster c, String where, String expr) {
-    try (Connection conn = c.connect(DB); Statement s = conn.createStatement();
-        ResultSet r = s.executeQuery("SELECT " + expr + " FROM landed WHERE " + where)) {
-      r.next();
-      return r.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static long maxId(LocalCluster c) {
-    return count(c, "true", "coalesce(max(id), 0)");
-  }
 
   static Connection appConnection(String url) throws SQLException {
     Properties p = new Properties();
