@@ -27,14 +27,14 @@ import java.util.regex.Pattern;
 public final class LandedLoad {
   public static final String TABLE = "CREATE TABLE landed (id bigserial PRIMARY KEY, client int, port int)";
 
-  private final PgBouncerFixture pgbouncer;
+  private final LocalPgBouncer pgbouncer;
   private final String database;
   private final String user;
   private final String password;
   private final Path script;
 
   /** Writes the pgbench script into {@code dir}. */
-  public LandedLoad(Path dir, PgBouncerFixture pgbouncer, String database, String user, String password) throws IOException {
+  public LandedLoad(Path dir, LocalPgBouncer pgbouncer, String database, String user, String password) throws IOException {
     this.pgbouncer = pgbouncer;
     this.database = database;
     this.user = user;

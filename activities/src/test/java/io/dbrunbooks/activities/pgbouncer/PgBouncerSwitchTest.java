@@ -44,7 +44,7 @@ class PgBouncerSwitchTest {
   @TempDir static Path tmp;
   static LocalCluster blue;
   static LocalCluster green;
-  static PgBouncerFixture pgbouncer;
+  static LocalPgBouncer pgbouncer;
   static Backend BLUE;
   static Backend GREEN;
   static String appPassword;
@@ -63,7 +63,7 @@ class PgBouncerSwitchTest {
     Files.writeString(appPasswordFile, appPassword + "\n");
     blue.sql("postgres", "CREATE ROLE " + APP + " LOGIN PASSWORD '" + appPassword + "'", "CREATE DATABASE " + DB + " OWNER " + APP);
     // Green gets blue's verifier, as a restored copy of blue would: PgBouncer logs in to either with the client's SCRAM keys.
-    String verifier = PgBouncerFixture.scramSecret(blue, APP);
+    String verifier = LocalPgBouncer.scramSecret(blue, APP);
     green.sql("postgres", "CREATE ROLE " + APP + " LOGIN PASSWORD '" + verifier + "'", "CREATE DATABASE " + DB + " OWNER " + APP);
     for (LocalCluster c : List.of(blue, green)) {
       PgTools.Result init = PgTools.locate().run("pgbench", List.of("-i", "-s", "1", "-q", "-h", "127.0.0.1",
@@ -76,7 +76,7 @@ class PgBouncerSwitchTest {
     Map<String, Backend> databases = new LinkedHashMap<>();
     databases.put("postgres_blue", new Backend("127.0.0.1", blue.port(), "postgres"));
     databases.put(DB, BLUE);
-    pgbouncer = PgBouncerFixture.start(tmp.resolve("pgbouncer"), databases, Map.of(APP, verifier));
+    pgbouncer = LocalPgBouncer.start(tmp.resolve("pgbouncer"), databases, Map.of(APP, verifier));
     landed = new LandedLoad(tmp, pgbouncer, DB, APP, appPassword);
     cfg = pgbouncer.config(DB, APP, new SecretRef(null, appPasswordFile.toString()), "SELECT count(*) FROM pgbench_branches");
   }

@@ -19,7 +19,7 @@ import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.pgbouncer.Backend;
 import io.dbrunbooks.activities.pgbouncer.LandedLoad;
-import io.dbrunbooks.activities.pgbouncer.PgBouncerFixture;
+import io.dbrunbooks.activities.pgbouncer.LocalPgBouncer;
 import io.dbrunbooks.activities.pgbouncer.PgBouncerSwitch;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.postgres.PgTools;
@@ -93,7 +93,7 @@ class SwitchoverActivitiesImplTest {
   static LocalCluster green;
   static LocalCluster standby;
   static LocalCluster stranger;
-  static PgBouncerFixture pgbouncer;
+  static LocalPgBouncer pgbouncer;
   static Path restoreRoot;
   static LandedLoad landed;
   static String appPassword;
@@ -120,7 +120,7 @@ class SwitchoverActivitiesImplTest {
         "-p", String.valueOf(blue.port()), "-U", APP, DB), appPassword);
     assertEquals(0, init.exitCode(), init.stderr());
     appSql(blue.jdbcUrl(DB), LandedLoad.TABLE);
-    verifier = PgBouncerFixture.scramSecret(blue, APP);
+    verifier = LocalPgBouncer.scramSecret(blue, APP);
 
     restoreRoot = Files.createDirectories(tmp.resolve("restores"));
     Files.setPosixFilePermissions(restoreRoot, PosixFilePermissions.fromString("rwx--x--x"));
@@ -134,7 +134,7 @@ class SwitchoverActivitiesImplTest {
     strangerEnv = restoreOf(stranger, "r-stranger", "orders-restore-stranger");
 
     BLUE = new BackendRef("127.0.0.1", blue.port(), DB);
-    pgbouncer = PgBouncerFixture.start(tmp.resolve("pgbouncer"), Map.of(DB, backend(BLUE)), Map.of(APP, verifier));
+    pgbouncer = LocalPgBouncer.start(tmp.resolve("pgbouncer"), Map.of(DB, backend(BLUE)), Map.of(APP, verifier));
     landed = new LandedLoad(tmp, pgbouncer, DB, APP, appPassword);
     pgbCfg = pgbouncer.config(DB, APP, new SecretRef(null, appPasswordFile.toString()), "SELECT count(*) FROM pgbench_branches");
     TargetConfig bare = new TargetConfig(TARGET, "postgres", blue.connection(DB), new StoreConfig("file:" + tmp.resolve("store")),

@@ -23,8 +23,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real PgBouncer ({@code /usr/sbin/pgbouncer}, or {@code PGBOUNCER}) on a free 127.0.0.1 port,
- * configured the way {@link PgBouncerSwitch} expects a production one:
+ * A throwaway PgBouncer ({@code /usr/sbin/pgbouncer}, or {@code PGBOUNCER}) on a free 127.0.0.1
+ * port, for the demo and the tests, configured the way {@link PgBouncerSwitch} expects a production
+ * one:
  *
  * <ul>
  *   <li>{@code [databases]} in its own file, {@code %include}d by pgbouncer.ini, so the switch
@@ -47,14 +48,14 @@ import java.util.concurrent.TimeUnit;
  * <p>PgBouncer refuses to run as root, so under root it runs as {@code postgres} through runuser,
  * like {@link LocalCluster}, and its directory is handed to that user.
  */
-public final class PgBouncerFixture implements AutoCloseable {
+public final class LocalPgBouncer implements AutoCloseable {
   public static final String ADMIN_USER = "runbooks_admin";
 
   private final Path dir;
   private final int port;
   private final Process process;
 
-  private PgBouncerFixture(Path dir, int port, Process process) {
+  private LocalPgBouncer(Path dir, int port, Process process) {
     this.dir = dir;
     this.port = port;
     this.process = process;
@@ -66,11 +67,11 @@ public final class PgBouncerFixture implements AutoCloseable {
    * @param databases alias to backend, in file order
    * @param roles user name to auth_file secret, e.g. {@link #scramSecret(LocalCluster, String)}
    */
-  public static PgBouncerFixture start(Path dir, Map<String, Backend> databases, Map<String, String> roles) throws IOException {
+  public static LocalPgBouncer start(Path dir, Map<String, Backend> databases, Map<String, String> roles) throws IOException {
     dir = dir.toAbsolutePath();
     Files.createDirectories(dir);
     int port = LocalCluster.freePort();
-    List<String> dbLines = new ArrayList<>(List.of("; written by PgBouncerFixture; rewritten by PgBouncerSwitch", "[databases]"));
+    List<String> dbLines = new ArrayList<>(List.of("; written by LocalPgBouncer; rewritten by PgBouncerSwitch", "[databases]"));
     databases.forEach((alias, b) -> dbLines.add(alias + " = host=" + b.host() + " port=" + b.port() + " dbname=" + b.dbname()));
     Files.write(dir.resolve("databases.ini"), dbLines, StandardCharsets.UTF_8);
 
@@ -86,7 +87,7 @@ public final class PgBouncerFixture implements AutoCloseable {
       Files.setPosixFilePermissions(dir.resolve(secretFile), PosixFilePermissions.fromString("rw-------"));
     }
     Files.write(dir.resolve("pgbouncer.ini"), List.of(
-        "; written by PgBouncerFixture",
+        "; written by LocalPgBouncer",
         "%include " + dir.resolve("databases.ini"),
         "",
         "[pgbouncer]",
@@ -105,10 +106,13 @@ public final class PgBouncerFixture implements AutoCloseable {
         ""), StandardCharsets.UTF_8);
     PgTools.handToServerUser(dir);
 
-    List<String> cmd = PgTools.asServerUser(List.of(program(), dir.resolve("pgbouncer.ini").toString()));
+    if (!installed()) {
+      throw new IOException("no pgbouncer at " + program() + ": install it (apt-get install pgbouncer) or set PGBOUNCER");
+    }
+    List<String> cmd = PgTools.asServerUser(List.of(program().toString(), dir.resolve("pgbouncer.ini").toString()));
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(dir.resolve("pgbouncer.out").toFile()).start();
-    PgBouncerFixture f = new PgBouncerFixture(dir, port, p);
+    LocalPgBouncer f = new LocalPgBouncer(dir, port, p);
     f.awaitListening();
     return f;
   }
@@ -204,9 +208,15 @@ public final class PgBouncerFixture implements AutoCloseable {
     }
   }
 
-  private static String program() {
+  /** The pgbouncer binary: {@code PGBOUNCER}, else {@code /usr/sbin/pgbouncer} (Debian's package). */
+  public static Path program() {
     String env = System.getenv("PGBOUNCER");
-    return env != null && !env.isBlank() ? env : "/usr/sbin/pgbouncer";
+    return Path.of(env != null && !env.isBlank() ? env : "/usr/sbin/pgbouncer");
+  }
+
+  /** True when {@link #program()} can be run. */
+  public static boolean installed() {
+    return Files.isExecutable(program());
   }
 
   private static String quote(String s) {
