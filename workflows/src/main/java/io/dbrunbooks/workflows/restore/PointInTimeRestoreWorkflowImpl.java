@@ -959,12 +959,12 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
   }
 
   private SwitchoverReport switchoverReport() {
-    if (!promote || policy == null) {
+    if (!promote) {
       return null;
     }
     return new SwitchoverReport(
         outcome,
-        policy.approvers(),
+        policy == null ? List.of() : policy.approvers(),
         approvalDeadlineMillis == 0 ? null : iso(approvalDeadlineMillis),
         approvals,
         stopRequest != null

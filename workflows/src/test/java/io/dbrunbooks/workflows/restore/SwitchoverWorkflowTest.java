@@ -191,6 +191,22 @@ class SwitchoverWorkflowTest {
   }
 
   @Test
+  void abortDuringTheRestoreStopsItBeforeAnythingIsProvisioned() {
+    restore.planGate = new java.util.concurrent.CountDownLatch(1);
+    PointInTimeRestoreWorkflow wf = startAndAwait(promote(false), p -> p.phase() == RestorePhase.PLAN && p.restoreId() != null);
+
+    wf.abort(new OperatorAction("dave", "found the rows in a replica"));
+    RestoreResult r = result();
+    restore.planGate.countDown();
+
+    assertEquals(SwitchoverOutcome.ABORTED, r.switchover() == null ? null : r.switchover().outcome(),
+        "the plan step was canceled; the run ends as aborted, not failed");
+    assertEquals(List.of("plan"), restore.calls);
+    assertTrue(restore.environments.isEmpty());
+    assertTrue(evidence.actions().contains("switchover.aborted"), evidence.actions().toString());
+  }
+
+  @Test
   void rollbackBeforeTheSwitchAbortsAndKeepOnFailureKeepsGreen() {
     PointInTimeRestoreWorkflow wf = startAndAwait(promote(true), phase(RestorePhase.AWAIT_APPROVAL));
 
