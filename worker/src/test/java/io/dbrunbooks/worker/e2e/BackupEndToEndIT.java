@@ -13,7 +13,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbrunbooks.activities.config.TargetsConfigLoader;
 import io.dbrunbooks.activities.config.WalArchiveConfig;
+import io.dbrunbooks.activities.config.TargetsConfig;
+import io.dbrunbooks.activities.pgbouncer.Backend;
+import io.dbrunbooks.activities.pgbouncer.LandedLoad;
+import io.dbrunbooks.activities.pgbouncer.LocalPgBouncer;
+import io.dbrunbooks.activities.pgbouncer.PgBouncerSwitch;
+import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
+import io.dbrunbooks.activities.restore.RestoreServing;
+import io.dbrunbooks.workflows.restore.Approval;
+import io.dbrunbooks.workflows.restore.DecommissionResult;
+import io.dbrunbooks.workflows.restore.RecoveryTarget;
+import io.dbrunbooks.workflows.restore.RestoreMode;
+import io.dbrunbooks.workflows.restore.RestorePhase;
+import io.dbrunbooks.workflows.restore.RestoreProgress;
+import io.dbrunbooks.workflows.restore.RestoreRequest;
+import io.dbrunbooks.workflows.restore.SmokeQuery;
+import io.dbrunbooks.workflows.restore.SwitchoverOutcome;
+import io.dbrunbooks.workflows.restore.SwitchoverReport;
+import java.util.concurrent.CompletableFuture;
 import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.activities.wal.WalListing;
@@ -119,6 +137,10 @@ class BackupEndToEndIT {
   static WorkflowClient client;
   static Process worker;
   static final List<Process> workers = new ArrayList<>();
+  static LocalPgBouncer pgbouncer;
+  static LandedLoad load;
+  static String appPassword;
+  static Path appPasswordFile;
 
   @BeforeAll
   static void startEverything() throws Exception {
@@ -140,6 +162,22 @@ class BackupEndToEndIT {
         "INSERT INTO order_lines SELECT 1 + g % 200000, 'sku-' || (g % 97), g % 7, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text)"
             + " FROM generate_series(1, 500000) g",
         "CHECKPOINT");
+    // The application reaches orders through PgBouncer as orders_app; the switchover tests move it.
+    byte[] random = new byte[16];
+    new java.security.SecureRandom().nextBytes(random);
+    appPassword = java.util.HexFormat.of().formatHex(random);
+    cluster.sql(TARGET, "CREATE ROLE orders_app LOGIN PASSWORD '" + appPassword + "'");
+    PgTools.Result init = PgTools.locate().run("pgbench", List.of("-i", "-s", "1", "-q", "-h", "127.0.0.1", "-p",
+        String.valueOf(cluster.port()), "-U", LocalCluster.SUPERUSER, TARGET), Files.readString(cluster.passwordFile()).strip());
+    assertEquals(0, init.exitCode(), init.stderr());
+    cluster.sql(TARGET, LandedLoad.TABLE,
+        "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO orders_app",
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO orders_app");
+    appPasswordFile = tmp.resolve("orders-app-password");
+    Files.writeString(appPasswordFile, appPassword + "\n");
+    pgbouncer = LocalPgBouncer.start(tmp.resolve("pgbouncer"), Map.of(TARGET, new Backend("127.0.0.1", cluster.port(), TARGET)),
+        Map.of("orders_app", LocalPgBouncer.scramSecret(cluster, "orders_app")));
+    load = new LandedLoad(tmp, pgbouncer, TARGET, "orders_app", appPassword);
 
     storeDir = tmp.resolve("store");
     evidenceDir = tmp.resolve("evidence");
@@ -163,6 +201,22 @@ class BackupEndToEndIT {
         "    restore: { directory: " + tmp.resolve("restores") + " }",
         // Every backup but the newest expires: retention after each backup has work to do.
         "    retention: { recoveryWindowDays: 0, minFullBackups: 1 }",
+        "    pgbouncer:",
+        "      host: 127.0.0.1",
+        "      port: " + pgbouncer.port(),
+        "      sslmode: disable",
+        "      admin: { user: " + LocalPgBouncer.ADMIN_USER + ", password: { file: " + pgbouncer.adminPasswordFile() + " } }",
+        "      databasesFile: " + pgbouncer.databasesFile(),
+        "      database: " + TARGET,
+        // Long enough to outlast a killed worker: the switch test holds PAUSE open across the kill.
+        "      pauseTimeoutSeconds: 90",
+        "      healthCheck: { user: orders_app, password: { file: " + appPasswordFile + " }, query: SELECT count(*) FROM pgbench_branches }",
+        "    switchover:",
+        "      approvers: [bob, carol]",
+        "      approvalTimeoutMinutes: 10",
+        "      bakeMinutes: 0.5",
+        "      healthCheckIntervalSeconds: 1",
+        "      keepBlueDays: 0",
         ""));
     // The restored server runs as postgres under root, and so does its restore_command, which
     // unwraps data keys with this keyring. Each WAL fetch sleeps a little first, so replay lasts
@@ -194,8 +248,11 @@ class BackupEndToEndIT {
     if (server != null) {
       server.close();
     }
-    if (cluster != null) {
-      cluster.close();
+    if (pgbouncer != null) {
+      pgbouncer.close();
+    }
+    if (cluster != null && Files.exists(cluster.dataDirectory().resolve("PG_VERSION"))) {
+      cluster.close(); // the last switchover test stops blue and removes its data directory
     }
   }
 
@@ -410,6 +467,170 @@ class BackupEndToEndIT {
     recordHistory(archiveId, "walarchive-histories", "wal-archive-stopped.json");
   }
 
+  // ---- c. blue-green switchover through PgBouncer ----------------------------------------------
+
+  /**
+   * The README's promote restore, approved with the README's update after the initiator's own
+   * approval was rejected, takes the traffic of PgBouncer's alias while pgbench writes through it,
+   * and the README's rollback signal puts it back on blue: pgbench sees no failed transaction.
+   */
+  @Test
+  @Order(20)
+  void readmePromoteRestoreRollsBackUnderPgbenchWithoutAFailedTransaction() throws Exception {
+    String archiveId = WalArchiveWorkflow.workflowId(TARGET);
+    CliResult archiving = bash(readmeStartCommand(archiveId));
+    assertEquals(0, archiving.exit(), () -> "README WAL archive command failed:\n" + archiving.output());
+    String slot = WalArchiveConfig.defaultSlot(TARGET);
+    await("replication slot " + slot + " in use", Duration.ofSeconds(60), () ->
+        psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active").equals("1") ? true : null);
+    Instant point = archivedPoint();
+
+    String command = readmeCommand("temporal workflow start", "\"mode\": \"promote\"")
+        .replaceFirst("\"value\": \"[^\"]+\"", "\"value\": \"" + point + "\"");
+    CliResult started = bash(command);
+    assertEquals(0, started.exit(), () -> "README promote command failed:\n" + command + "\n" + started.output());
+    WorkflowExecution run = client.newUntypedWorkflowStub(PointInTimeRestoreWorkflow.workflowId(TARGET)).describe().getExecution();
+    awaitRestorePhase(run, RestorePhase.AWAIT_APPROVAL);
+
+    String approve = readmeCommand("temporal workflow update execute", "--name approve ");
+    CliResult own = bash(approve.replace("\"approver\": \"bob\"", "\"approver\": \"alice\""));
+    assertNotEquals(0, own.exit(), own.output());
+    assertTrue(own.output().contains("alice started this restore and cannot approve"), own.output());
+
+    long before = load.maxId(cluster);
+    CompletableFuture<PgTools.Result> bench = load.pgbench(8, 45);
+    load.awaitClients(cluster, before, 8);
+    CliResult approved = bash(approve);
+    assertEquals(0, approved.exit(), () -> approve + "\n" + approved.output());
+    RestoreProgress baking = awaitRestorePhase(run, RestorePhase.BAKE);
+    int greenPort = baking.switchover().state().green().port();
+    await("all 8 pgbench clients landing on green", Duration.ofSeconds(30), () ->
+        landedOn(greenPort, greenPort) >= 8 ? true : null);
+
+    CliResult rollback = bash(readmeCommand("temporal workflow signal", "--name rollback"));
+    assertEquals(0, rollback.exit(), rollback.output());
+    RestoreResult result = awaitResult(run, RestoreResult.class);
+
+    assertEquals(SwitchoverOutcome.ROLLED_BACK, result.switchover().outcome());
+    assertEquals("rollback by bob: checkout errors since the switch", result.switchover().stopRequest());
+    long afterRollback = load.maxId(cluster);
+    load.awaitClients(cluster, afterRollback, 8);
+    PgTools.Result r = bench.get(90, TimeUnit.SECONDS);
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+    assertTrue(r.stdout().contains("number of failed transactions: 0 "), r.stdout());
+    assertEquals(cluster.port(), new PgBouncerSwitch(TargetsConfigLoader.load(targetsFile).target(TARGET).pgbouncer()).state()
+        .running().port(), "PgBouncer sends the alias to blue again");
+    assertFalse(Files.exists(tmp.resolve("restores").resolve(result.restoreId())), "green torn down");
+    recordHistory(run, "restore-histories", "restore-promote-rolled-back.json");
+  }
+
+  /**
+   * A promote restore whose worker is killed while the switch waits in PAUSE for an open
+   * transaction: a new worker finishes the switch, pgbench sees no failed transaction, the bake
+   * passes, blue is stopped, and the README's approve-decommission removes it.
+   */
+  @Test
+  @Order(21)
+  void promoteSurvivesAWorkerKilledDuringTheSwitchThenBlueIsStoppedAndDecommissioned() throws Exception {
+    Instant point = archivedPoint();
+    // The archive holds what this restore needs; the archiver streams from blue, which the switchover stops.
+    client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(TARGET)).cancel();
+    PointInTimeRestoreWorkflow restore = client.newWorkflowStub(PointInTimeRestoreWorkflow.class,
+        options(PointInTimeRestoreWorkflow.workflowId(TARGET)));
+    WorkflowExecution run = WorkflowClient.start(restore::run, new RestoreRequest(TARGET, RecoveryTarget.time(point.toString()),
+        null, RestoreMode.PROMOTE, List.of(new SmokeQuery(null, null, "SELECT count(*) FROM landed")), false, false, "alice",
+        "INC-79"));
+    awaitRestorePhase(run, RestorePhase.AWAIT_APPROVAL);
+
+    long before = load.maxId(cluster);
+    CompletableFuture<PgTools.Result> bench = load.pgbench(8, 50);
+    load.awaitClients(cluster, before, 8);
+    java.util.Properties app = new java.util.Properties();
+    app.setProperty("user", "orders_app");
+    app.setProperty("password", appPassword);
+    app.setProperty("prepareThreshold", "0");
+    try (java.sql.Connection held = java.sql.DriverManager.getConnection(pgbouncer.jdbcUrl(TARGET), app)) {
+      // An open transaction: the switch's PAUSE waits for it, long enough to kill the worker mid-switch.
+      held.setAutoCommit(false);
+      held.createStatement().execute("UPDATE pgbench_branches SET bbalance = bbalance WHERE bid = 1");
+      client.newWorkflowStub(PointInTimeRestoreWorkflow.class, run.getWorkflowId()).approve(new Approval("carol", "kill test"));
+      awaitPendingActivity(run, "SwitchTraffic");
+      Thread.sleep(1000);
+      worker.destroyForcibly();
+      assertTrue(worker.waitFor(30, TimeUnit.SECONDS), "worker did not die");
+      worker = startWorker();
+      held.commit();
+    }
+
+    RestoreResult result = awaitResult(run, RestoreResult.class);
+    SwitchoverReport s = result.switchover();
+    assertEquals(SwitchoverOutcome.PROMOTED, s.outcome());
+    assertTrue(attempts(run, "SwitchTraffic") >= 2, "the killed worker's switch was retried by the new one");
+    int greenPort = s.state().green().port();
+    assertEquals(greenPort, new PgBouncerSwitch(TargetsConfigLoader.load(targetsFile).target(TARGET).pgbouncer()).state()
+        .running().port(), "PgBouncer sends the alias to green");
+    PgTools.Result r = bench.get(90, TimeUnit.SECONDS);
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+    assertTrue(r.stdout().contains("number of failed transactions: 0 "), r.stdout());
+    assertTrue(landedOn(greenPort, greenPort) > 0, "pgbench wrote on green after the switch");
+    assertTrue(s.blueStopped().wasRunning());
+    assertFalse(Files.exists(cluster.dataDirectory().resolve("postmaster.pid")), "blue is stopped");
+    assertTrue(Files.isRegularFile(evidenceDir.resolve(TARGET + "/restores/" + result.restoreId() + "/switchover-manifest.jws")));
+    recordHistory(run, "restore-histories", "restore-promote-worker-killed.json");
+
+    String decommissionId = s.decommissionWorkflowId();
+    String approve = readmeCommand("temporal workflow update execute", "--name approve-decommission")
+        .replaceFirst("decommission/\\S+", decommissionId);
+    CliResult approved = bash(approve);
+    assertEquals(0, approved.exit(), () -> approve + "\n" + approved.output());
+    DecommissionResult removed = awaitResult(decommissionId, DecommissionResult.class);
+    assertEquals(List.of(cluster.dataDirectory().toString()), removed.removed());
+    assertFalse(Files.exists(cluster.dataDirectory().resolve("PG_VERSION")), "blue's data directory is gone");
+    recordHistory(decommissionId, "decommission-histories", "decommission-removed.json");
+    // Green serves the alias now. The test is over: take it out of service by hand, as an operator
+    // retiring it would, and tear it down.
+    TargetsConfig config = TargetsConfigLoader.load(targetsFile);
+    assertTrue(RestoreServing.isServing(config.target(TARGET), result.restoreId()), "green carries its SERVING marker");
+    RestoreServing.clear(config.target(TARGET), result.restoreId());
+    new RestoreActivitiesImpl(config, t -> new FileBackupStore(storeDir), t -> new FileEvidenceRegistry(evidenceDir), t -> keyring)
+        .teardown(new TeardownRequest(TARGET, result.restoreId()));
+  }
+
+  /** Writes a row, takes the time after it, and waits until the WAL archive holds it: a point a restore can reach. */
+  static Instant archivedPoint() throws Exception {
+    cluster.sql(TARGET, "INSERT INTO landed (client, port) VALUES (0, 0)");
+    Instant point = Instant.parse(psql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+    cluster.sql(TARGET, "INSERT INTO landed (client, port) VALUES (0, 0)");
+    Lsn end = Lsn.parse(psql("SELECT pg_current_wal_lsn()::text"));
+    WalArchive archive = new WalArchive(new FileBackupStore(storeDir), keyring, TARGET);
+    await("the WAL archive to reach " + end, Duration.ofSeconds(60), () -> {
+      try {
+        Lsn archived = archive.list().archivedEnd(1, end);
+        return archived != null && archived.compareTo(end) >= 0 ? true : null;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    return point;
+  }
+
+  static RestoreProgress awaitRestorePhase(WorkflowExecution run, RestorePhase phase) {
+    return await("restore phase " + phase, Duration.ofSeconds(180), () -> {
+      RestoreProgress p = client.newUntypedWorkflowStub(run, Optional.empty()).query("progress", RestoreProgress.class);
+      assertNotEquals(RestorePhase.FAILED, p.phase(), () -> "the restore failed: " + p.lastError());
+      return p.phase() == phase ? p : null;
+    });
+  }
+
+  /** Distinct pgbench clients whose transactions landed on the server at {@code port}, counted on the restored cluster. */
+  static long landedOn(int restoredPort, int port) {
+    try {
+      return Long.parseLong(restoredPsql(restoredPort, "SELECT count(DISTINCT client) FROM landed WHERE port = " + port));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /**
    * The backup started {@code retention/orders} (policy: keep only the newest): every older backup's
    * artifacts are gone, its sealed evidence stays, and the retention run sealed what it removed.
@@ -526,17 +747,23 @@ class BackupEndToEndIT {
     return readmeStartCommand(WORKFLOW_ID);
   }
 
-  /**
-   * The README's {@code temporal workflow start} command for {@code workflowId}: it runs to the first
-   * line that neither ends in a continuation backslash nor leaves a single-quoted argument open.
-   */
+  /** The README's {@code temporal workflow start} command for {@code workflowId}. */
   static String readmeStartCommand(String workflowId) throws IOException {
+    return readmeCommand("temporal workflow start", "--workflow-id " + workflowId + " ", "--workflow-id " + workflowId + "\n");
+  }
+
+  /**
+   * The first README command starting with {@code prefix} that contains one of {@code needles}; it
+   * runs to the first line that neither ends in a continuation backslash nor leaves a single-quoted
+   * argument open.
+   */
+  static String readmeCommand(String prefix, String... needles) throws IOException {
     Path readme = Path.of(System.getProperty("repo.root", "..")).resolve("README.md");
     String text = Files.readString(readme);
     Matcher m = Pattern.compile("```bash\\n(.*?)```", Pattern.DOTALL).matcher(text);
     while (m.find()) {
       String block = m.group(1);
-      for (int at = block.indexOf("temporal workflow start"); at >= 0; at = block.indexOf("temporal workflow start", at + 1)) {
+      for (int at = block.indexOf(prefix); at >= 0; at = block.indexOf(prefix, at + 1)) {
         StringBuilder cmd = new StringBuilder();
         for (String line : block.substring(at).split("\n")) {
           cmd.append(line).append('\n');
@@ -545,14 +772,16 @@ class BackupEndToEndIT {
             break;
           }
         }
-        String command = cmd.toString().strip();
-        if (command.contains("--workflow-id " + workflowId + " ") || command.contains("--workflow-id " + workflowId + "\n")) {
-          return command;
+        String command = cmd.toString().strip() + "\n";
+        for (String needle : needles) {
+          if (command.contains(needle)) {
+            return command.strip();
+          }
         }
       }
     }
-    throw new AssertionError("README.md (" + readme + ") has no ```bash block with a `temporal workflow start` command for "
-        + workflowId + "; the end-to-end test runs that example exactly as written");
+    throw new AssertionError("README.md (" + readme + ") has no ```bash block with a `" + prefix + "` command containing "
+        + String.join(" or ", needles) + "; the end-to-end test runs that example exactly as written");
   }
 
   static CliResult runReadmeCommand() throws Exception {

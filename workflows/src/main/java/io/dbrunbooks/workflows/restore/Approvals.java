@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.restore;
 
+import java.text.Normalizer;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,6 +29,7 @@ final class Approvals {
   }
 
   private static String normalize(String name) {
-    return name.strip().toLowerCase(Locale.ROOT);
+    // NFKC first: a name typed with another Unicode composition must not pass for someone else.
+    return Normalizer.normalize(name.strip(), Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
   }
 }

@@ -6,9 +6,12 @@ import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.NotifyActivities;
+import io.dbrunbooks.workflows.common.Retries;
 import io.dbrunbooks.workflows.common.RunbookNotifier;
 import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -25,7 +28,17 @@ import java.util.List;
  * then removed. Waiting costs nothing in the history, so the keep period may be weeks.
  */
 public class BlueDecommissionWorkflowImpl implements BlueDecommissionWorkflow {
-  private final SwitchoverActivities blueOps = Workflow.newActivityStub(SwitchoverActivities.class, RunbookOptions.CLEANUP);
+  // Deleting a large data directory takes a while; it heartbeats, and a cancel waits for it to stop
+  // deleting, so what the run reports about blue is true.
+  private final SwitchoverActivities blueOps =
+      Workflow.newActivityStub(
+          SwitchoverActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofHours(6))
+              .setHeartbeatTimeout(Duration.ofMinutes(2))
+              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
+              .build());
   private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
   private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
@@ -87,6 +100,7 @@ public class BlueDecommissionWorkflowImpl implements BlueDecommissionWorkflow {
     } catch (ActivityFailure | CanceledFailure | ApplicationFailure e) {
       lastError = Failures.describe(e);
       boolean canceled = CancellationScope.current().isCancelRequested();
+      boolean interrupted = phase == DecommissionPhase.REMOVE;
       Workflow.newDetachedCancellationScope(
               () -> {
                 audit.recordBestEffort(
@@ -95,8 +109,11 @@ public class BlueDecommissionWorkflowImpl implements BlueDecommissionWorkflow {
                     meta("error", lastError, "dataDirectory", blue.dataDirectory()));
                 notify.send(
                     canceled ? "decommission.canceled" : "decommission.failed",
-                    "blue of " + target + " (" + blue.dataDirectory() + ") is kept: "
-                        + (canceled ? "its decommission was canceled" : "removing it failed: " + lastError),
+                    interrupted
+                        ? "removing blue of " + target + " (" + blue.dataDirectory() + ") stopped part way ("
+                            + (canceled ? "canceled" : lastError) + "): what remains of it is kept"
+                        : "blue of " + target + " (" + blue.dataDirectory() + ") is kept: "
+                            + (canceled ? "its decommission was canceled" : "removing it failed: " + lastError),
                     meta("restoreId", input.restoreId(), "dataDirectory", blue.dataDirectory(), "error", lastError));
                 enter(DecommissionPhase.FAILED);
               })

@@ -9,7 +9,7 @@ import java.util.List;
  * @param approvers the target's approver list when the restore was promoted
  * @param keepBlueUntil ISO-8601; blue is not removed before
  * @param blue the stopped server, as recorded before the switch
- * @param restoreManifest the sealed switchover manifest's location, for the evidence
+ * @param restoreManifest the switchover manifest's path in the evidence registry (sealed right after this starts)
  */
 public record DecommissionRequest(
     String target,

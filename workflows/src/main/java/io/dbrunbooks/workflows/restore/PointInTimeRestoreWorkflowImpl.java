@@ -26,6 +26,7 @@ import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
+import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,11 +55,13 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(2), 4))
               .build());
 
+  // An abort during provisioning waits for it to finish, so the teardown that follows sees the directory.
   private final RestoreActivities quick =
       Workflow.newActivityStub(
           RestoreActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(5))
+              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
               .build());
 
@@ -113,7 +116,18 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(1), Duration.ofSeconds(5), 3))
               .build());
 
-  private final SwitchoverActivities blueOps = Workflow.newActivityStub(SwitchoverActivities.class, RunbookOptions.CLEANUP);
+  // pg_ctl stop waits for blue's shutdown checkpoint, which may take long on a busy cluster; it heartbeats meanwhile.
+  private final SwitchoverActivities blueOps =
+      Workflow.newActivityStub(
+          SwitchoverActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(70))
+              .setHeartbeatTimeout(Duration.ofMinutes(1))
+              .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
+              .build());
+
+  /** Switch failures after which traffic is still on blue, untouched: the restore may be approved again. */
+  static final java.util.Set<String> NOT_SWITCHED = java.util.Set.of("GuardrailFailed", "PauseTimedOut");
 
   private String target;
   private String operator;
@@ -136,6 +150,8 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
   private ApprovalRecord approval;
   private final List<ApprovalRecord> approvals = new ArrayList<>();
   private OperatorAction stopRequest;
+  /** Blue's health check through PgBouncer after the last switch back: "ok" or the problem. */
+  private String blueHealth;
   private String stopKind;
   private OperatorAction rollbackRequest;
   private final List<String> ignored = new ArrayList<>();
@@ -156,6 +172,19 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
   private SwitchoverOutcome outcome;
   private boolean notified;
 
+  /**
+   * Runs before any signal or update handler, which need the mode and the operator: an abort sent
+   * with the start (signal-with-start) must not be taken for a signal to an isolated restore.
+   */
+  @WorkflowInit
+  public PointInTimeRestoreWorkflowImpl(RestoreRequest request) {
+    if (request != null) {
+      target = request.target();
+      operator = request.operator();
+      promote = request.modeOrDefault() == RestoreMode.PROMOTE;
+    }
+  }
+
   @Override
   public RestoreResult run(RestoreRequest request) {
     startedMillis = Workflow.currentTimeMillis();
@@ -175,6 +204,9 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
     AuditTrail audit =
         new AuditTrail(evidence, target, chain, "target/" + target + "/restore/" + restoreId, request.operator());
     Ready ready;
+    if (stopRequest != null) {
+      return aborted(request, audit, null); // sent with the start, before anything ran
+    }
     try {
       if (promote) {
         // An abort signal before the switch cancels this scope, whatever step is running.
@@ -382,7 +414,10 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               if (switchStarted && !switchBack(audit, "compensation: " + lastError)) {
                 leftBehind = "not torn down: switching traffic back to blue failed, PgBouncer may still send it to green";
               } else {
-                leftBehind = discardGreen(audit, provisioned, keep);
+                leftBehind = switchStarted ? keepGreenIfBlueIsUnhealthy(audit) : null;
+                if (leftBehind == null) {
+                  leftBehind = discardGreen(audit, provisioned, keep);
+                }
               }
               audit.recordBestEffort(
                   "restore.failed",
@@ -454,7 +489,6 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
       return false;
     }
     trafficOnGreen = false;
-    String blueHealth;
     try {
       HealthOutcome h = health.checkHealth(new HealthRequest(target, state.blue(), state.blueServer().clusterName()));
       blueHealth = h.ok() ? "ok" : h.problem();
@@ -471,6 +505,20 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
             "pausedMillis", String.valueOf(toBlue.pausedMillis()),
             "blueHealth", blueHealth));
     return true;
+  }
+
+  /**
+   * After a switch back: when blue does not answer through PgBouncer either, green (with whatever
+   * the application wrote during the bake) may be the better database, so it is kept.
+   *
+   * @return why green is kept, or null when blue is healthy and green may go
+   */
+  private String keepGreenIfBlueIsUnhealthy(AuditTrail audit) {
+    if ("ok".equals(blueHealth)) {
+      return null;
+    }
+    audit.recordBestEffort("restore.environment-kept", "succeeded", meta("restoreId", restoreId, "why", "blue unhealthy"));
+    return "kept: blue failed its health check after the switch back (" + blueHealth + ")";
   }
 
   private String trafficNote() {
@@ -502,36 +550,33 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
 
     RestoreResult run() {
       recordSealed(audit, ready.sealed());
+      approvalDeadlineMillis = Workflow.currentTimeMillis() + policy.approvalTimeoutSeconds() * 1000;
       try {
-        if (!approved()) {
-          if (stopRequest != null) {
+        while (true) {
+          if (!approved()) {
+            if (stopRequest != null) {
+              return aborted(request, audit, ready);
+            }
+            throw ApplicationFailure.newNonRetryableFailure(
+                "nobody approved the switch within " + minutes(policy.approvalTimeoutSeconds()) + " (approvers: "
+                    + String.join(", ", policy.approvers()) + ")" + (lastError == null ? "" : "; last attempt: " + lastError),
+                "ApprovalTimedOut");
+          }
+          try {
+            guardrailsAndSwitch();
+          } catch (ActivityFailure f) {
+            if (!NOT_SWITCHED.contains(Failures.type(f))) {
+              throw f;
+            }
+            notSwitched(f);
+          }
+          if (stopRequest != null && !switchStarted) {
             return aborted(request, audit, ready);
           }
-          throw ApplicationFailure.newNonRetryableFailure(
-              "nobody approved the switch within " + minutes(policy.approvalTimeoutSeconds()) + " (approvers: "
-                  + String.join(", ", policy.approvers()) + ")",
-              "ApprovalTimedOut");
+          if (switchStarted) {
+            break;
+          }
         }
-        enter(RestorePhase.SWITCH);
-        state = switchoverChecks.guardrails(new GuardrailsRequest(target, restoreId, ready.environment()));
-        audit.record(
-            "switchover.guardrails",
-            "succeeded",
-            meta(
-                "pgbouncer", state.pgbouncer(),
-                "database", state.database(),
-                "blue", String.valueOf(state.blue()),
-                "green", String.valueOf(state.green()),
-                "poolMode", state.poolMode(),
-                "clientsActive", String.valueOf(state.clientsActive()),
-                "blueDataDirectory", state.blueServer().dataDirectory(),
-                "systemIdentifier", state.blueServer().systemIdentifier(),
-                "blueLsn", state.blueServer().lsn(),
-                "greenLsn", state.greenLsn()));
-        if (stopRequest != null) {
-          return aborted(request, audit, ready);
-        }
-        switchToGreen();
         enter(RestorePhase.BAKE);
         bakeUntilMillis = Workflow.currentTimeMillis() + policy.bakeSeconds() * 1000;
         notifySafely(
@@ -573,21 +618,77 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
                 + " bake: " + bake.lastFailure().problem(),
             "GreenUnhealthy");
       }
+      // Blue goes next, and that cannot be undone: green must answer now, not merely at some point of the bake.
+      HealthOutcome last = health.checkHealth(new HealthRequest(target, state.green(), state.greenClusterName()));
+      audit.record("switchover.final-check", last.ok() ? "succeeded" : "failed",
+          meta("server", last.serverAddress() + ":" + last.serverPort(), "problem", last.problem()));
+      if (!last.ok()) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "green failed the health check right before blue would be stopped: " + last.problem(), "GreenUnhealthy");
+      }
     }
 
-    /** Waits for an approval, an abort, or the approval timeout; true when approved. */
-    private boolean approved() {
-      approvalDeadlineMillis = Workflow.currentTimeMillis() + policy.approvalTimeoutSeconds() * 1000;
-      enter(RestorePhase.AWAIT_APPROVAL);
+    /**
+     * Guardrails, then the switch. A guardrail that fails, or a PAUSE that outlasts its timeout (the
+     * switch undid itself), leaves traffic on blue: {@link #NOT_SWITCHED}.
+     */
+    private void guardrailsAndSwitch() {
+      enter(RestorePhase.SWITCH);
+      state = switchoverChecks.guardrails(new GuardrailsRequest(target, restoreId, ready.environment()));
+      audit.record(
+          "switchover.guardrails",
+          "succeeded",
+          meta(
+              "pgbouncer", state.pgbouncer(),
+              "database", state.database(),
+              "blue", String.valueOf(state.blue()),
+              "green", String.valueOf(state.green()),
+              "poolMode", state.poolMode(),
+              "clientsActive", String.valueOf(state.clientsActive()),
+              "blueDataDirectory", state.blueServer().dataDirectory(),
+              "systemIdentifier", state.blueServer().systemIdentifier(),
+              "blueLsn", state.blueServer().lsn(),
+              "greenLsn", state.greenLsn()));
+      if (stopRequest == null) {
+        switchToGreen();
+      }
+    }
+
+    /**
+     * The switch did not happen and traffic never left blue: hours of restore are not thrown away
+     * for a transaction that held PAUSE too long or a guardrail that may pass in a minute. The
+     * approval is spent; the restore waits for another one until the original deadline.
+     */
+    private void notSwitched(ActivityFailure f) {
+      lastError = Failures.describe(f);
+      switchStarted = false;
+      trafficOnGreen = false;
+      toGreen = null;
+      audit.record("switchover.not-switched", "failed", meta("error", lastError, "errorType", Failures.type(f),
+          "approver", approval.approver()));
+      approval = null;
       notifySafely(
           audit,
-          "restore.awaiting-approval",
-          "restore " + restoreId + " of " + target + " to " + request.recoveryTarget().describe() + " is ready and checked"
-              + " (recovered to " + ready.recovered().lastTransactionTime() + "); it takes the traffic of PgBouncer "
-              + policy.pgbouncer() + " database " + policy.database() + " once one of " + String.join(", ", policy.approvers())
-              + " approves before " + iso(approvalDeadlineMillis) + ": runbooks restore approve --target " + target
-              + " --approver <name>",
-          readyDetails(ready));
+          "switchover.not-switched",
+          "the switch of " + target + " to restore " + restoreId + " did not happen, traffic stays on blue: " + lastError
+              + ". The restored cluster waits for another approval until " + iso(approvalDeadlineMillis),
+          meta("restoreId", restoreId, "error", lastError));
+    }
+
+    /** Waits for an approval, an abort, or the approval deadline; true when approved. */
+    private boolean approved() {
+      enter(RestorePhase.AWAIT_APPROVAL);
+      if (approvals.isEmpty()) {
+        notifySafely(
+            audit,
+            "restore.awaiting-approval",
+            "restore " + restoreId + " of " + target + " to " + request.recoveryTarget().describe() + " is ready and checked"
+                + " (recovered to " + ready.recovered().lastTransactionTime() + "); it takes the traffic of PgBouncer "
+                + policy.pgbouncer() + " database " + policy.database() + " once one of " + String.join(", ", policy.approvers())
+                + " approves before " + iso(approvalDeadlineMillis) + ": runbooks restore approve --target " + target
+                + " --approver <name>",
+            readyDetails(ready));
+      }
       Workflow.await(
           Duration.ofMillis(Math.max(0, approvalDeadlineMillis - Workflow.currentTimeMillis())),
           () -> approval != null || stopRequest != null);
@@ -695,7 +796,10 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
                           + "; green is left running",
                       "RollbackFailed");
                 }
-                String leftBehind = discardGreen(audit, true, request.keepOnFailure());
+                String leftBehind = keepGreenIfBlueIsUnhealthy(audit);
+                if (leftBehind == null) {
+                  leftBehind = discardGreen(audit, true, request.keepOnFailure());
+                }
                 outcome = SwitchoverOutcome.ROLLED_BACK;
                 SealedManifest sealed = sealSwitchover(audit);
                 notified =
@@ -740,10 +844,10 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
         audit.recordBestEffort("switchover.blue-stop-failed", "failed", meta("error", Failures.describe(f)));
       }
       outcome = SwitchoverOutcome.PROMOTED;
-      SealedManifest sealed = sealSwitchover(audit);
       if (decommissionWorkflowId != null) {
-        startDecommission(sealed);
+        startDecommission();
       }
+      SealedManifest sealed = sealSwitchover(audit);
       enter(RestorePhase.NOTIFY);
       notified =
           notifySafely(
@@ -766,7 +870,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
       return result(sealed);
     }
 
-    private void startDecommission(SealedManifest sealed) {
+    private void startDecommission() {
       BlueDecommissionWorkflow child =
           Workflow.newChildWorkflowStub(
               BlueDecommissionWorkflow.class,
@@ -783,7 +887,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               policy.approvers(),
               iso(keepBlueUntilMillis),
               state.blueServer(),
-              sealed == null ? null : sealed.location(),
+              chain + "/switchover-manifest",
               request.ticket()));
       try {
         Workflow.getWorkflowExecution(child).get();

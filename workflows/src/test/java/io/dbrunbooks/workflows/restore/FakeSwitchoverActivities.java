@@ -28,6 +28,8 @@ public class FakeSwitchoverActivities implements SwitchoverActivities {
   public volatile RuntimeException switchToBlueFailure;
   /** Health checks through PgBouncer answer ok only while this is true (and the alias points where expected). */
   public volatile boolean greenHealthy = true;
+  /** Health checks expecting blue answer ok only while this is true. */
+  public volatile boolean blueHealthy = true;
   /** When set, the bake watch blocks (heartbeating) until canceled or released; otherwise it returns at once. */
   public volatile boolean bakeBlocks;
   public volatile boolean bakeReleased;
@@ -71,7 +73,7 @@ public class FakeSwitchoverActivities implements SwitchoverActivities {
   public HealthOutcome checkHealth(HealthRequest r) {
     calls.add("health");
     boolean onGreen = !pointsAt.equals(BLUE);
-    boolean ok = pointsAt.equals(r.expected()) && (!onGreen || greenHealthy);
+    boolean ok = pointsAt.equals(r.expected()) && (onGreen ? greenHealthy : blueHealthy);
     String problem = ok ? null : pointsAt.equals(r.expected()) ? "health query failed: connection refused"
         : "server on port " + pointsAt.port() + " answered, expected " + r.expected();
     return new HealthOutcome(ok, problem,

@@ -128,7 +128,8 @@ class SwitchoverWorkflowTest {
 
     SwitchoverReport s = r.switchover();
     assertEquals(SwitchoverOutcome.PROMOTED, s.outcome());
-    assertEquals(List.of("policy", "guardrails", "switch-to-green", "health", "watch", "stop-blue"), pgbouncer.calls);
+    assertEquals(List.of("policy", "guardrails", "switch-to-green", "health", "watch", "health", "stop-blue"), pgbouncer.calls,
+        "a last health check of green right before blue is stopped");
     assertEquals(new BackendRef("127.0.0.1", 54321, "orders"), pgbouncer.pointsAt, "PgBouncer sends the alias to green");
     assertFalse(pgbouncer.blueRunning);
     assertFalse(pgbouncer.blueRemoved, "blue is kept");
@@ -278,16 +279,37 @@ class SwitchoverWorkflowTest {
   }
 
   @Test
-  void aSwitchThatFailsIsUndoneAndGreenDiscarded() {
+  void aPauseThatTimesOutLeavesTrafficOnBlueAndWaitsForAnotherApproval() {
     pgbouncer.switchToGreenFailure = ApplicationFailure.newNonRetryableFailure(
         "PAUSE of database 'orders' did not finish within 30 s: 1 transaction open for 31 s (pid 4242)", "PauseTimedOut");
+    PointInTimeRestoreWorkflow wf = startAndAwait(promote(false), phase(RestorePhase.AWAIT_APPROVAL));
+    wf.approve(new Approval("bob", null));
+    RestoreProgress again = awaitProgress(p -> p.phase() == RestorePhase.AWAIT_APPROVAL && p.lastError() != null).progress();
+
+    assertTrue(again.lastError().contains("did not finish within 30 s"), again.lastError());
+    assertEquals(List.of("bob"), again.switchover().approvals().stream().map(ApprovalRecord::approver).toList(),
+        "bob's approval is recorded, and spent");
+    assertTrue(notify.events().contains("switchover.not-switched"), notify.events().toString());
+    assertEquals(1, restore.environments.size(), "hours of restore are not thrown away for one long transaction");
+    pgbouncer.switchToGreenFailure = null;
+    wf.approve(new Approval("carol", "the batch job is done"));
+    RestoreResult r = result();
+
+    assertEquals(SwitchoverOutcome.PROMOTED, r.switchover().outcome());
+    assertEquals(List.of("bob", "carol"), r.switchover().approvals().stream().map(ApprovalRecord::approver).toList());
+    assertTrue(evidence.actions().contains("switchover.not-switched"));
+  }
+
+  @Test
+  void aSwitchThatFailsIsUndoneAndGreenDiscarded() {
+    pgbouncer.switchToGreenFailure = ApplicationFailure.newNonRetryableFailure(
+        "after RELOAD PgBouncer still sends database 'orders' to 127.0.0.1:5432/orders", "PgBouncerMisconfigured");
     PointInTimeRestoreWorkflow wf = startAndAwait(promote(false), phase(RestorePhase.AWAIT_APPROVAL));
     wf.approve(new Approval("bob", null));
 
     ApplicationFailure f = failure();
 
-    assertTrue(f.getOriginalMessage().contains("failed in SWITCH: PAUSE of database 'orders' did not finish"),
-        f.getOriginalMessage());
+    assertTrue(f.getOriginalMessage().contains("failed in SWITCH: after RELOAD PgBouncer still sends"), f.getOriginalMessage());
     assertEquals(FakeSwitchoverActivities.BLUE, pgbouncer.pointsAt);
     assertTrue(pgbouncer.calls.contains("switch-to-blue"), "the compensation makes sure PgBouncer runs on blue, unpaused");
     assertTrue(restore.environments.isEmpty());
@@ -312,18 +334,50 @@ class SwitchoverWorkflowTest {
   }
 
   @Test
-  void aGuardrailThatFailsStopsBeforeTheSwitch() {
+  void aGuardrailThatFailsStopsBeforeTheSwitchAndTheApprovalDeadlineStillHolds() {
     pgbouncer.guardrailFailure = ApplicationFailure.newNonRetryableFailure(
         "green's system identifier 7399 differs from blue's 7312", "GuardrailFailed");
     PointInTimeRestoreWorkflow wf = startAndAwait(promote(false), phase(RestorePhase.AWAIT_APPROVAL));
     wf.approve(new Approval("bob", null));
+    awaitProgress(p -> p.phase() == RestorePhase.AWAIT_APPROVAL && p.lastError() != null);
 
-    ApplicationFailure f = failure();
+    ApplicationFailure f = failure(); // nobody approves again: the original deadline ends it
 
-    assertTrue(f.getOriginalMessage().contains("system identifier"), f.getOriginalMessage());
+    assertEquals("RestoreFailed", f.getType());
+    assertTrue(f.getOriginalMessage().contains("nobody approved the switch within 60 min")
+        && f.getOriginalMessage().contains("last attempt: green's system identifier"), f.getOriginalMessage());
     assertFalse(pgbouncer.calls.contains("switch-to-green"));
     assertFalse(pgbouncer.calls.contains("switch-to-blue"), "nothing to undo");
     assertTrue(restore.environments.isEmpty());
+  }
+
+  @Test
+  void greenIsKeptWhenBlueFailsItsHealthCheckAfterTheRollback() {
+    pgbouncer.bakeBlocks = true;
+    PointInTimeRestoreWorkflow wf = startAndAwait(promote(false), phase(RestorePhase.AWAIT_APPROVAL));
+    wf.approve(new Approval("bob", null));
+    awaitProgress(phase(RestorePhase.BAKE));
+    pgbouncer.blueHealthy = false;
+
+    wf.rollback(new OperatorAction("erin", "errors"));
+    RestoreResult r = result();
+
+    assertEquals(SwitchoverOutcome.ROLLED_BACK, r.switchover().outcome());
+    assertEquals(FakeSwitchoverActivities.BLUE, pgbouncer.pointsAt);
+    assertEquals(1, restore.environments.size(), "green, with the bake's writes, may be the better database now");
+    assertTrue(notify.sent.get(notify.sent.size() - 1).summary().contains("kept: blue failed its health check"),
+        notify.sent.get(notify.sent.size() - 1).summary());
+  }
+
+  @Test
+  void anAbortSentWithTheStartStopsTheRunBeforeAnythingRuns() {
+    WorkflowStub untyped = WorkflowStub.fromTyped(restoreStub());
+    untyped.signalWithStart("abort", new Object[] {new OperatorAction("dave", "wrong ticket")}, new Object[] {promote(false)});
+    RestoreResult r = untyped.getResult(RestoreResult.class);
+
+    assertEquals(SwitchoverOutcome.ABORTED, r.switchover().outcome());
+    assertEquals(List.of(), restore.calls);
+    assertEquals(List.of(), pgbouncer.calls);
   }
 
   @Test
