@@ -5,8 +5,11 @@ import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.TargetsConfigLoader;
 import io.dbrunbooks.activities.evidence.EvidenceVerifier;
 import io.dbrunbooks.activities.keys.LocalKeyring;
+import io.dbrunbooks.activities.pgbouncer.Backend;
+import io.dbrunbooks.activities.pgbouncer.LocalPgBouncer;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
+import io.dbrunbooks.activities.restore.RestoreServing;
 import io.dbrunbooks.worker.EmbeddedTemporal;
 import io.dbrunbooks.worker.Registrations;
 import io.dbrunbooks.worker.RunbookWorker;
@@ -15,49 +18,69 @@ import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.BackupRequest;
 import io.dbrunbooks.workflows.backup.BackupResult;
-import io.dbrunbooks.workflows.backup.BackupWorkflow;
+import io.dbrunbooks.workflows.restore.Approval;
+import io.dbrunbooks.workflows.restore.ApprovalRecord;
+import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflow;
+import io.dbrunbooks.workflows.restore.BlueStopped;
+import io.dbrunbooks.workflows.restore.DecommissionResult;
+import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
+import io.dbrunbooks.workflows.restore.RecoveredPoint;
 import io.dbrunbooks.workflows.restore.RecoveryTarget;
-import io.dbrunbooks.workflows.restore.RestoreChecks;
 import io.dbrunbooks.workflows.restore.RestoreMode;
+import io.dbrunbooks.workflows.restore.RestorePhase;
+import io.dbrunbooks.workflows.restore.RestoreProgress;
 import io.dbrunbooks.workflows.restore.RestoreRequest;
 import io.dbrunbooks.workflows.restore.RestoreResult;
 import io.dbrunbooks.workflows.restore.SmokeQuery;
+import io.dbrunbooks.workflows.restore.SwitchoverOutcome;
+import io.dbrunbooks.workflows.restore.SwitchoverReport;
 import io.dbrunbooks.workflows.restore.TeardownRequest;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
-import java.util.List;
-
+import io.temporal.client.WorkflowClient;
 import java.io.File;
 import java.io.PrintWriter;
-
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code runbooks demo}: the backup and restore runbooks on one machine, from nothing. A sandbox
- * PostgreSQL cluster with sample data, a keyring and targets file, the embedded Temporal service, an
- * in-process worker, one physical backup started exactly as {@code backup start} starts it, and an
- * offline verification of its evidence; then continuous WAL archiving, a write load, an accidental
- * delete and a point-in-time restore to the moment before it. Everything lives in the work directory, which a re-run
- * recreates from scratch.
+ * PostgreSQL cluster with sample data behind a PgBouncer, a keyring and targets file, the embedded
+ * Temporal service, an in-process worker, one physical backup started exactly as {@code backup
+ * start} starts it, and an offline verification of its evidence; then continuous WAL archiving, an
+ * application writing through PgBouncer, its accidental delete, and a point-in-time restore to the
+ * moment before it, promoted through PgBouncer once a second person (the demo, automatically)
+ * approves. Everything lives in the work directory, which a re-run recreates from scratch.
  */
 @Command(name = "demo", description = {
     "Run the runbooks end to end in a sandbox: start here.",
-    "PostgreSQL with sample data, embedded Temporal, a worker, continuous WAL archiving, a physical backup,",
-    "offline evidence verification, then an accidental DELETE undone by a point-in-time restore into an",
-    "isolated copy. Everything lives in --work-dir; a re-run starts over.",
-    "Needs the PostgreSQL server binaries; uses 127.0.0.1:7233 (and the Web UI on 8233 when the temporal CLI is installed)."})
+    "PostgreSQL with sample data behind PgBouncer, embedded Temporal, a worker, continuous WAL archiving, a physical",
+    "backup, offline evidence verification, then an accidental DELETE undone by a point-in-time restore that takes",
+    "the traffic through PgBouncer after an (automatic) approval. Everything lives in --work-dir; a re-run starts over.",
+    "Needs the PostgreSQL server binaries and pgbouncer; uses 127.0.0.1:7233 (and the Web UI on 8233 when the temporal",
+    "CLI is installed)."})
 final class DemoCommand extends CliCommand {
   static final String TARGET = "orders";
+  /** Who starts the demo's runs. */
+  static final String OPERATOR = "demo";
+  /** The one name on the demo's switchover.approvers: never the operator, who may not approve their own restore. */
+  static final String APPROVER = "demo-approver";
+  /** The application's role, which reaches the database only through PgBouncer. */
+  static final String APP_ROLE = "orders_app";
+  static final String APP_PASSWORD_FILE = "orders-app-password";
   /** Marks a directory as ours, so a re-run only ever deletes what a demo created. */
   static final String MARKER = ".runbooks-demo-workdir";
 
@@ -77,14 +100,27 @@ final class DemoCommand extends CliCommand {
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
   private volatile boolean stopping;
 
+  /**
+   * pgjdbc warns "Unsupported Server Version: 1.18.0/bouncer" on every connection to PgBouncer's
+   * admin console, which the switchover activities use; harmless, and noise in the demo's output.
+   * Held here: java.util.logging keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger PGJDBC_CONNECTION = java.util.logging.Logger.getLogger("org.postgresql.jdbc.PgConnection");
+
   @Override
   public Integer call() throws Exception {
+    PGJDBC_CONNECTION.setLevel(java.util.logging.Level.SEVERE);
     Path dir = workDir.toAbsolutePath().normalize();
     PrintWriter out = out();
     // Before touching anything: a taken port is the most likely failure and needs nothing cleaned up.
     if (!DemoSandbox.portFree(temporalPort)) {
       throw CliFailure.usage("127.0.0.1:" + temporalPort + " is already in use, probably by another Temporal server or a demo"
           + " started with --keep-running. Stop it (a leftover dev server shows up as 'temporal server start-dev') and run the demo again.");
+    }
+    if (!LocalPgBouncer.installed()) {
+      throw CliFailure.failed("the demo needs PgBouncer (the restored database takes the application's traffic through it),"
+          + " but there is no pgbouncer at " + LocalPgBouncer.program() + ": install it (apt-get install pgbouncer)"
+          + " or set PGBOUNCER to its path");
     }
     // Ctrl-C or SIGTERM at any point stops what was started; PostgreSQL runs detached and would
     // otherwise outlive the demo.
@@ -109,16 +145,35 @@ final class DemoCommand extends CliCommand {
       DemoSandbox.recreate(dir, MARKER, out);
 
       step(out, "creating a sandbox PostgreSQL cluster");
-      LocalCluster cluster = remember(LocalCluster.start(dir.resolve("postgres")));
+      LocalCluster cluster = LocalCluster.start(dir.resolve("postgres"));
+      // Blue: the promotion stops it (and the decommission removes its data directory) before the demo ends.
+      remember(() -> {
+        if (Files.exists(cluster.dataDirectory().resolve("postmaster.pid"))) {
+          cluster.close();
+        }
+      });
       DemoSandbox.loadSampleData(cluster, TARGET);
+      Path appPasswordFile = dir.resolve(APP_PASSWORD_FILE);
+      DemoSandbox.createAppRole(cluster, TARGET, APP_ROLE, appPasswordFile);
       out.println("  database " + TARGET + " on 127.0.0.1:" + cluster.port() + ": " + DemoSandbox.rowCounts(cluster, TARGET));
+      out.println("  application role " + APP_ROLE + " (SCRAM password in " + appPasswordFile + ", mode 0600)");
+
+      step(out, "starting PgBouncer in front of it: the application connects there, never to PostgreSQL directly");
+      LocalPgBouncer pgbouncer = remember(LocalPgBouncer.start(dir.resolve("pgbouncer"),
+          Map.of(TARGET, new Backend("127.0.0.1", cluster.port(), TARGET)),
+          Map.of(APP_ROLE, LocalPgBouncer.scramSecret(cluster, APP_ROLE))));
+      DemoRestore.App app = new DemoRestore.App(pgbouncer.port(), TARGET, APP_ROLE, appPasswordFile);
+      out.println("  127.0.0.1:" + pgbouncer.port() + " database " + TARGET + " -> 127.0.0.1:" + cluster.port()
+          + " (transaction pooling; " + pgbouncer.databasesFile() + ")");
 
       step(out, "creating a keyring and a targets file");
       LocalKeyring keyring = LocalKeyring.create(dir.resolve("keyring.json"));
       out.println("  keyring " + keyring.path() + " (mode 0600): key-encryption key " + keyring.activeKekId()
           + ", signing key " + keyring.signingKeyId());
-      Path targetsFile = DemoSandbox.writeTargets(dir, TARGET, cluster, keyring.path());
-      out.println("  targets " + targetsFile + " (password read from " + cluster.passwordFile() + ", mode 0600)");
+      Path targetsFile = DemoSandbox.writeTargets(dir, TARGET, cluster, keyring.path(), pgbouncer, APP_ROLE, appPasswordFile,
+          APPROVER);
+      out.println("  targets " + targetsFile + " (password read from " + cluster.passwordFile() + ", mode 0600);"
+          + " promote restores switch PgBouncer once " + APPROVER + " approves");
       TargetsConfig config = TargetsConfigLoader.load(targetsFile, cli().env);
 
       step(out, "starting Temporal on 127.0.0.1:" + temporalPort);
@@ -142,14 +197,16 @@ final class DemoCommand extends CliCommand {
       String slot = config.target(TARGET).walArchive().slotFor(TARGET);
       step(out, "archiving " + TARGET + "'s WAL continuously (as: runbooks wal archive start --target " + TARGET + ")");
       DemoRestore.startArchiving(connection.client(), cluster, TARGET, slot, Duration.ofSeconds(60));
-      // Stopped before the worker (resources close in reverse): the archiver uploads what it holds, then ends.
+      // The bad day stops it; this is for a demo that ends earlier. Stopped before the worker
+      // (resources close in reverse): the archiver uploads what it holds, then ends.
       remember(() -> DemoRestore.stopArchiving(connection.client(), TARGET));
       out.println("  workflow " + WalArchiveWorkflow.workflowId(TARGET) + " streams over replication slot " + slot
           + " into " + dir.resolve("backups").resolve(TARGET).resolve("wal"));
 
-      step(out, "starting a physical backup of " + TARGET + " (as: runbooks backup start --target " + TARGET + " --operator demo --wait)");
+      step(out, "starting a physical backup of " + TARGET + " (as: runbooks backup start --target " + TARGET + " --operator "
+          + OPERATOR + " --wait)");
       BackupRuns.Started run = BackupRuns.start(connection.client(),
-          new BackupRequest(TARGET, BackupMethod.PHYSICAL, "demo", null, null));
+          new BackupRequest(TARGET, BackupMethod.PHYSICAL, OPERATOR, null, null));
       out.println("  workflow " + run.workflowId() + ", run " + run.runId());
       BackupRuns.Outcome outcome = BackupRuns.follow(connection.client(), run, Duration.ofMillis(500),
           p -> {
@@ -176,15 +233,19 @@ final class DemoCommand extends CliCommand {
         return RunbooksCli.EXIT_FAILED;
       }
 
-      RestoreResult restored = badDay(out, dir, cluster, connection, resources, config);
+      RestoreResult restored = badDay(out, dir, cluster, app, pgbouncer, connection, resources, config);
       if (restored == null) {
         return RunbooksCli.EXIT_FAILED;
       }
+      if (!keepRunning) {
+        decommissionBlue(out, connection, restored);
+      }
       out.println();
-      whereNext(out, dir, targetsFile, temporal, result, restored);
+      whereNext(out, dir, targetsFile, temporal, result, restored, app);
       if (keepRunning) {
         out.println();
-        out.println("everything keeps running (PostgreSQL on 127.0.0.1:" + cluster.port() + ", Temporal on " + temporal.address()
+        out.println("everything keeps running (PgBouncer on 127.0.0.1:" + pgbouncer.port() + " in front of the restored "
+            + TARGET + " on 127.0.0.1:" + restored.environment().port() + ", Temporal on " + temporal.address()
             + ", the worker); press Ctrl-C to stop it all.");
         out.flush();
         awaitCtrlC();
@@ -202,79 +263,173 @@ final class DemoCommand extends CliCommand {
   }
 
   /**
-   * The second act: a write load, a DELETE without WHERE, and a point-in-time restore to the moment
-   * before it, started as {@code runbooks restore start} starts one. Returns null when it failed.
+   * The second act: the application writes through PgBouncer, then sends a DELETE without WHERE; a
+   * point-in-time restore to the moment before it, started as {@code runbooks restore start --mode
+   * promote} starts one, approved as {@code runbooks restore approve} approves, takes the traffic.
+   * Returns null when it failed.
    */
-  private RestoreResult badDay(PrintWriter out, Path dir, LocalCluster cluster, TemporalConnection connection,
-      TargetResources resources, TargetsConfig config) throws Exception {
+  private RestoreResult badDay(PrintWriter out, Path dir, LocalCluster cluster, DemoRestore.App app, LocalPgBouncer pgbouncer,
+      TemporalConnection connection, TargetResources resources, TargetsConfig config) throws Exception {
+    WorkflowClient client = connection.client();
     if (DemoSandbox.isRoot()) {
       // The restored server runs as postgres, and so does its restore_command, which unwraps data keys.
       io.dbrunbooks.activities.postgres.PgTools.handToServerUser(dir.resolve("keyring.json"));
     }
-    step(out, "a write load runs: one new order per transaction for 3 s");
-    int written = DemoRestore.writeLoad(cluster, TARGET, Duration.ofSeconds(3));
-    long itemsBefore = DemoRestore.count(cluster, TARGET, "order_items");
+    step(out, "the application writes through PgBouncer as " + APP_ROLE + ": one new order per transaction for 3 s");
+    int written = DemoRestore.writeLoad(app, Duration.ofSeconds(3));
+    long itemsBefore = DemoRestore.count(app, "order_items").rows();
     out.println("  " + written + " orders written; " + DemoSandbox.rowCounts(cluster, TARGET));
 
-    step(out, "an accident: DELETE FROM order_items, without its WHERE clause");
-    DemoRestore.Accident accident = DemoRestore.deleteByAccident(cluster, TARGET);
+    step(out, "an accident: the application sends DELETE FROM order_items, without its WHERE clause");
+    DemoRestore.Accident accident = DemoRestore.deleteByAccident(app);
     out.println("  " + accident.rowsDeleted() + " order items deleted; the last good moment was " + accident.before());
     // A fresh cluster runs on timeline 1.
     Duration lag = DemoRestore.awaitArchived(resources, TARGET, accident.walAfter(), 1, Duration.ofSeconds(60));
     out.println(String.format("  the WAL archive held the delete (LSN %s) %.1f s later", accident.walAfter(),
         lag.toMillis() / 1000.0));
+    // The archiver streams from this cluster, which the promotion stops: it would only fail from then on.
+    // It ends (uploading what it holds) while the restore runs; the approval waits for that.
+    DemoRestore.stopArchiving(client, TARGET);
+    out.println("  stopping WAL archiving (as: runbooks wal archive stop --target " + TARGET + "): it streams from this"
+        + " cluster, blue, which the promotion stops");
 
     String time = accident.before().toString();
-    step(out, "restoring " + TARGET + " to " + time + " into an isolated copy (as: runbooks restore start --target "
-        + TARGET + " --time " + time + " --wait)");
-    RestoreRequest request = new RestoreRequest(TARGET, RecoveryTarget.time(time), null, RestoreMode.ISOLATED,
-        List.of(new SmokeQuery("order items", null, "SELECT count(*) FROM order_items")), false, false, "demo", null);
-    BackupRuns.Started run = RestoreRuns.start(connection.client(), request);
+    step(out, "restoring " + TARGET + " to " + time + " and promoting it through PgBouncer (as: runbooks restore start --target "
+        + TARGET + " --time " + time + " --mode promote --operator " + OPERATOR + " --wait)");
+    RestoreRequest request = new RestoreRequest(TARGET, RecoveryTarget.time(time), null, RestoreMode.PROMOTE,
+        List.of(new SmokeQuery("order items", null, "SELECT count(*) FROM order_items")), false, false, OPERATOR, null);
+    BackupRuns.Started run = RestoreRuns.start(client, request);
+    // Whatever the restore leaves (green, serving or not) goes when the demo stops, first of all.
+    remember(() -> removeGreen(out, dir, pgbouncer, config, resources));
     out.println("  workflow " + run.workflowId() + ", run " + run.runId());
-    RestoreRuns.Outcome outcome = RestoreRuns.follow(connection.client(), run, Duration.ofMillis(500),
-        p -> {
-          out.println(RestoreRuns.progressLine(p));
-          out.flush();
-        },
-        problem -> out.println("  " + problem));
-    if (!outcome.ok()) {
-      err().println("the demo restore failed: " + outcome.failure());
+    Consumer<RestoreProgress> progress = p -> {
+      out.println(RestoreRuns.progressLine(p));
+      out.flush();
+    };
+    Consumer<String> queryProblem = problem -> out.println("  " + problem);
+    RestoreRuns.Outcome ready = RestoreRuns.follow(client, run, true, Duration.ofMillis(500), progress, queryProblem);
+    RestoreProgress waiting = ready.switchoverUnderway();
+    if (waiting == null || waiting.phase() != RestorePhase.AWAIT_APPROVAL) {
+      err().println("the demo restore did not reach its approval: " + (ready.failure() != null ? ready.failure()
+          : waiting == null ? "it ended without a switchover" : "it is in phase " + waiting.phase()));
       err().println("PostgreSQL log: " + dir.resolve("postgres/postgres.log") + "; restores: " + dir.resolve("restores"));
       return null;
     }
+    out.println("  restored and checked after " + Human.seconds(waiting.elapsedSeconds()) + "; it awaits approval from "
+        + String.join(", ", waiting.switchover().approvers()) + " until " + waiting.switchover().approvalDeadline());
+    DemoRestore.awaitArchiverEnded(client, TARGET, Duration.ofSeconds(60));
+    out.println("  WAL archiving has stopped, so blue can be stopped");
+
+    step(out, "approving the switch automatically as " + APPROVER + " (as: runbooks restore approve --target " + TARGET
+        + " --approver " + APPROVER + ")");
+    RunningRestore restore = RunningRestore.find(client, TARGET);
+    ApprovalRecord approval = restore.update("approve", ApprovalRecord.class,
+        new Approval(APPROVER, "approved automatically by runbooks demo"));
+    out.println("  approved by " + approval.approver() + " at " + approval.at() + " (" + OPERATOR
+        + ", who started the restore, may not approve it)");
+
+    step(out, "switching PgBouncer to the restored copy (green), watching it for 6 s, then stopping blue");
+    RestoreRuns.Outcome outcome = RestoreRuns.follow(client, run, Duration.ofMillis(500), progress, queryProblem);
+    if (!outcome.ok()) {
+      err().println("the demo restore failed: " + outcome.failure());
+      err().println("PostgreSQL log: " + dir.resolve("postgres/postgres.log") + "; PgBouncer log: "
+          + dir.resolve("pgbouncer/pgbouncer.log") + "; restores: " + dir.resolve("restores"));
+      return null;
+    }
     RestoreResult r = outcome.result();
-    // Stopped with everything else at the end (or at Ctrl-C with --keep-running).
-    remember(() -> new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys)
-        .teardown(new TeardownRequest(TARGET, r.restoreId())));
     out.println();
     RestoreRuns.printSummary(out, r);
-    long itemsRestored = r.checks().rowCounts().stream()
-        .filter(t -> t.database().equals(TARGET) && t.table().endsWith("order_items"))
-        .mapToLong(RestoreChecks.TableRows::rows).sum();
-    out.println(String.format("  order_items: %d before the delete, %d in %s now, %d in the restored copy%s", itemsBefore,
-        DemoRestore.count(cluster, TARGET, "order_items"), TARGET, itemsRestored,
-        itemsRestored == itemsBefore ? ": every row is back" : ": MISMATCH"));
-    return itemsRestored == itemsBefore ? r : null;
+    SwitchoverReport s = r.switchover();
+    if (s == null || s.outcome() != SwitchoverOutcome.PROMOTED || s.toGreen() == null) {
+      err().println("the demo restore was not promoted: " + (s == null || s.outcome() == null ? "no outcome"
+          : SwitchoverLines.outcome(s.outcome())));
+      return null;
+    }
+    DemoRestore.AppView now = DemoRestore.count(app, "order_items");
+    boolean back = now.rows() == itemsBefore && now.serverPort() == r.environment().port();
+    out.println();
+    out.println("the bad day, undone:");
+    RestoreRuns.row(out, "RTO", Human.seconds(r.rtoSeconds()) + " from the restore's start to a restored, checked copy (ready)");
+    RecoveredPoint at = r.recovered();
+    RestoreRuns.row(out, "recovered", "to the last commit before the delete: "
+        + (at.lastTransactionTime() == null ? "(none replayed)" : at.lastTransactionTime()) + " (recovery target " + time
+        + "; LSN " + at.lsn() + ", timeline " + at.timeline() + ")");
+    RestoreRuns.row(out, "switch", "PgBouncer held new transactions for " + s.toGreen().pausedMillis() + " ms while it moved "
+        + TARGET + " from " + s.toGreen().from() + " (blue) to " + s.toGreen().to() + " (green)");
+    RestoreRuns.row(out, "rows back", String.format("%d order items as %s sees them through PgBouncer, served by green on port %d;"
+        + " %d before the delete%s", now.rows(), APP_ROLE, now.serverPort(), itemsBefore,
+        back ? ": every row is back" : ": MISMATCH"));
+    BlueStopped blue = s.blueStopped();
+    RestoreRuns.row(out, "blue", (blue == null ? "NOT stopped" : "stopped (" + blue.dataDirectory() + ")")
+        + (s.decommissionWorkflowId() == null ? "" : ", kept by " + s.decommissionWorkflowId()));
+    return back && blue != null && s.decommissionWorkflowId() != null ? r : null;
+  }
+
+  /**
+   * The demo's restored clusters go when it stops. Green serves the application through PgBouncer
+   * and carries a SERVING marker, which teardown refuses; once PgBouncer is stopped it serves nobody,
+   * so the marker comes off and the same teardown as {@code runbooks restore teardown} removes it.
+   */
+  private void removeGreen(PrintWriter out, Path dir, LocalPgBouncer pgbouncer, TargetsConfig config, TargetResources resources)
+      throws Exception {
+    pgbouncer.close();
+    List<Path> restores;
+    try (Stream<Path> s = Files.list(dir.resolve("restores"))) {
+      restores = s.sorted().toList();
+    } catch (NoSuchFileException none) {
+      return;
+    }
+    RestoreActivitiesImpl activities = new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys);
+    for (Path restore : restores) {
+      String restoreId = restore.getFileName().toString();
+      boolean serving = RestoreServing.clear(config.target(TARGET), restoreId);
+      if (!activities.teardown(new TeardownRequest(TARGET, restoreId)).isEmpty()) {
+        out.println("  restore " + restoreId + " torn down" + (serving
+            ? " (PgBouncer is stopped, so nothing reaches it any more: its SERVING marker was removed first)" : ""));
+      }
+    }
+  }
+
+  /**
+   * Blue's keep period (keepBlueDays: 0) is over at once: approve its removal as {@code runbooks
+   * restore approve-decommission} does, and wait for the decommission workflow to remove it.
+   */
+  private void decommissionBlue(PrintWriter out, TemporalConnection connection, RestoreResult r) throws Exception {
+    step(out, "removing blue now that its keep period (keepBlueDays: 0) is over (as: runbooks restore approve-decommission"
+        + " --target " + TARGET + " --approver " + APPROVER + ")");
+    RunningRestore decommission = RunningRestore.decommission(connection.client(), TARGET, r.restoreId());
+    decommission.update("approve-decommission", ApprovalRecord.class,
+        new Approval(APPROVER, "the demo ends: remove blue"));
+    DecommissionResult removed = connection.client()
+        .newUntypedWorkflowStub(decommission.workflowId, Optional.of(decommission.runId), Optional.of(BlueDecommissionWorkflow.TYPE))
+        .getResult(60, TimeUnit.SECONDS, DecommissionResult.class);
+    out.println("  " + decommission.workflowId + " removed " + String.join(", ", removed.removed()) + " (approved by "
+        + removed.approval().approver() + ")");
   }
 
   private void whereNext(PrintWriter out, Path dir, Path targetsFile, EmbeddedTemporal temporal, BackupResult result,
-      RestoreResult restored) {
-    String id = BackupWorkflow.workflowId(TARGET);
+      RestoreResult restored, DemoRestore.App app) {
+    String whileRunning = keepRunning ? "" : "   (while the demo runs: --keep-running)";
+    String decommission = restored.switchover().decommissionWorkflowId();
     out.println("where to look next:");
     if (temporal.uiAddress() != null) {
-      out.println("  Web UI          " + temporal.uiAddress() + "/namespaces/default/workflows" + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
+      out.println("  Web UI          " + temporal.uiAddress() + "/namespaces/default/workflows" + whileRunning);
     }
-    out.println("  history         " + temporalCommand() + " workflow show --workflow-id " + id
-        + (temporalPort == EmbeddedTemporal.DEFAULT_PORT ? "" : " --address " + temporal.address())
-        + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
+    out.println("  history         " + temporalCommand() + " workflow show --workflow-id " + PointInTimeRestoreWorkflow.workflowId(TARGET)
+        + (temporalPort == EmbeddedTemporal.DEFAULT_PORT ? "" : " --address " + temporal.address()) + whileRunning);
     out.println("  catalog         runbooks backups list --target " + TARGET + " --targets " + targetsFile);
     out.println("  evidence        runbooks evidence verify " + result.backupId() + " --targets " + targetsFile);
-    out.println("  restored copy   psql -h 127.0.0.1 -p " + restored.environment().port() + " -U postgres " + TARGET
-        + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
-    out.println("  restore         runbooks restore status --target " + TARGET
-        + (keepRunning ? "" : "   (while the demo runs: --keep-running)"));
+    out.println("  application     PGPASSWORD=$(cat " + app.passwordFile() + ") psql -h 127.0.0.1 -p " + app.pgbouncerPort()
+        + " -U " + app.user() + " " + app.database() + whileRunning);
+    // The runbooks CLI finds Temporal as the worker does: 127.0.0.1:7233 unless TEMPORAL_ADDRESS says otherwise.
+    String runbooks = temporalPort == EmbeddedTemporal.DEFAULT_PORT ? "runbooks" : "TEMPORAL_ADDRESS=" + temporal.address() + " runbooks";
+    out.println("  restore         " + runbooks + " restore status --target " + TARGET + whileRunning);
+    out.println("  blue            " + runbooks + " status " + decommission + whileRunning);
+    if (keepRunning) {
+      out.println("  remove blue     " + runbooks + " restore approve-decommission --target " + TARGET + " --approver " + APPROVER);
+    }
     out.println("  WAL archive     runbooks wal verify --target " + TARGET + " --targets " + targetsFile);
-    out.println("  files           " + dir + "/{backups,evidence,restores,keyring.json,targets.yaml}");
+    out.println("  files           " + dir + "/{backups,evidence,restores,pgbouncer,keyring.json,targets.yaml}");
   }
 
   /** {@code temporal} when it is on PATH, else the full path of the binary the demo used. */
@@ -301,12 +456,12 @@ final class DemoCommand extends CliCommand {
     return resource;
   }
 
-  /** Worker first (lets a running task finish), then the client, Temporal, and PostgreSQL last. */
+  /** Green first (PgBouncer, then the restored cluster), then the worker (lets a running task finish), the client, Temporal, and blue last. */
   private synchronized void stopAll(PrintWriter out) {
     if (running.isEmpty()) {
       return;
     }
-    step(out, "stopping the worker, Temporal and PostgreSQL");
+    step(out, "stopping the worker, Temporal, PgBouncer and PostgreSQL");
     while (!running.isEmpty()) {
       AutoCloseable r = running.pop();
       try {
@@ -319,8 +474,12 @@ final class DemoCommand extends CliCommand {
   }
 
   /** Waits for Ctrl-C; the shutdown hook registered in {@link #call()} stops everything in order. */
-  private void awaitCtrlC() throws InterruptedException {
-    new CountDownLatch(1).await();
+  private void awaitCtrlC() {
+    try {
+      new CountDownLatch(1).await();
+    } catch (InterruptedException stopping) {
+      // Ctrl-C: the hook interrupted us and stops everything; nothing to report
+    }
   }
 
   private static void step(PrintWriter out, String what) {

@@ -7,22 +7,29 @@ import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.walarchive.WalArchiveInput;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import java.io.IOException;
-import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Properties;
 
 /**
- * The demo's second act, the bad day: WAL archiving, a write load, an accidental delete, and the
- * numbers a person checks afterwards. The restore itself runs through {@link RestoreRuns} exactly
- * as {@code runbooks restore start} runs it.
+ * The demo's second act, the bad day: WAL archiving, an application writing through PgBouncer, its
+ * accidental delete, and the numbers a person checks afterwards. The restore itself runs through
+ * {@link RestoreRuns} and {@link RunningRestore} exactly as {@code runbooks restore start} and
+ * {@code restore approve} run it.
  */
 final class DemoRestore {
   private DemoRestore() {}
@@ -44,16 +51,50 @@ final class DemoRestore {
     });
   }
 
-  /** Stops the archiver the way {@code runbooks wal archive stop} does: a cancel, after which it uploads what it holds. */
+  /** Waits until the archiver's workflow has ended, after {@link #stopArchiving}. */
+  static void awaitArchiverEnded(WorkflowClient client, String target, Duration timeout) throws Exception {
+    WorkflowStub stub = client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(target));
+    awaitTrue("the WAL archiver to end", timeout,
+        () -> stub.describe().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+  }
+
+  /**
+   * Stops the archiver the way {@code runbooks wal archive stop} does: a cancel, after which it
+   * uploads what it holds, then ends. Does not wait; nothing happens when it has ended already.
+   */
   static void stopArchiving(WorkflowClient client, String target) {
-    client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(target)).cancel();
+    try {
+      client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(target)).cancel();
+    } catch (WorkflowNotFoundException alreadyEnded) {
+      // stopped earlier in the demo
+    }
+  }
+
+  /**
+   * The application: its role logs in through PgBouncer's alias, with the password from its file.
+   * {@code prepareThreshold=0}: under transaction pooling a server-side prepared statement would not
+   * survive to the next transaction, which may run on another server connection.
+   */
+  record App(int pgbouncerPort, String database, String user, Path passwordFile) {
+    Connection connect() throws SQLException, IOException {
+      Properties p = new Properties();
+      p.setProperty("user", user);
+      p.setProperty("password", Files.readString(passwordFile).strip());
+      p.setProperty("prepareThreshold", "0");
+      p.setProperty("ApplicationName", "runbooks-demo-app");
+      return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgbouncerPort + "/" + database, p);
+    }
+
+    String psql() {
+      return "psql -h 127.0.0.1 -p " + pgbouncerPort + " -U " + user + " " + database + "   (password in " + passwordFile + ")";
+    }
   }
 
   /** One order per transaction for {@code duration}, as an application would write; returns how many. */
-  static int writeLoad(LocalCluster cluster, String database, Duration duration) throws SQLException {
+  static int writeLoad(App app, Duration duration) throws SQLException, IOException {
     int n = 0;
     long end = System.nanoTime() + duration.toNanos();
-    try (Connection c = cluster.connect(database); Statement s = c.createStatement()) {
+    try (Connection c = app.connect(); Statement s = c.createStatement()) {
       while (System.nanoTime() < end) {
         s.execute("WITH o AS (INSERT INTO orders (customer_id, status, ordered_at) VALUES (1 + " + (n % 2000)
             + ", 'new', clock_timestamp()) RETURNING id)"
@@ -67,9 +108,9 @@ final class DemoRestore {
   /** The moment just before the delete (the restore's target) and the WAL location just after it. */
   record Accident(Instant before, long rowsDeleted, Lsn walAfter) {}
 
-  /** {@code DELETE FROM order_items} without its WHERE clause. */
-  static Accident deleteByAccident(LocalCluster cluster, String database) throws SQLException {
-    try (Connection c = cluster.connect(database); Statement s = c.createStatement()) {
+  /** {@code DELETE FROM order_items} without its WHERE clause, sent by the application. */
+  static Accident deleteByAccident(App app) throws SQLException, IOException {
+    try (Connection c = app.connect(); Statement s = c.createStatement()) {
       Instant before;
       try (ResultSet r = s.executeQuery("SELECT clock_timestamp()")) {
         r.next();
@@ -83,6 +124,17 @@ final class DemoRestore {
     }
   }
 
+  /** What the application sees: the table's row count, and the port of the server PgBouncer sent it to. */
+  record AppView(long rows, int serverPort) {}
+
+  static AppView count(App app, String table) throws SQLException, IOException {
+    try (Connection c = app.connect(); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT count(*), inet_server_port() FROM " + table)) {
+      r.next();
+      return new AppView(r.getLong(1), r.getInt(2));
+    }
+  }
+
   /** Waits until the WAL archive holds everything up to {@code lsn}; returns how long that took. */
   static Duration awaitArchived(TargetResources resources, String target, Lsn lsn, int timeline, Duration timeout)
       throws Exception {
@@ -93,10 +145,6 @@ final class DemoRestore {
       return end != null && end.compareTo(lsn) >= 0;
     });
     return Duration.ofNanos(System.nanoTime() - start);
-  }
-
-  static long count(LocalCluster cluster, String database, String table) throws IOException {
-    return Long.parseLong(cluster.psql(database, "SELECT count(*) FROM " + table).strip());
   }
 
   interface Probe {

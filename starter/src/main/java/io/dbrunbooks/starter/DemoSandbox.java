@@ -1,9 +1,11 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.activities.pgbouncer.LocalPgBouncer;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.postgres.PgTools;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -11,11 +13,17 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /** The demo's sandbox: its work directory, sample database and targets file. */
@@ -23,8 +31,8 @@ final class DemoSandbox {
   private DemoSandbox() {}
 
   /** What a demo puts in its work directory; nothing else is ever deleted. */
-  private static final Set<String> DEMO_ENTRIES =
-      Set.of("postgres", "temporal", "backups", "evidence", "restores", "keyring.json", "targets.yaml");
+  private static final Set<String> DEMO_ENTRIES = Set.of("postgres", "pgbouncer", "temporal", "backups", "evidence", "restores",
+      "keyring.json", "targets.yaml", DemoCommand.APP_PASSWORD_FILE);
 
   private static final String MARKER_TEXT = "created by runbooks demo; a re-run deletes this directory\n";
 
@@ -54,7 +62,7 @@ final class DemoSandbox {
             + "); refusing to delete it. Move them away or choose another --work-dir.");
       }
       if (ours) {
-        stopLeftoverPostgres(dir.resolve("postgres/data"), out);
+        stopLeftovers(dir, out);
         out.println("  removing the previous demo's files");
         for (String entry : entries) {
           deleteTree(dir.resolve(entry));
@@ -81,11 +89,67 @@ final class DemoSandbox {
     }
   }
 
+  /**
+   * What a killed {@code --keep-running} demo may have left running: PgBouncer, blue (the sandbox
+   * cluster) and the restored clusters. Only processes named by the pid files in the demo's own
+   * directories are stopped.
+   */
+  private static void stopLeftovers(Path dir, PrintWriter out) throws IOException {
+    stopLeftoverPgBouncer(dir.resolve("pgbouncer/pgbouncer.pid"), out);
+    stopLeftoverPostgres(dir.resolve("postgres/data"), out);
+    Path restores = dir.resolve("restores");
+    if (Files.isDirectory(restores, LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> s = Files.list(restores)) {
+        for (Path restore : s.sorted().toList()) {
+          stopLeftoverPostgres(restore.resolve("data"), out);
+        }
+      }
+    }
+  }
+
+  private static void stopLeftoverPgBouncer(Path pidFile, PrintWriter out) throws IOException {
+    if (!Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Optional<ProcessHandle> p;
+    try {
+      p = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip()));
+    } catch (NumberFormatException e) {
+      return;
+    }
+    // A recycled pid is left alone: only a pgbouncer started with this demo's configuration is ours.
+    Path ini = pidFile.resolveSibling("pgbouncer.ini");
+    if (p.isEmpty() || !p.get().isAlive() || !commandLine(p.get().pid()).contains(ini.toString())) {
+      return;
+    }
+    out.println("  stopping the PgBouncer a previous demo left running");
+    p.get().destroy();
+    try {
+      p.get().onExit().get(15, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping the old demo's PgBouncer", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("could not stop the PgBouncer of the previous demo (pid " + p.get().pid() + "); stop it and run"
+          + " the demo again");
+    }
+  }
+
+  /** The process's command line from /proc, arguments separated by spaces; empty when unreadable. */
+  static String commandLine(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), StandardCharsets.UTF_8)
+          .replace('\0', ' ');
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   private static void stopLeftoverPostgres(Path data, PrintWriter out) throws IOException {
     if (!Files.exists(data.resolve("postmaster.pid"))) {
       return;
     }
-    out.println("  stopping the PostgreSQL a previous demo left running");
+    out.println("  stopping the PostgreSQL a previous demo left running in " + data);
     List<String> cmd = new ArrayList<>();
     if (isRoot()) {
       cmd.addAll(List.of("runuser", "-u", LocalCluster.SUPERUSER, "--"));
@@ -148,8 +212,33 @@ final class DemoSandbox {
     return counts.strip();
   }
 
-  /** The targets file the worker and the offline commands read; the password stays in its file. */
-  static Path writeTargets(Path dir, String target, LocalCluster cluster, Path keyring) throws IOException {
+  /**
+   * The application's role: LOGIN with a random SCRAM password (in {@code passwordFile}, mode 0600),
+   * reading and writing the sample tables. Created before the backup, so a restored copy carries the
+   * same role and verifier, and PgBouncer lets the application through to either cluster.
+   */
+  static void createAppRole(LocalCluster cluster, String database, String role, Path passwordFile) throws IOException, SQLException {
+    byte[] random = new byte[18];
+    new SecureRandom().nextBytes(random);
+    String password = HexFormat.of().formatHex(random);
+    Files.writeString(passwordFile, password + "\n");
+    Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+    // Under root the restore_command runs as postgres and reads the targets file, whose password files
+    // must all be readable to it; a no-op otherwise.
+    PgTools.handToServerUser(passwordFile);
+    cluster.sql(database,
+        "CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role,
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + role);
+  }
+
+  /**
+   * The targets file the worker and the offline commands read; passwords stay in their files. The
+   * switchover settings make the demo quick: a bake of 6 s with a health check every second, and
+   * blue may be removed as soon as someone approves it.
+   */
+  static Path writeTargets(Path dir, String target, LocalCluster cluster, Path keyring, LocalPgBouncer pgbouncer,
+      String appRole, Path appPasswordFile, String approver) throws IOException {
     Path file = dir.resolve("targets.yaml");
     Files.writeString(file, String.join("\n",
         "# written by runbooks demo",
@@ -169,6 +258,25 @@ final class DemoSandbox {
         "    maxReplicationLagSeconds: 30",
         "    restore: { directory: " + dir.resolve("restores") + " }",
         "    retention: { recoveryWindowDays: 7, minFullBackups: 2 }",
+        "    pgbouncer:                      # the application connects here, never to PostgreSQL itself",
+        "      host: 127.0.0.1",
+        "      port: " + pgbouncer.port(),
+        "      sslmode: disable",
+        "      admin:",
+        "        user: " + LocalPgBouncer.ADMIN_USER,
+        "        password: { file: " + pgbouncer.adminPasswordFile() + " }",
+        "      databasesFile: " + pgbouncer.databasesFile(),
+        "      database: " + target,
+        "      healthCheck:",
+        "        user: " + appRole,
+        "        password: { file: " + appPasswordFile + " }",
+        "        query: SELECT count(*) FROM order_items",
+        "    switchover:                     # demo values: production keeps the defaults (bake 30 min, blue kept 7 days)",
+        "      approvers: [" + approver + "]",
+        "      approvalTimeoutMinutes: 10",
+        "      bakeMinutes: 0.1",
+        "      healthCheckIntervalSeconds: 1",
+        "      keepBlueDays: 0",
         ""));
     return file;
   }

@@ -12,6 +12,7 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -31,7 +32,7 @@ class DemoCommandTest {
   @TempDir Path tmp;
 
   @Test
-  void demoBacksUpRestoresAfterTheAccidentThenTheCatalogVerifiersWorkOnItsFiles() throws Exception {
+  void demoBacksUpThenPromotesARestoreAfterTheAccidentThenTheCatalogVerifiersWorkOnItsFiles() throws Exception {
     // Under root PostgreSQL runs as the postgres user, who must be able to traverse the temp dir.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     Path work = tmp.resolve("demo");
@@ -53,15 +54,31 @@ class DemoCommandTest {
     assertTrue(!demo.out().contains("✗"), demo.out());
     assertTrue(demo.out().contains("runbooks evidence verify " + backupId), demo.out());
 
-    // The second act: the accidental delete is undone in an isolated copy, which the demo removes when it ends.
-    Matcher rows = Pattern.compile("order_items: (\\d+) before the delete, 0 in orders now, (\\d+) in the restored copy: every row is back")
-        .matcher(demo.out());
-    assertTrue(rows.find(), demo.out());
-    assertEquals(rows.group(1), rows.group(2));
-    assertTrue(demo.out().contains("ready in ") && demo.out().contains("(RTO)"), demo.out());
+    // The second act: the accidental delete is undone by a restore that takes the traffic through
+    // PgBouncer once the demo's approver approves; everything it started is gone when it ends.
+    String out = demo.out();
+    assertTrue(out.contains("approved by demo-approver at "), out);
+    assertTrue(out.contains("ready in ") && out.contains("(RTO)"), out);
+    assertTrue(Pattern.compile("RTO\\s+\\S+ s from the restore's start to a restored, checked copy").matcher(out).find(), out);
+    assertTrue(Pattern.compile("recovered\\s+to the last commit before the delete: \\d{4}-\\d\\d-\\d\\dT\\S+Z \\(recovery target \\S+Z;"
+        + " LSN [0-9A-F]+/[0-9A-F]+, timeline 2\\)").matcher(out).find(), out);
+    assertTrue(Pattern.compile("PgBouncer held new transactions for \\d+ ms while it moved orders").matcher(out).find(), out);
+    Matcher rows = Pattern.compile("(\\d+) order items as orders_app sees them through PgBouncer, served by green on port (\\d+);"
+        + " (\\d+) before the delete: every row is back").matcher(out);
+    assertTrue(rows.find(), out);
+    assertEquals(rows.group(1), rows.group(3));
+    assertTrue(Long.parseLong(rows.group(1)) > 30_000, "the write load's rows are back too: " + rows.group(1));
+    assertTrue(out.contains("outcome   promoted: traffic on green"), out);
+    Matcher blue = Pattern.compile("blue\\s+stopped \\((\\S+)\\), kept by (decommission/orders-\\S+)").matcher(out);
+    assertTrue(blue.find(), out);
+    assertEquals(work.resolve("postgres/data").toString(), blue.group(1));
+    assertTrue(out.contains(blue.group(2) + " removed " + blue.group(1) + " (approved by demo-approver)"), out);
+    assertTrue(out.indexOf("WAL archiving has stopped") < out.indexOf("approved by demo-approver"), out);
+    assertTrue(!Files.exists(work.resolve("postgres/data")), "blue's data directory is removed by its decommission");
     try (Stream<Path> restores = Files.list(work.resolve("restores"))) {
-      assertEquals(List.of(), restores.toList(), "the isolated copy is torn down when the demo ends");
+      assertEquals(List.of(), restores.toList(), "green is torn down when the demo ends");
     }
+    assertEquals(List.of(), processesUnder(work), "nothing the demo started keeps running");
     try (Stream<Path> sealed = Files.walk(work.resolve("evidence/orders/restores"))) {
       assertEquals(1, sealed.filter(p -> p.getFileName().toString().equals("manifest.jws")).count(), "the restore is sealed");
     }
@@ -114,6 +131,22 @@ class DemoCommandTest {
     assertEquals(2, parent.exitCode(), parent.toString());
     assertTrue(parent.err().contains("current directory"), parent.toString());
     assertTrue(Files.exists(Path.of("pom.xml")), "the module directory is untouched");
+  }
+
+  /** Live processes whose command line names a path under {@code dir}: postmasters (-D) and pgbouncer (its ini). */
+  private static List<String> processesUnder(Path dir) throws IOException {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      return procs.filter(p -> p.getFileName().toString().matches("\\d+"))
+          .map(p -> {
+            try {
+              return p.getFileName() + ": " + new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+            } catch (IOException gone) {
+              return "";
+            }
+          })
+          .filter(cmd -> cmd.contains(dir.toString() + "/"))
+          .toList();
+    }
   }
 
   private static void flipOneByte(Path file) throws IOException {
