@@ -163,7 +163,7 @@ final class StatusCommand extends CliCommand {
       RestoreRuns.row(out(), "blue", p.blue().dataDirectory() + " (system " + p.blue().systemIdentifier() + ", port "
           + p.blue().port() + ")");
     }
-    RestoreRuns.row(out(), "kept until", String.valueOf(p.keepBlueUntil()));
+    RestoreRuns.row(out(), "kept to", String.valueOf(p.keepBlueUntil()));
     if (p.approval() != null) {
       RestoreRuns.row(out(), "approved", "by " + p.approval().approver() + " at " + p.approval().at()
           + (p.approval().comment() == null ? "" : ": " + p.approval().comment()));
