@@ -75,6 +75,21 @@ final class DatabasesFile {
     return true;
   }
 
+  /** What {@link #repointIf} found on the alias's line, and whether it rewrote it. */
+  record Swap(Backend found, boolean changed) {}
+
+  /**
+   * Compare-and-set: points the alias at {@code to} only while its line names {@code expected};
+   * a line already on {@code to}, or on a third backend, is left as it is.
+   */
+  Swap repointIf(String alias, Backend expected, Backend to) throws IOException {
+    Backend found = read(alias).backend();
+    if (!found.equals(expected) || found.equals(to)) {
+      return new Swap(found, false);
+    }
+    return new Swap(found, repoint(alias, to));
+  }
+
   private List<String> readLines() throws IOException {
     try {
       return new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));

@@ -18,6 +18,8 @@ import io.dbrunbooks.activities.pgbouncer.Backend;
 import io.dbrunbooks.activities.pgbouncer.HealthReport;
 import io.dbrunbooks.activities.pgbouncer.PgBouncerSwitch;
 import io.dbrunbooks.activities.pgbouncer.PoolState;
+import io.dbrunbooks.activities.pgbouncer.SwitchAttempt;
+import io.dbrunbooks.activities.pgbouncer.SwitchLock;
 import io.dbrunbooks.activities.pgbouncer.SwitchReport;
 import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
@@ -150,13 +152,22 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
    * PgBouncer sends everyone elsewhere, so no teardown can remove a cluster in use in between. A
    * switch to green that failed and left PgBouncer on blue (PgBouncerSwitch undoes itself) takes
    * the marker off again.
+   *
+   * <p>An attempt Temporal gave up on keeps running here while its retry runs (on this worker or
+   * another one on PgBouncer's host): the databases file's switch lock, waited for with heartbeats,
+   * keeps the two apart, marker bookkeeping included, and the heartbeat is asked before each step
+   * of the switch, so an attempt that learns it was cancelled or timed out undoes its switch and
+   * stops (see {@link PgBouncerSwitch}).
    */
   @Override
   public SwitchOutcome switchTraffic(SwitchTrafficRequest request) {
     TargetConfig t = configured(request.target());
     Backend to = backend(request.to());
     PgBouncerSwitch pgbSwitch = pgbouncer(t);
-    try (Heartbeater ignored = new Heartbeater(Activity.getExecutionContext(), () -> null)) {
+    try (Heartbeater heartbeat = new Heartbeater(Activity.getExecutionContext(), () -> null);
+        SwitchLock held = pgbSwitch.lock(heartbeat::beat)) {
+      SwitchAttempt attempt = heartbeat::beat;
+      attempt.checkCurrent();
       SwitchReport report;
       if (request.toGreen()) {
         RestoreEnvironment env = restoreEnvironment(t, request.restoreId());
@@ -166,13 +177,13 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
         }
         restoreDirectory(() -> RestoreServing.mark(t, request.restoreId(), request.to()));
         try {
-          report = pgbSwitch.switchTo(to);
+          report = pgbSwitch.switchTo(to, attempt);
         } catch (RuntimeException e) {
           unmarkIfNotOn(t, request.restoreId(), pgbSwitch, to);
           throw e;
         }
       } else {
-        report = pgbSwitch.switchTo(to);
+        report = pgbSwitch.switchTo(to, attempt);
         restoreDirectory(() -> RestoreServing.clear(t, request.restoreId()));
       }
       return new SwitchOutcome(report.database(), ref(report.from()), ref(report.to()), report.changed(), report.pausedMillis(),

@@ -329,6 +329,48 @@ class SwitchoverActivitiesImplTest {
     assertEquals(2, resumed.consecutiveFailures());
   }
 
+  /**
+   * An attempt Temporal gave up on (here: cancelled; a heartbeat or start-to-close timeout reaches
+   * the attempt the same way, through its next heartbeat) while PAUSE waited: when PAUSE completes
+   * it must not go on to green, where the retry or the workflow's rollback would find it.
+   */
+  @Test
+  @Order(6)
+  void aSwitchAttemptCancelledWhilePausingUndoesItselfInsteadOfMovingTraffic() throws Exception {
+    BlueGreenState state = activities.guardrails(new GuardrailsRequest(TARGET, "r-green", greenEnv));
+    TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+    try (Connection longTransaction = DriverManager.getConnection(pgbouncer.jdbcUrl(DB), appProperties())) {
+      longTransaction.setAutoCommit(false);
+      try (Statement s = longTransaction.createStatement()) {
+        s.execute("INSERT INTO landed (client, port) VALUES (-1, inet_server_port())");
+      }
+      env.registerActivitiesImplementations(new SwitchoverActivitiesImpl(config));
+      SwitchoverActivities quick = env.newActivityStub(SwitchoverActivities.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(3)).setHeartbeatTimeout(Duration.ofSeconds(2))
+          .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      CompletableFuture<SwitchOutcome> attempt = CompletableFuture.supplyAsync(
+          () -> quick.switchTraffic(new SwitchTrafficRequest(TARGET, "r-green", state.green(), true)));
+      PgBouncerSwitch pgb = new PgBouncerSwitch(pgbCfg);
+      landed.await(() -> pgb.state().paused(), "the switch to wait in PAUSE");
+
+      env.requestCancelActivity();
+      Thread.sleep(3 * Heartbeater.EVERY_MILLIS); // a few heartbeats: the attempt learns it was cancelled
+      longTransaction.commit();
+
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> attempt.get(60, TimeUnit.SECONDS));
+      Throwable cancelled = e.getCause() instanceof ActivityFailure af ? af.getCause() : e.getCause();
+      assertTrue(cancelled instanceof io.temporal.failure.CanceledFailure, String.valueOf(e.getCause()));
+      var after = pgb.state();
+      assertFalse(after.paused());
+      assertEquals(backend(BLUE), after.running(), "the cancelled attempt did not move traffic to green");
+      assertEquals(backend(BLUE), after.configured());
+      assertFalse(Files.exists(restoreRoot.resolve("r-green").resolve("SERVING")), "and took the SERVING marker off again");
+    } finally {
+      env.close();
+    }
+  }
+
   @Test
   @Order(7)
   void blueIsStoppedOnlyOnceTrafficLeftItThenRemovedOnlyWhenStoppedAndGreenFailingIsSeen() throws Exception {
@@ -413,10 +455,16 @@ class SwitchoverActivitiesImplTest {
     return c.psql("postgres", "SELECT system_identifier FROM pg_control_system()").strip();
   }
 
-  static void appSql(String url, String sql) throws SQLException {
+  static Properties appProperties() {
     Properties p = new Properties();
     p.setProperty("user", APP);
     p.setProperty("password", appPassword);
+    p.setProperty("prepareThreshold", "0");
+    return p;
+  }
+
+  static void appSql(String url, String sql) throws SQLException {
+    Properties p = appProperties();
     try (Connection c = DriverManager.getConnection(url, p); Statement s = c.createStatement()) {
       s.execute(sql);
     }
