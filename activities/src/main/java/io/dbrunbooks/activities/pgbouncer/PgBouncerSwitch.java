@@ -148,6 +148,19 @@ public final class PgBouncerSwitch {
     }
   }
 
+  /** Every alias PgBouncer runs with ({@code SHOW DATABASES}) and every alias line of the databases file. */
+  public List<AliasRoute> routes() {
+    try (AliasConsole console = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+      List<AliasRoute> routes = new ArrayList<>(console.routes());
+      try {
+        routes.addAll(file.routes());
+      } catch (IOException e) {
+        throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, e.getMessage());
+      }
+      return List.copyOf(routes);
+    }
+  }
+
   /** Resumes the alias when it is paused (compensation after a crash); true if it was. Waits for a switch in progress. */
   public boolean resume() {
     try (SwitchLock held = lock(SwitchAttempt.ALWAYS_CURRENT); AliasConsole admin = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
