@@ -14,7 +14,7 @@ package io.dbrunbooks.activities.config;
  *         password: { env: PGBOUNCER_ADMIN_PASSWORD }
  *       databasesFile: /etc/pgbouncer/databases.ini  # holds [databases]; %include'd by pgbouncer.ini
  *       database: orders                             # the alias applications connect to
- *       pauseTimeoutSeconds: 30                      # optional, default 30
+ *       pauseTimeoutSeconds: 30                      # optional, > 0 and <= 120, default 30
  *       healthCheck:
  *         user: orders_app                           # a role PgBouncer lets through (auth_file)
  *         password: { file: /run/secrets/orders-app }
@@ -28,7 +28,9 @@ package io.dbrunbooks.activities.config;
  *
  * @param databasesFile absolute path; only the {@code database} line is ever changed
  * @param pauseTimeoutSeconds how long PAUSE may wait for transactions in flight before the switch
- *     gives up, resumes traffic on the old backend and fails
+ *     gives up, resumes traffic on the old backend and fails; at most {@value
+ *     TargetsConfigLoader#MAX_PAUSE_TIMEOUT_SECONDS}, so the switch activity's 3-minute start-to-close
+ *     timeout outlasts PAUSE plus the rest of the switch
  */
 public record PgBouncerConfig(
     String host,

@@ -56,7 +56,7 @@ import java.util.regex.Pattern;
  *       admin: { user: runbooks, password: { env: PGBOUNCER_ADMIN_PASSWORD } }  # in admin_users; password optional
  *       databasesFile: /etc/pgbouncer/databases.ini   # absolute; %include'd by pgbouncer.ini, rewritten by the switch
  *       database: orders                        # the alias applications connect to
- *       pauseTimeoutSeconds: 30                 # optional, > 0, default 30
+ *       pauseTimeoutSeconds: 30                 # optional, > 0 and <= 120, default 30
  *       healthCheck: { user: orders_app, password: { file: /run/secrets/orders-app }, query: SELECT 1 }  # query optional
  *     switchover:                               # optional: promote restores take the traffic (needs restore, pgbouncer.healthCheck)
  *       approvers: [alice, bob]                 # at least one name
@@ -104,6 +104,8 @@ public final class TargetsConfigLoader {
 
   /** Default for {@code maxReplicationLagSeconds}. */
   public static final double DEFAULT_MAX_REPLICATION_LAG_SECONDS = 60;
+  /** The switch activity has 3 minutes (start-to-close) for PAUSE, the lock wait, repoint, RELOAD, RESUME and an undo. */
+  public static final int MAX_PAUSE_TIMEOUT_SECONDS = 120;
 
   private static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -240,10 +242,12 @@ public final class TargetsConfigLoader {
     Field pauseField = b.optional("pauseTimeoutSeconds");
     if (pauseField != null) {
       pauseTimeout = nonNegativeNumber(pauseField, path + ".pauseTimeoutSeconds");
-      if (pauseTimeout <= 0 || pauseTimeout > 3600) {
-        // Clients queue inside PgBouncer for as long as PAUSE waits: an hour is already an outage.
-        throw error(pauseField.keyLoc(), path + ".pauseTimeoutSeconds", "expected a number of seconds above 0 and at most 3600, got "
-            + describe(pauseField.value()));
+      if (pauseTimeout <= 0 || pauseTimeout > MAX_PAUSE_TIMEOUT_SECONDS) {
+        // Clients queue inside PgBouncer for as long as PAUSE waits, and the switch activity's 3-minute
+        // start-to-close timeout must outlast PAUSE plus the lock wait, repoint, RELOAD, RESUME and the undo.
+        throw error(pauseField.keyLoc(), path + ".pauseTimeoutSeconds", "expected a number of seconds above 0 and at most "
+            + MAX_PAUSE_TIMEOUT_SECONDS + " (the switch activity must finish PAUSE and the rest within its 3-minute"
+            + " start-to-close timeout), got " + describe(pauseField.value()));
       }
     }
     PgBouncerConfig.HealthCheck healthCheck = null;

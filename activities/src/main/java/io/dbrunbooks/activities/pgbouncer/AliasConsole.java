@@ -64,6 +64,16 @@ final class AliasConsole implements AutoCloseable {
         clActive, clWaiting, svActive, svIdle, servers, poolMode, loginRetrySeconds);
   }
 
+  /** Every alias PgBouncer runs with now ({@code SHOW DATABASES}), its own admin database left out. */
+  List<AliasRoute> routes() {
+    return rows("DATABASES").stream()
+        .filter(r -> !("pgbouncer".equals(r.get("name")) && "pgbouncer".equals(r.get("database"))))
+        .filter(r -> r.get("port") != null && r.get("port").matches("\\d+"))
+        .map(r -> new AliasRoute(r.get("name"), r.get("host") == null || r.get("host").isEmpty() ? null : r.get("host"),
+            Integer.parseInt(r.get("port")), "running"))
+        .toList();
+  }
+
   /** Where PgBouncer sends the alias now ({@code SHOW DATABASES}). */
   Backend running() {
     return running(databaseRow());

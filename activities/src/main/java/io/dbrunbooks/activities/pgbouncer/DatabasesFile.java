@@ -75,6 +75,56 @@ final class DatabasesFile {
     return true;
   }
 
+  /**
+   * Every alias line of the file's [databases] sections, however it reaches its server (a Unix
+   * socket: host null or a directory). Lines PgBouncer could not parse either are left out.
+   */
+  List<AliasRoute> routes() throws IOException {
+    List<AliasRoute> routes = new ArrayList<>();
+    boolean inDatabases = true;
+    for (String line : readLines()) {
+      String t = line.strip();
+      if (t.startsWith("[")) {
+        inDatabases = t.equalsIgnoreCase("[databases]");
+      } else if (inDatabases && !t.isEmpty() && !t.startsWith(";") && !t.startsWith("#") && t.contains("=")) {
+        String key = t.substring(0, t.indexOf('=')).strip();
+        if (key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")) {
+          key = key.substring(1, key.length() - 1);
+        }
+        String host = null;
+        int port = 5432;
+        try {
+          for (Pair p : ConnString.parse(valueOf(t))) {
+            if (p.key().equals("host")) {
+              host = p.value().isEmpty() ? null : p.value();
+            } else if (p.key().equals("port")) {
+              port = Integer.parseInt(p.value());
+            }
+          }
+        } catch (IllegalArgumentException unparsable) {
+          continue;
+        }
+        routes.add(new AliasRoute(key, host, port, file.toString()));
+      }
+    }
+    return routes;
+  }
+
+  /** What {@link #repointIf} found on the alias's line, and whether it rewrote it. */
+  record Swap(Backend found, boolean changed) {}
+
+  /**
+   * Compare-and-set: points the alias at {@code to} only while its line names {@code expected};
+   * a line already on {@code to}, or on a third backend, is left as it is.
+   */
+  Swap repointIf(String alias, Backend expected, Backend to) throws IOException {
+    Backend found = read(alias).backend();
+    if (!found.equals(expected) || found.equals(to)) {
+      return new Swap(found, false);
+    }
+    return new Swap(found, repoint(alias, to));
+  }
+
   private List<String> readLines() throws IOException {
     try {
       return new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));

@@ -29,6 +29,13 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Requires {@code pool_mode = transaction} (or statement) for the alias: under session pooling
  * PAUSE waits for clients to disconnect.
+ *
+ * <p>Switches of one databases file never interleave: each holds the file's {@link SwitchLock}
+ * from reading the alias's state to the end of its undo, so an attempt Temporal gave up on (it goes
+ * on running in its worker) cannot pause, repoint or resume in the middle of its retry. Such an
+ * attempt also asks its {@link SwitchAttempt} before PAUSE, the repoint, RELOAD and RESUME whether
+ * it is still current, and if not undoes what it did and stops. The undo is compare-and-set: it puts
+ * the alias's line back only while the file still names the backend this switch wrote.
  */
 public final class PgBouncerSwitch {
   /** Admin commands other than PAUSE answer at once; a console that stops answering is treated as unreachable. */
@@ -65,6 +72,39 @@ public final class PgBouncerSwitch {
    *     {@link PgBouncerFailures#RESUME_FAILED} (may still be paused: retry), ...
    */
   public SwitchReport switchTo(Backend to) {
+    return switchTo(to, SwitchAttempt.ALWAYS_CURRENT);
+  }
+
+  /**
+   * {@link #switchTo(Backend)} for an attempt that may stop being current: waits for the databases
+   * file's lock (asking {@code attempt} meanwhile), and when {@code attempt} says it is no longer
+   * current before PAUSE, the repoint, RELOAD or RESUME, undoes what it did and rethrows what
+   * {@code attempt} threw.
+   */
+  public SwitchReport switchTo(Backend to, SwitchAttempt attempt) {
+    try (SwitchLock held = lock(attempt)) {
+      attempt.checkCurrent();
+      return switchLocked(to, attempt);
+    }
+  }
+
+  /**
+   * Holds the databases file's switch lock (see {@link SwitchLock}) until closed; the caller's
+   * bookkeeping around a switch can run under it, {@link #switchTo} takes it again inside.
+   */
+  public SwitchLock lock(SwitchAttempt attempt) {
+    try {
+      return SwitchLock.acquire(file.path(), attempt);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, "cannot create or lock "
+          + SwitchLock.lockFileOf(file.path()) + " (the lock that keeps two switches of " + file.path()
+          + " apart): the worker needs to write in that directory: " + e.getMessage());
+    } catch (IOException e) {
+      throw PgBouncerFailures.retryable(PgBouncerFailures.ERROR, "cannot lock " + SwitchLock.lockFileOf(file.path()) + ": " + e);
+    }
+  }
+
+  private SwitchReport switchLocked(Backend to, SwitchAttempt attempt) {
     try (AliasConsole admin = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
       PoolState before = admin.state();
       if (!before.paused() && before.running().equals(to) && before.configured().equals(to)) {
@@ -84,15 +124,22 @@ public final class PgBouncerSwitch {
       boolean mayHaveReloaded = false;
       try {
         steps.add(pause(pauser, admin, before));
+        stillCurrent(attempt);
         steps.add(repoint(to));
+        stillCurrent(attempt);
         mayHaveReloaded = true;
         // RESUME follows RELOAD at once, and the checks come after: see reload() and verify().
         steps.add(reload(admin, before.serverLoginRetrySeconds() > MAX_HARMLESS_LOGIN_RETRY_SECONDS));
+        stillCurrent(attempt);
         steps.add(resume(admin));
         pausedMillis = millisSince(pausedAt);
         steps.add(verify(admin, to));
+      } catch (NotCurrent e) {
+        ApplicationFailure undone = undo(admin, before.running(), to, mayHaveReloaded, e.reason);
+        e.reason.addSuppressed(undone);
+        throw e.reason;
       } catch (RuntimeException e) {
-        throw undo(admin, before.running(), mayHaveReloaded, e);
+        throw undo(admin, before.running(), to, mayHaveReloaded, e);
       }
       if (before.serverLoginRetrySeconds() > MAX_HARMLESS_LOGIN_RETRY_SECONDS) {
         steps.add(settle(admin, String.valueOf(before.serverLoginRetrySeconds())));
@@ -101,9 +148,22 @@ public final class PgBouncerSwitch {
     }
   }
 
-  /** Resumes the alias when it is paused (compensation after a crash); true if it was. */
+  /** Every alias PgBouncer runs with ({@code SHOW DATABASES}) and every alias line of the databases file. */
+  public List<AliasRoute> routes() {
+    try (AliasConsole console = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+      List<AliasRoute> routes = new ArrayList<>(console.routes());
+      try {
+        routes.addAll(file.routes());
+      } catch (IOException e) {
+        throw PgBouncerFailures.nonRetryable(PgBouncerFailures.MISCONFIGURED, e.getMessage());
+      }
+      return List.copyOf(routes);
+    }
+  }
+
+  /** Resumes the alias when it is paused (compensation after a crash); true if it was. Waits for a switch in progress. */
   public boolean resume() {
-    try (AliasConsole admin = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
+    try (SwitchLock held = lock(SwitchAttempt.ALWAYS_CURRENT); AliasConsole admin = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {
       return !resume(admin).detail().equals("was not paused");
     }
   }
@@ -117,6 +177,24 @@ public final class PgBouncerSwitch {
   }
 
   // ---------------------------------------------------------------- steps
+
+  /** What {@link SwitchAttempt#checkCurrent} threw, carried to the undo. */
+  private static final class NotCurrent extends RuntimeException {
+    final RuntimeException reason;
+
+    NotCurrent(RuntimeException reason) {
+      super(reason.getMessage(), reason, false, false);
+      this.reason = reason;
+    }
+  }
+
+  private static void stillCurrent(SwitchAttempt attempt) {
+    try {
+      attempt.checkCurrent();
+    } catch (RuntimeException e) {
+      throw new NotCurrent(e);
+    }
+  }
 
   /** PAUSE on its own session, so the control session can still RESUME when the wait runs out. */
   private SwitchStep pause(AliasConsole pauser, AliasConsole control, PoolState before) {
@@ -271,18 +349,23 @@ public final class PgBouncerSwitch {
   }
 
   /**
-   * After a failed step: the alias's line back to the backend it ran on, RELOAD if the running
-   * configuration may have moved, RESUME. Returns the failure to throw, saying where traffic is now.
+   * After a failed step: the alias's line back to the backend it ran on (only while the file still
+   * names {@code wrote}, the backend this switch writes: a line someone else wrote meanwhile is left
+   * alone), RELOAD if the running configuration may have moved, RESUME. Returns the failure to
+   * throw, saying where traffic is now.
    */
-  private ApplicationFailure undo(AliasConsole admin, Backend back, boolean mayHaveReloaded, RuntimeException cause) {
+  private ApplicationFailure undo(AliasConsole admin, Backend back, Backend wrote, boolean mayHaveReloaded, RuntimeException cause) {
     String note;
     try {
-      boolean changed = file.repoint(alias, back);
-      if (changed || mayHaveReloaded) {
+      DatabasesFile.Swap swap = file.repointIf(alias, wrote, back);
+      if (swap.changed() || mayHaveReloaded) {
         admin.run("RELOAD");
       }
       resume(admin);
-      note = "the switch was undone: database '" + alias + "' is resumed on " + back;
+      note = swap.changed() || swap.found().equals(back)
+          ? "the switch was undone: database '" + alias + "' is resumed on " + back
+          : "database '" + alias + "' is resumed, but " + file.path() + " names " + swap.found() + ", which this switch did"
+              + " not write (to " + wrote + "), so it was left alone" + (mayHaveReloaded ? " and PgBouncer reloaded it" : "");
     } catch (IOException | RuntimeException undoFailed) {
       // The control session may be the thing that broke: try RESUME once more on a fresh one.
       try (AliasConsole fresh = console(ADMIN_SOCKET_TIMEOUT_SECONDS)) {

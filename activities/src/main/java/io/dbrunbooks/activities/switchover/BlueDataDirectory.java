@@ -83,18 +83,44 @@ final class BlueDataDirectory {
   }
 
   /**
+   * The port line of {@code postmaster.pid} (its fourth): the port the postmaster running on this
+   * directory listens on; null without the file or that line.
+   */
+  Integer postmasterPort() throws IOException {
+    Path pid = data.resolve("postmaster.pid");
+    if (!Files.isRegularFile(pid, LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
+    List<String> lines = Files.readAllLines(pid, StandardCharsets.UTF_8);
+    String port = lines.size() >= 4 ? lines.get(3).strip() : "";
+    return port.matches("\\d{1,5}") ? Integer.valueOf(port) : null;
+  }
+
+  /**
    * Deletes the directory, after writing {@value #REMOVING} with the system identifier into it: a
    * removal that died half-way has already lost pg_control, and the marker is how a retry still
-   * knows the rest is blue's. Symbolic links inside (pg_wal, tablespaces under pg_tblspc) are
-   * removed as links: what they point at lies outside the recorded directory and is left alone.
+   * knows the rest is blue's. The marker goes last, just before the directory itself. Symbolic
+   * links inside (pg_wal, tablespaces under pg_tblspc) are removed as links: what they point at
+   * lies outside the recorded directory and is left alone.
+   *
+   * @param beforeEach runs before each file is deleted (heartbeats, cancellation): whatever it
+   *     throws stops the removal with the marker in place
    */
-  List<String> remove(String systemIdentifier) throws IOException {
-    Files.writeString(data.resolve(REMOVING), systemIdentifier + "\n");
+  List<String> remove(String systemIdentifier, Runnable beforeEach) throws IOException {
+    Path marker = data.resolve(REMOVING);
+    Files.writeString(marker, systemIdentifier + "\n");
     try (Stream<Path> s = Files.walk(data)) {
       for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        if (p.equals(marker) || p.equals(data)) {
+          continue;
+        }
+        beforeEach.run();
         Files.deleteIfExists(p);
       }
     }
+    beforeEach.run();
+    Files.deleteIfExists(marker);
+    Files.deleteIfExists(data);
     return List.of(data.toString());
   }
 

@@ -3,6 +3,7 @@ package io.dbrunbooks.activities.switchover;
 import static io.dbrunbooks.activities.switchover.SwitchoverFailures.BLUE_CONTROL_FAILED;
 import static io.dbrunbooks.activities.switchover.SwitchoverFailures.BLUE_IN_USE;
 import static io.dbrunbooks.activities.switchover.SwitchoverFailures.BLUE_MISMATCH;
+import static io.dbrunbooks.activities.switchover.SwitchoverFailures.BLUE_NOT_SHUT_DOWN;
 import static io.dbrunbooks.activities.switchover.SwitchoverFailures.GUARDRAIL_FAILED;
 import static io.dbrunbooks.activities.switchover.SwitchoverFailures.NOT_CONFIGURED;
 import static io.dbrunbooks.activities.switchover.SwitchoverFailures.RESTORE_DIRECTORY;
@@ -14,10 +15,13 @@ import io.dbrunbooks.activities.config.SwitchoverConfig;
 import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.UnknownTargetException;
+import io.dbrunbooks.activities.pgbouncer.AliasRoute;
 import io.dbrunbooks.activities.pgbouncer.Backend;
 import io.dbrunbooks.activities.pgbouncer.HealthReport;
 import io.dbrunbooks.activities.pgbouncer.PgBouncerSwitch;
 import io.dbrunbooks.activities.pgbouncer.PoolState;
+import io.dbrunbooks.activities.pgbouncer.SwitchAttempt;
+import io.dbrunbooks.activities.pgbouncer.SwitchLock;
 import io.dbrunbooks.activities.pgbouncer.SwitchReport;
 import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
@@ -42,6 +46,8 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -53,6 +59,9 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The blue-green switchover of a promote restore, for self-hosted PostgreSQL behind PgBouncer on the
@@ -66,6 +75,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * heartbeat, and stopping or removing blue that is already stopped or gone does nothing.
  */
 public class SwitchoverActivitiesImpl implements SwitchoverActivities {
+  private static final Logger log = LoggerFactory.getLogger(SwitchoverActivitiesImpl.class);
   private final TargetsConfig config;
   private final PgTools tools;
 
@@ -120,6 +130,12 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
       throw guardrail("database '" + pool.database() + "' uses pool_mode session; the switch needs transaction pooling");
     }
     ServerFacts blue = blueFacts(t);
+    if (blue.inRecovery()) {
+      // A standby shares its primary's system identifier: recorded as blue, it would pass every later identity check.
+      throw guardrail("the target's connection (" + t.connection().host() + ":" + t.connection().port() + ") reaches a server"
+          + " in recovery on port " + blue.port() + " (a standby): blue must be the primary PgBouncer sends database '"
+          + pool.database() + "' to. Point the targets file's connection at it");
+    }
     if (pool.running().port() != blue.port()) {
       throw guardrail("PgBouncer sends database '" + pool.database() + "' to " + pool.running() + ", but the target's connection ("
           + t.connection().host() + ":" + t.connection().port() + ") reaches the server on port " + blue.port()
@@ -138,6 +154,11 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
             + green.clusterName() + "': another server took the restore's port");
       }
     });
+    List<AliasRoute> others = routesOnPort(t, blue.port()).stream().filter(r -> !r.alias().equals(pool.database())).toList();
+    if (!others.isEmpty()) {
+      log.warn("target '{}': other PgBouncer aliases use blue (port {}) too and stay on it after the switch: {};"
+          + " stopping blue will be refused until they move", t.name(), blue.port(), others);
+    }
     BackendRef greenRef = new BackendRef(t.switchover().greenHost(), green.port(), pool.running().dbname());
     BlueServer blueServer = new BlueServer(blue.dataDirectory(), blue.systemIdentifier(), blue.timeline(), blue.lsn(),
         blue.clusterName(), blue.port(), blue.version());
@@ -150,13 +171,22 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
    * PgBouncer sends everyone elsewhere, so no teardown can remove a cluster in use in between. A
    * switch to green that failed and left PgBouncer on blue (PgBouncerSwitch undoes itself) takes
    * the marker off again.
+   *
+   * <p>An attempt Temporal gave up on keeps running here while its retry runs (on this worker or
+   * another one on PgBouncer's host): the databases file's switch lock, waited for with heartbeats,
+   * keeps the two apart, marker bookkeeping included, and the heartbeat is asked before each step
+   * of the switch, so an attempt that learns it was cancelled or timed out undoes its switch and
+   * stops (see {@link PgBouncerSwitch}).
    */
   @Override
   public SwitchOutcome switchTraffic(SwitchTrafficRequest request) {
     TargetConfig t = configured(request.target());
     Backend to = backend(request.to());
     PgBouncerSwitch pgbSwitch = pgbouncer(t);
-    try (Heartbeater ignored = new Heartbeater(Activity.getExecutionContext(), () -> null)) {
+    try (Heartbeater heartbeat = new Heartbeater(Activity.getExecutionContext(), () -> null);
+        SwitchLock held = pgbSwitch.lock(heartbeat::beat)) {
+      SwitchAttempt attempt = heartbeat::beat;
+      attempt.checkCurrent();
       SwitchReport report;
       if (request.toGreen()) {
         RestoreEnvironment env = restoreEnvironment(t, request.restoreId());
@@ -166,13 +196,13 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
         }
         restoreDirectory(() -> RestoreServing.mark(t, request.restoreId(), request.to()));
         try {
-          report = pgbSwitch.switchTo(to);
+          report = pgbSwitch.switchTo(to, attempt);
         } catch (RuntimeException e) {
           unmarkIfNotOn(t, request.restoreId(), pgbSwitch, to);
           throw e;
         }
       } else {
-        report = pgbSwitch.switchTo(to);
+        report = pgbSwitch.switchTo(to, attempt);
         restoreDirectory(() -> RestoreServing.clear(t, request.restoreId()));
       }
       return new SwitchOutcome(report.database(), ref(report.from()), ref(report.to()), report.changed(), report.pausedMillis(),
@@ -232,8 +262,11 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
   }
 
   /**
-   * Refuses while PgBouncer still sends the alias to blue's port: stopping blue then is an outage,
-   * whatever the workflow believes.
+   * Refuses while PgBouncer still sends any alias to blue (running or in its databases file, the
+   * switched alias or another one): stopping blue then is an outage, whatever the workflow
+   * believes. Clients connected to blue directly are not a reason to refuse (monitoring agents
+   * are), but they are logged. A running blue must be a primary ("in production") whose
+   * postmaster.pid names the recorded port.
    */
   @Override
   public BlueStopped stopBlue(BlueRequest request) {
@@ -244,16 +277,28 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
       throw nonRetryable(BLUE_MISMATCH, "blue's data directory " + dir.path() + " is gone or holds no cluster (no PG_VERSION):"
           + " nothing was stopped; find out who moved or removed it");
     }
-    checkIdentity(dir, blue);
-    PoolState pool = pgbouncer(t).state();
-    if (pool.running().port() == blue.port() || pool.configured().port() == blue.port()) {
-      throw nonRetryable(BLUE_IN_USE, "PgBouncer still sends database '" + pool.database() + "' to " + pool.running()
-          + " (its file says " + pool.configured() + "), blue's port " + blue.port() + ": blue was not stopped");
+    BlueDataDirectory.Control control = checkIdentity(dir, blue);
+    List<AliasRoute> onBlue = routesOnPort(t, blue.port());
+    String direct = directSessions(t, blue);
+    if (!onBlue.isEmpty()) {
+      throw nonRetryable(BLUE_IN_USE, "PgBouncer at " + where(t.pgbouncer()) + " still sends "
+          + onBlue.stream().map(AliasRoute::toString).collect(Collectors.joining(", ")) + " to blue's port " + blue.port()
+          + ": blue was not stopped; move those aliases off it first" + (direct == null ? "" : ". " + direct));
     }
     // A shutdown checkpoint of a large cluster takes a while: heartbeats say the worker is still on it.
     try (Heartbeater ignored = new Heartbeater(Activity.getExecutionContext(), () -> null)) {
       boolean wasRunning = dir.running();
       if (wasRunning) {
+        if (!"in production".equals(control.state())) {
+          throw nonRetryable(BLUE_MISMATCH, "blue at " + dir.path() + " runs, but its pg_control says '" + control.state()
+              + "', not 'in production': a standby (it shares the primary's system identifier) or a cluster in recovery,"
+              + " not the primary recorded as blue; not stopped");
+        }
+        Integer port = dir.postmasterPort();
+        if (port == null || port != blue.port()) {
+          throw nonRetryable(BLUE_MISMATCH, "the postmaster running on " + dir.path() + " listens on port " + port
+              + " (postmaster.pid), not on blue's recorded port " + blue.port() + ": not the server recorded as blue; not stopped");
+        }
         dir.stop();
       }
       return new BlueStopped(blue.dataDirectory(), wasRunning, dir.control().checkpointLsn());
@@ -272,23 +317,100 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
         return List.of();
       }
       if (dir.removalStartedFor(blue.systemIdentifier())) {
-        return dir.remove(blue.systemIdentifier());
+        return remove(dir, blue);
       }
       if (!dir.hasPgVersion()) {
         throw nonRetryable(BLUE_MISMATCH, dir.path() + " holds no PG_VERSION: it is not blue's data directory (any more);"
             + " left alone");
       }
-      checkIdentity(dir, blue);
+      BlueDataDirectory.Control control = checkIdentity(dir, blue);
       if (dir.running()) {
         throw nonRetryable(BLUE_IN_USE, "blue at " + dir.path() + " is running: stop it first (StopBlue); nothing was removed");
       }
-      return dir.remove(blue.systemIdentifier());
+      if (!"shut down".equals(control.state())) {
+        throw nonRetryable(BLUE_NOT_SHUT_DOWN, "blue at " + dir.path() + " is not running, but its pg_control says '"
+            + control.state() + "', not 'shut down' (it crashed, was killed, or is a standby's copy): nothing was removed;"
+            + " start it and stop it cleanly (StopBlue), or remove it by hand");
+      }
+      return remove(dir, blue);
     } catch (IOException e) {
       throw retryable(BLUE_CONTROL_FAILED, "removing blue at " + dir.path() + " failed: " + e.getMessage());
     }
   }
 
+  /**
+   * Deleting a multi-terabyte directory takes a while: heartbeats say the worker is still on it,
+   * and a cancellation (or a timeout) stops it between two files, the removal marker left in place
+   * for the retry, and is thrown.
+   */
+  private static List<String> remove(BlueDataDirectory dir, BlueServer blue) throws IOException {
+    try (Heartbeater heartbeat = new Heartbeater(Activity.getExecutionContext(), () -> null)) {
+      return dir.remove(blue.systemIdentifier(), heartbeat::checkCancelled);
+    }
+  }
+
   // ---------------------------------------------------------------- checks
+
+  /**
+   * Every alias PgBouncer runs with or its databases file names (the switched one and any other)
+   * that reaches a server on this host's {@code port}: blue lives on this host, so a host that is
+   * one of this host's addresses, a Unix socket, or a name that does not resolve counts.
+   */
+  private static List<AliasRoute> routesOnPort(TargetConfig t, int port) {
+    return pgbouncer(t).routes().stream().filter(r -> r.port() == port && thisHost(r.host())).toList();
+  }
+
+  private static boolean thisHost(String host) {
+    if (host == null || host.isEmpty() || host.startsWith("/")) {
+      return true;
+    }
+    try {
+      for (InetAddress a : InetAddress.getAllByName(host)) {
+        if (a.isLoopbackAddress() || a.isAnyLocalAddress() || NetworkInterface.getByInetAddress(a) != null) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException unresolvable) {
+      return true; // cannot tell: the safe side is to keep blue running
+    }
+  }
+
+  /**
+   * Client sessions connected to blue other than ours (walsenders, such as the WAL archiver's
+   * replication connection, are no client backends), grouped by user, application and address,
+   * logged at WARN: one line, or null when there are none or blue cannot be asked (it is stopped,
+   * or the target's connection reaches another server now).
+   */
+  private static String directSessions(TargetConfig t, BlueServer blue) {
+    try (Connection c = PostgresBackupActivities.connect(t)) {
+      ServerFacts facts = ServerFacts.read(c, false);
+      if (facts.port() != blue.port() || !facts.systemIdentifier().equals(blue.systemIdentifier()) || facts.inRecovery()) {
+        return null;
+      }
+      List<String> groups = new java.util.ArrayList<>();
+      long total = 0;
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT usename, application_name,"
+          + " host(client_addr), count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+          + " AND pid <> pg_backend_pid() GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3")) {
+        while (r.next()) {
+          total += r.getLong(4);
+          String app = r.getString(2) == null || r.getString(2).isEmpty() ? "" : " (" + r.getString(2) + ")";
+          groups.add(r.getLong(4) + " x " + (r.getString(1) == null ? "?" : r.getString(1)) + app + " from "
+              + (r.getString(3) == null ? "a Unix socket" : r.getString(3)));
+        }
+      }
+      if (total == 0) {
+        return null;
+      }
+      String summary = total + " client session(s) connected to blue directly: " + String.join("; ", groups);
+      log.warn("target '{}': {} (port {}); they lose their connection when blue stops", t.name(), summary, blue.port());
+      return summary;
+    } catch (SQLException | RuntimeException e) {
+      log.info("target '{}': could not list the sessions on blue (port {}): {}", t.name(), blue.port(), e.getMessage());
+      return null;
+    }
+  }
 
   private HealthOutcome check(PgBouncerSwitch pgbSwitch, BackendRef expected, String expectedClusterName) {
     String at = Instant.now().toString();
@@ -355,17 +477,19 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
     }
   }
 
-  private void checkIdentity(BlueDataDirectory dir, BlueServer blue) {
-    String found;
+  private BlueDataDirectory.Control checkIdentity(BlueDataDirectory dir, BlueServer blue) {
+    BlueDataDirectory.Control control;
     try {
-      found = dir.control().systemIdentifier();
+      control = dir.control();
     } catch (IOException e) {
       throw retryable(BLUE_CONTROL_FAILED, "cannot read blue's pg_control at " + dir.path() + ": " + e.getMessage());
     }
+    String found = control.systemIdentifier();
     if (!found.equals(blue.systemIdentifier())) {
       throw nonRetryable(BLUE_MISMATCH, dir.path() + " now holds the cluster with system identifier " + found + ", not blue ("
           + blue.systemIdentifier() + ") as recorded before the switch: left alone");
     }
+    return control;
   }
 
   // ---------------------------------------------------------------- plumbing

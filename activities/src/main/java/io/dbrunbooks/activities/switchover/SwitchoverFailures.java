@@ -17,6 +17,8 @@ public final class SwitchoverFailures {
   public static final String BLUE_MISMATCH = "BlueServerMismatch";
   /** Blue cannot be stopped while PgBouncer points the alias at it, nor removed while it runs. */
   public static final String BLUE_IN_USE = "BlueInUse";
+  /** Blue's pg_control does not say "shut down": it crashed or was killed, and is not removed. */
+  public static final String BLUE_NOT_SHUT_DOWN = "BlueNotShutDown";
   /** pg_ctl or pg_controldata failed on blue's data directory; a retry may succeed. */
   public static final String BLUE_CONTROL_FAILED = "BlueControlFailed";
   /** The restore's directory could not be read or marked. */

@@ -272,7 +272,11 @@ class TargetsConfigLoaderTest {
     assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("/etc/pgbouncer/databases.ini", "databases.ini"))), 20, 7,
         "targets.orders.pgbouncer.databasesFile", "expected an absolute path");
     assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("database: orders\n", "database: orders\n      pauseTimeoutSeconds: 0\n"))),
-        22, 7, "targets.orders.pgbouncer.pauseTimeoutSeconds", "above 0 and at most 3600, got 0");
+        22, 7, "targets.orders.pgbouncer.pauseTimeoutSeconds", "above 0 and at most 120 (the switch activity must finish PAUSE"
+        + " and the rest within its 3-minute start-to-close timeout), got 0");
+    assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("database: orders\n", "database: orders\n      pauseTimeoutSeconds: 121\n"))),
+        22, 7, "targets.orders.pgbouncer.pauseTimeoutSeconds", "above 0 and at most 120 (the switch activity must finish PAUSE"
+        + " and the rest within its 3-minute start-to-close timeout), got 121");
     assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("{ user: runbooks,", "{ user: runbooks, role: x,"))), 19, 32,
         "targets.orders.pgbouncer.admin.role", "unknown key \"role\"; expected one of password, user");
     assertMessage(refused(withBlocks(RESTORE + PGBOUNCER.replace("{ env: ORDERS_PGPASSWORD }", "{ env: PGBOUNCER_ADMIN }"))), 19, 44,

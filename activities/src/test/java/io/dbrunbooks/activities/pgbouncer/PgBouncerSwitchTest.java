@@ -267,6 +267,138 @@ class PgBouncerSwitchTest {
     assertEquals(BLUE, pgbSwitch.state().running());
   }
 
+  /** What an attempt Temporal gave up on learns from its next heartbeat. */
+  static final class Stale extends RuntimeException {
+    Stale(int check) {
+      super("attempt timed out (check " + check + ")");
+    }
+  }
+
+  /** An attempt that stops being current at its {@code staleAt}-th check (1: before PAUSE, 2: repoint, 3: RELOAD, 4: RESUME). */
+  static SwitchAttempt staleAt(int staleAt, Runnable meanwhile) {
+    java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+    return () -> {
+      int n = checks.incrementAndGet();
+      if (n == staleAt) {
+        meanwhile.run();
+        throw new Stale(n);
+      }
+    };
+  }
+
+  @ParameterizedTest(name = "stale at check {0}")
+  @ValueSource(ints = {1, 2, 3, 4})
+  void anAttemptThatIsNoLongerCurrentUndoesItsSwitchAndRethrows(int staleAt) throws Exception {
+    CompletableFuture<PgTools.Result> load = landed.pgbench(4, 8);
+    landed.awaitClients(blue, 0, 4);
+
+    Stale f = assertThrows(Stale.class, () -> pgbSwitch.switchTo(GREEN, staleAt(staleAt, () -> { })));
+
+    assertEquals("attempt timed out (check " + staleAt + ")", f.getMessage());
+    if (staleAt > 1) {
+      assertTrue(f.getSuppressed()[0].getMessage().contains("the switch was undone: database '" + DB + "' is resumed on " + BLUE),
+          f.getSuppressed()[0].getMessage());
+    }
+    PoolState after = pgbSwitch.state();
+    assertFalse(after.paused());
+    assertEquals(BLUE, after.running());
+    assertEquals(BLUE, after.configured());
+    long lastId = landed.maxId(blue);
+    landed.awaitClients(blue, lastId, 4);
+    PgTools.Result bench = load.get(60, TimeUnit.SECONDS);
+    assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
+    assertEquals(0, landed.count(green, "true"), "nothing ran on green");
+  }
+
+  @Test
+  void theUndoLeavesALineItDidNotWriteAlone() throws Exception {
+    Backend other = new Backend("127.0.0.1", green.port(), "postgres");
+    DatabasesFile file = new DatabasesFile(pgbouncer.databasesFile());
+
+    // Stale before RELOAD, after this switch wrote GREEN; meanwhile someone else wrote another backend.
+    Stale f = assertThrows(Stale.class, () -> pgbSwitch.switchTo(GREEN, staleAt(3, () -> {
+      try {
+        assertTrue(file.repoint(DB, other));
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+    })));
+
+    assertTrue(f.getSuppressed()[0].getMessage().contains("names " + other + ", which this switch did not write"),
+        f.getSuppressed()[0].getMessage());
+    assertEquals(other, file.read(DB).backend(), "the other writer's line stays");
+    PoolState after = pgbSwitch.state();
+    assertFalse(after.paused());
+    assertEquals(BLUE, after.running(), "not reloaded: traffic stays where it ran");
+    assertEquals(blue.port(), pgbSwitch.healthCheck().serverPort());
+  }
+
+  @Test
+  void aSwitchWaitsForTheLockAnotherProcessHoldsAndGivesUpWhenItsAttemptDoes() throws Exception {
+    Path lockFile = Path.of(pgbouncer.databasesFile() + ".lock");
+    Process holder = new ProcessBuilder("python3", "-c", "import fcntl, sys\n"
+        + "f = open(sys.argv[1], 'a')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\nsys.stdin.read()",
+        lockFile.toString()).redirectErrorStream(true).start();
+    try {
+      assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
+
+      Stale gaveUp = assertThrows(Stale.class, () -> pgbSwitch.switchTo(GREEN, staleAt(3, () -> { })));
+      assertEquals("attempt timed out (check 3)", gaveUp.getMessage(), "it gave up while waiting for the lock");
+
+      java.util.concurrent.atomic.AtomicInteger polls = new java.util.concurrent.atomic.AtomicInteger();
+      CompletableFuture<SwitchReport> waiting = CompletableFuture.supplyAsync(() -> pgbSwitch.switchTo(GREEN, polls::incrementAndGet));
+      landed.await(() -> polls.get() >= 5, "the switch to wait for the lock");
+      assertFalse(waiting.isDone());
+      PoolState meanwhile = pgbSwitch.state();
+      assertFalse(meanwhile.paused(), "nothing was paused while another process held the lock");
+      assertEquals(BLUE, meanwhile.running());
+      assertEquals(BLUE, meanwhile.configured());
+
+      holder.getOutputStream().close();
+      assertTrue(holder.waitFor(10, TimeUnit.SECONDS));
+      SwitchReport done = waiting.get(60, TimeUnit.SECONDS);
+      assertTrue(done.changed());
+      assertEquals(GREEN, pgbSwitch.state().running());
+    } finally {
+      holder.destroyForcibly();
+    }
+  }
+
+  @Test
+  void twoSwitchesOfOneFileInThisJvmTakeTurnsUndoIncluded() throws Exception {
+    java.util.concurrent.CountDownLatch firstPaused = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch letFirstGoOn = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger firstChecks = new java.util.concurrent.atomic.AtomicInteger();
+    SwitchAttempt first = () -> {
+      if (firstChecks.incrementAndGet() == 2) { // before the repoint: PAUSE is done
+        firstPaused.countDown();
+        try {
+          letFirstGoOn.await();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    };
+    CompletableFuture<SwitchReport> toGreen = CompletableFuture.supplyAsync(() -> pgbSwitch.switchTo(GREEN, first));
+    assertTrue(firstPaused.await(30, TimeUnit.SECONDS));
+    java.util.concurrent.atomic.AtomicInteger secondPolls = new java.util.concurrent.atomic.AtomicInteger();
+    CompletableFuture<SwitchReport> backToBlue = CompletableFuture.supplyAsync(
+        () -> new PgBouncerSwitch(cfg).switchTo(BLUE, secondPolls::incrementAndGet));
+    landed.await(() -> secondPolls.get() >= 5, "the second switch to wait for the first");
+    assertFalse(backToBlue.isDone(), "the second switch waits while the first holds the alias paused");
+    assertTrue(pgbSwitch.state().paused());
+
+    letFirstGoOn.countDown();
+    assertEquals(GREEN, toGreen.get(60, TimeUnit.SECONDS).to());
+    SwitchReport second = backToBlue.get(60, TimeUnit.SECONDS);
+    assertTrue(second.changed());
+    assertEquals(GREEN, second.from(), "the second switch started from where the first left the alias");
+    PoolState after = pgbSwitch.state();
+    assertFalse(after.paused());
+    assertEquals(BLUE, after.running());
+    assertEquals(BLUE, after.configured());
+  }
+
   // ---------------------------------------------------------------- helpers
 
   static Connection appConnection(String url) throws SQLException {

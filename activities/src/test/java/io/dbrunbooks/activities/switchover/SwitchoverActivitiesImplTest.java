@@ -329,6 +329,158 @@ class SwitchoverActivitiesImplTest {
     assertEquals(2, resumed.consecutiveFailures());
   }
 
+  /**
+   * An attempt Temporal gave up on (here: cancelled; a heartbeat or start-to-close timeout reaches
+   * the attempt the same way, through its next heartbeat) while PAUSE waited: when PAUSE completes
+   * it must not go on to green, where the retry or the workflow's rollback would find it.
+   */
+  @Test
+  @Order(6)
+  void aSwitchAttemptCancelledWhilePausingUndoesItselfInsteadOfMovingTraffic() throws Exception {
+    BlueGreenState state = activities.guardrails(new GuardrailsRequest(TARGET, "r-green", greenEnv));
+    TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+    try (Connection longTransaction = DriverManager.getConnection(pgbouncer.jdbcUrl(DB), appProperties())) {
+      longTransaction.setAutoCommit(false);
+      try (Statement s = longTransaction.createStatement()) {
+        s.execute("INSERT INTO landed (client, port) VALUES (-1, inet_server_port())");
+      }
+      env.registerActivitiesImplementations(new SwitchoverActivitiesImpl(config));
+      SwitchoverActivities quick = env.newActivityStub(SwitchoverActivities.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(3)).setHeartbeatTimeout(Duration.ofSeconds(2))
+          .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      CompletableFuture<SwitchOutcome> attempt = CompletableFuture.supplyAsync(
+          () -> quick.switchTraffic(new SwitchTrafficRequest(TARGET, "r-green", state.green(), true)));
+      PgBouncerSwitch pgb = new PgBouncerSwitch(pgbCfg);
+      landed.await(() -> pgb.state().paused(), "the switch to wait in PAUSE");
+
+      env.requestCancelActivity();
+      Thread.sleep(3 * Heartbeater.EVERY_MILLIS); // a few heartbeats: the attempt learns it was cancelled
+      longTransaction.commit();
+
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> attempt.get(60, TimeUnit.SECONDS));
+      Throwable cancelled = e.getCause() instanceof ActivityFailure af ? af.getCause() : e.getCause();
+      assertTrue(cancelled instanceof io.temporal.failure.CanceledFailure, String.valueOf(e.getCause()));
+      var after = pgb.state();
+      assertFalse(after.paused());
+      assertEquals(backend(BLUE), after.running(), "the cancelled attempt did not move traffic to green");
+      assertEquals(backend(BLUE), after.configured());
+      assertFalse(Files.exists(restoreRoot.resolve("r-green").resolve("SERVING")), "and took the SERVING marker off again");
+    } finally {
+      env.close();
+    }
+  }
+
+  @Test
+  @Order(6)
+  void stopBlueRefusesWhileAnotherAliasStillUsesBlueAndNamesTheSessionsConnectedToItDirectly() throws Exception {
+    BlueGreenState state = activities.guardrails(new GuardrailsRequest(TARGET, "r-green", greenEnv));
+    activities.switchTraffic(new SwitchTrafficRequest(TARGET, "r-green", state.green(), true));
+    Path file = pgbouncer.databasesFile();
+    String before = Files.readString(file);
+    Properties monitor = new Properties();
+    monitor.setProperty("user", LocalCluster.SUPERUSER);
+    monitor.setProperty("password", Files.readString(blue.passwordFile()).strip());
+    monitor.setProperty("ApplicationName", "monitoring-agent");
+    try (Connection agent = DriverManager.getConnection(blue.jdbcUrl("postgres"), monitor)) {
+      // The switched alias is on green; a second alias in the databases file still reaches blue.
+      Files.writeString(file, before + "reports = host=localhost port=" + blue.port() + " dbname=" + DB + "\n");
+
+      ApplicationFailure inUse = failure(() -> activities.stopBlue(new BlueRequest(TARGET, "r-green", state.blueServer())));
+
+      assertEquals(SwitchoverFailures.BLUE_IN_USE, inUse.getType());
+      assertTrue(inUse.isNonRetryable());
+      assertTrue(inUse.getOriginalMessage().contains("still sends 'reports' -> localhost:" + blue.port() + " (" + file + ")"),
+          inUse.getOriginalMessage());
+      assertFalse(inUse.getOriginalMessage().contains("'" + DB + "'"), "the switched alias is on green: " + inUse.getOriginalMessage());
+      assertTrue(inUse.getOriginalMessage().contains("client session(s) connected to blue directly: 1 x postgres (monitoring-agent)"
+          + " from 127.0.0.1"), inUse.getOriginalMessage());
+      assertEquals("1", blue.psql("postgres", "SELECT 1").strip(), "blue keeps running");
+    } finally {
+      Files.writeString(file, before);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void aStandbyIsNeverRecordedNorStoppedNorRemovedAsBlue() throws Exception {
+    TargetConfig o = config.target(TARGET);
+    TargetConfig viaStandby = new TargetConfig(o.name(), o.engine(), standby.connection(DB), o.backupStore(), o.evidence(), o.keys(),
+        o.maxReplicationLagSeconds(), o.notifier(), o.maxBackupBytesPerSecond(), o.retention(), o.restore(), o.walArchive(),
+        o.pgbouncer(), o.switchover());
+    SwitchoverActivitiesImpl onStandby = new SwitchoverActivitiesImpl(new TargetsConfig(config.source(), Map.of(TARGET, viaStandby)));
+    // PgBouncer sends the alias to the standby, and the target's connection reaches it: only pg_is_in_recovery() tells.
+    new PgBouncerSwitch(pgbCfg).switchTo(new Backend("127.0.0.1", standby.port(), DB));
+    ApplicationFailure recorded = assertThrows(ApplicationFailure.class,
+        () -> onStandby.guardrails(new GuardrailsRequest(TARGET, "r-green", greenEnv)));
+    assertEquals(SwitchoverFailures.GUARDRAIL_FAILED, recorded.getType());
+    assertTrue(recorded.getOriginalMessage().contains("reaches a server in recovery on port " + standby.port() + " (a standby)"),
+        recorded.getOriginalMessage());
+    new PgBouncerSwitch(pgbCfg).switchTo(backend(BLUE));
+
+    // Recorded as blue all the same (same system identifier), a running standby is not stopped...
+    BlueServer b = activities.guardrails(new GuardrailsRequest(TARGET, "r-green", greenEnv)).blueServer();
+    BlueServer standbyAsBlue = new BlueServer(standby.dataDirectory().toString(), b.systemIdentifier(), b.timeline(), b.lsn(),
+        "orders-restore-standby", standby.port(), b.version());
+    ApplicationFailure stop = failure(() -> activities.stopBlue(new BlueRequest(TARGET, "r-green", standbyAsBlue)));
+    assertEquals(SwitchoverFailures.BLUE_MISMATCH, stop.getType());
+    assertTrue(stop.getOriginalMessage().contains("says 'in archive recovery', not 'in production'"), stop.getOriginalMessage());
+    assertEquals("1", standby.psql("postgres", "SELECT 1").strip(), "the standby keeps running");
+
+    // ...nor a primary on the recorded directory that listens on another port than recorded...
+    BlueServer otherPort = new BlueServer(b.dataDirectory(), b.systemIdentifier(), b.timeline(), b.lsn(), b.clusterName(),
+        green.port(), b.version());
+    ApplicationFailure port = failure(() -> activities.stopBlue(new BlueRequest(TARGET, "r-green", otherPort)));
+    assertEquals(SwitchoverFailures.BLUE_MISMATCH, port.getType());
+    assertTrue(port.getOriginalMessage().contains("listens on port " + blue.port() + " (postmaster.pid), not on blue's recorded port "
+        + green.port()), port.getOriginalMessage());
+    assertEquals("1", blue.psql("postgres", "SELECT 1").strip(), "blue keeps running");
+
+    // ...and a stopped standby ("shut down in recovery") is not removed.
+    standby.stop();
+    ApplicationFailure remove = failure(() -> activities.removeBlue(new BlueRequest(TARGET, "r-green", standbyAsBlue)));
+    assertEquals(SwitchoverFailures.BLUE_NOT_SHUT_DOWN, remove.getType());
+    assertTrue(remove.isNonRetryable());
+    assertTrue(remove.getOriginalMessage().contains("says 'shut down in recovery', not 'shut down'"), remove.getOriginalMessage());
+    assertTrue(Files.exists(standby.dataDirectory().resolve("PG_VERSION")), "nothing was removed");
+  }
+
+  @Test
+  @Order(6)
+  void removingBlueHeartbeatsAndACancellationStopsItLeavingTheMarkerForTheRetry() throws Exception {
+    LocalCluster doomed = LocalCluster.start(tmp.resolve("doomed-blue"));
+    String id = systemIdentifier(doomed);
+    doomed.stop();
+    Path many = Files.createDirectories(doomed.dataDirectory().resolve("many"));
+    for (int i = 0; i < 2000; i++) {
+      Files.writeString(many.resolve("f" + i), "x");
+    }
+    BlueRequest request = new BlueRequest(TARGET, "r-green", new BlueServer(doomed.dataDirectory().toString(), id, 1, "0/0",
+        "doomed", doomed.port(), "15"));
+    TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+    try {
+      env.registerActivitiesImplementations(new SwitchoverActivitiesImpl(config));
+      List<Object> heartbeats = new java.util.concurrent.CopyOnWriteArrayList<>();
+      env.setActivityHeartbeatListener(Object.class, heartbeats::add);
+      SwitchoverActivities cancellable = env.newActivityStub(SwitchoverActivities.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(3)).setHeartbeatTimeout(Duration.ofSeconds(10))
+          .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      env.requestCancelActivity(); // delivered with the removal's first heartbeat
+
+      Exception e = assertThrows(Exception.class, () -> cancellable.removeBlue(request));
+
+      Throwable cancelled = e instanceof ActivityFailure af ? af.getCause() : e;
+      assertTrue(cancelled instanceof io.temporal.failure.CanceledFailure, String.valueOf(e));
+      assertFalse(heartbeats.isEmpty(), "the removal heartbeats");
+      assertTrue(Files.isRegularFile(doomed.dataDirectory().resolve(".db-runbooks-removing")), "the marker stays for the retry");
+      assertTrue(Files.exists(many), "the removal stopped before the end");
+    } finally {
+      env.close();
+    }
+    assertEquals(List.of(doomed.dataDirectory().toString()), activities.removeBlue(request), "the retry finishes it");
+    assertFalse(Files.exists(doomed.dataDirectory()));
+  }
+
   @Test
   @Order(7)
   void blueIsStoppedOnlyOnceTrafficLeftItThenRemovedOnlyWhenStoppedAndGreenFailingIsSeen() throws Exception {
@@ -413,10 +565,16 @@ class SwitchoverActivitiesImplTest {
     return c.psql("postgres", "SELECT system_identifier FROM pg_control_system()").strip();
   }
 
-  static void appSql(String url, String sql) throws SQLException {
+  static Properties appProperties() {
     Properties p = new Properties();
     p.setProperty("user", APP);
     p.setProperty("password", appPassword);
+    p.setProperty("prepareThreshold", "0");
+    return p;
+  }
+
+  static void appSql(String url, String sql) throws SQLException {
+    Properties p = appProperties();
     try (Connection c = DriverManager.getConnection(url, p); Statement s = c.createStatement()) {
       s.execute(sql);
     }
