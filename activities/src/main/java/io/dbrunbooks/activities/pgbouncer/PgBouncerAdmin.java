@@ -22,6 +22,14 @@ import java.util.Properties;
  * application behind it.
  */
 final class PgBouncerAdmin implements AutoCloseable {
+  // pgjdbc warns "Unsupported Server Version: 1.18.0/bouncer" on every admin-console login; it is
+  // expected, and it buried the worker's log. Held here so the logger (and its level) is not collected.
+  private static final java.util.logging.Logger PGJDBC_CONNECTION = java.util.logging.Logger.getLogger("org.postgresql.jdbc.PgConnection");
+
+  static {
+    PGJDBC_CONNECTION.setLevel(java.util.logging.Level.SEVERE);
+  }
+
   private final Connection connection;
 
   private PgBouncerAdmin(Connection connection) {
