@@ -54,7 +54,18 @@ final class RecoverySettings {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // One short-lived JVM per WAL file: a small heap and the quick JIT tier start fastest.
     return shellQuote(java) + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx256m -cp "
-        + shellQuote(System.getProperty("java.class.path")) + " " + WAL_FETCH_MAIN;
+        + shellQuote(absoluteClassPath(System.getProperty("java.class.path"))) + " " + WAL_FETCH_MAIN;
+  }
+
+  /**
+   * The class path with every entry absolute: PostgreSQL runs the restore_command in the restored
+   * data directory, where {@code java -jar starter/target/runbooks.jar}'s relative entry means nothing.
+   */
+  static String absoluteClassPath(String classPath) {
+    return java.util.Arrays.stream(classPath.split(java.io.File.pathSeparator))
+        .filter(e -> !e.isBlank())
+        .map(e -> Path.of(e).toAbsolutePath().normalize().toString())
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
   }
 
   static void write(Path data, RestoreEnvironment env, Path socketDir, String restoreCommand, RecoveryTarget target)

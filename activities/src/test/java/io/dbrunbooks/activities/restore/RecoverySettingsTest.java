@@ -8,6 +8,13 @@ import org.junit.jupiter.api.Test;
 class RecoverySettingsTest {
 
   @Test
+  void theFetchProgramsClassPathIsAbsoluteBecausePostgresRunsItInTheDataDirectory() {
+    String cwd = Path.of("").toAbsolutePath().toString();
+    assertEquals(cwd + "/starter/target/runbooks.jar" + java.io.File.pathSeparator + "/opt/lib/x.jar",
+        RecoverySettings.absoluteClassPath("starter/target/runbooks.jar" + java.io.File.pathSeparator + "/opt/lib/./x.jar"));
+  }
+
+  @Test
   void theRestoreCommandQuotesPathsForTheShellAndDoublesPercentSigns() {
     String cmd = RecoverySettings.restoreCommand("/opt/runbooks/bin/runbooks wal fetch", Path.of("/etc/it's 100%/targets.yaml"), "orders");
     assertEquals("/opt/runbooks/bin/runbooks wal fetch --targets '/etc/it'\\''s 100%%/targets.yaml' --target 'orders' %f %p", cmd);
