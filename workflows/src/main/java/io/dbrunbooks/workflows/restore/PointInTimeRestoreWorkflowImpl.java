@@ -126,7 +126,10 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(5), 20))
               .build());
 
-  /** Switch failures after which traffic is still on blue, untouched: the restore may be approved again. */
+  /**
+   * Failures of the switch itself after which traffic is still on blue, untouched, so the restore
+   * may be approved again (any failure of the guardrails qualifies: they run before the switch).
+   */
   static final java.util.Set<String> NOT_SWITCHED = java.util.Set.of("GuardrailFailed", "PauseTimedOut");
 
   private String target;
@@ -565,7 +568,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
           try {
             guardrailsAndSwitch();
           } catch (ActivityFailure f) {
-            if (!NOT_SWITCHED.contains(Failures.type(f))) {
+            if (switchStarted && !NOT_SWITCHED.contains(Failures.type(f))) {
               throw f;
             }
             notSwitched(f);
@@ -629,8 +632,8 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
     }
 
     /**
-     * Guardrails, then the switch. A guardrail that fails, or a PAUSE that outlasts its timeout (the
-     * switch undid itself), leaves traffic on blue: {@link #NOT_SWITCHED}.
+     * Guardrails, then the switch. Guardrails that fail (blue unreachable for a while, say), or a
+     * PAUSE that outlasts its timeout (the switch undid itself), leave traffic on blue.
      */
     private void guardrailsAndSwitch() {
       enter(RestorePhase.SWITCH);

@@ -110,6 +110,9 @@ class SwitchoverWorkflowTest {
     assertEquals(List.of("bob", "carol"), waiting.switchover().approvers());
     assertNotNull(waiting.switchover().approvalDeadline());
     assertEquals(FakeSwitchoverActivities.BLUE, pgbouncer.pointsAt, "nothing moves before the approval");
+    for (int i = 0; i < 100 && notify.events().isEmpty(); i++) {
+      sleep(20); // the phase is set just before the notification goes out
+    }
     assertEquals(List.of("restore.awaiting-approval"), notify.events());
     assertTrue(notify.sent.get(0).summary().contains("runbooks restore approve --target orders"), notify.sent.get(0).summary());
 
@@ -336,10 +339,15 @@ class SwitchoverWorkflowTest {
   @Test
   void aGuardrailThatFailsStopsBeforeTheSwitchAndTheApprovalDeadlineStillHolds() {
     pgbouncer.guardrailFailure = ApplicationFailure.newNonRetryableFailure(
-        "green's system identifier 7399 differs from blue's 7312", "GuardrailFailed");
+        "cannot reach PostgreSQL for target 'orders': Connection to 127.0.0.1:5432 refused", "DatabaseUnreachable");
     PointInTimeRestoreWorkflow wf = startAndAwait(promote(false), phase(RestorePhase.AWAIT_APPROVAL));
     wf.approve(new Approval("bob", null));
     awaitProgress(p -> p.phase() == RestorePhase.AWAIT_APPROVAL && p.lastError() != null);
+    pgbouncer.guardrailFailure = ApplicationFailure.newNonRetryableFailure(
+        "green's system identifier 7399 differs from blue's 7312", "GuardrailFailed");
+    wf.approve(new Approval("carol", null));
+    awaitProgress(p -> p.phase() == RestorePhase.AWAIT_APPROVAL && p.lastError() != null
+        && p.lastError().contains("system identifier"));
 
     ApplicationFailure f = failure(); // nobody approves again: the original deadline ends it
 
