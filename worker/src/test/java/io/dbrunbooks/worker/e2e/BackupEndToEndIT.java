@@ -390,12 +390,7 @@ class BackupEndToEndIT {
   @Test
   @Order(10)
   void readmeRestoreToATimeSurvivesAWorkerKilledDuringReplayAndTheArchiveHasNoGap() throws Exception {
-    String archiveId = WalArchiveWorkflow.workflowId(TARGET);
-    CliResult archiving = bash(readmeStartCommand(archiveId));
-    assertEquals(0, archiving.exit(), () -> "README WAL archive command failed:\n" + archiving.output());
-    String slot = WalArchiveConfig.defaultSlot(TARGET);
-    await("replication slot " + slot + " in use", Duration.ofSeconds(60), () ->
-        psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active").equals("1") ? true : null);
+    String archiveId = startArchiverWithTheReadmeCommand();
 
     // A base backup while the archiver runs, then writes: one row per transaction around the
     // recovery point, and enough bulk WAL in between that replay takes several fetches.
@@ -416,15 +411,7 @@ class BackupEndToEndIT {
     }
     long expected = Long.parseLong(psql("SELECT count(*) FROM events WHERE at <= '" + point + "'"));
     Lsn end = Lsn.parse(psql("SELECT pg_current_wal_lsn()::text"));
-    WalArchive archive = new WalArchive(new FileBackupStore(storeDir), keyring, TARGET);
-    await("the WAL archive to reach " + end, Duration.ofSeconds(60), () -> {
-      try {
-        Lsn archived = archive.list().archivedEnd(1, end);
-        return archived != null && archived.compareTo(end) >= 0 ? true : null;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    WalArchive archive = awaitArchived(end);
 
     // The README's restore example, with its recovery time replaced by the point chosen above.
     String restoreId = PointInTimeRestoreWorkflow.workflowId(TARGET);
@@ -477,12 +464,7 @@ class BackupEndToEndIT {
   @Test
   @Order(20)
   void readmePromoteRestoreRollsBackUnderPgbenchWithoutAFailedTransaction() throws Exception {
-    String archiveId = WalArchiveWorkflow.workflowId(TARGET);
-    CliResult archiving = bash(readmeStartCommand(archiveId));
-    assertEquals(0, archiving.exit(), () -> "README WAL archive command failed:\n" + archiving.output());
-    String slot = WalArchiveConfig.defaultSlot(TARGET);
-    await("replication slot " + slot + " in use", Duration.ofSeconds(60), () ->
-        psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active").equals("1") ? true : null);
+    startArchiverWithTheReadmeCommand();
     Instant point = archivedPoint();
 
     String command = readmeCommand("temporal workflow start", "\"mode\": \"promote\"")
@@ -596,12 +578,19 @@ class BackupEndToEndIT {
         .teardown(new TeardownRequest(TARGET, result.restoreId()));
   }
 
-  /** Writes a row, takes the time after it, and waits until the WAL archive holds it: a point a restore can reach. */
-  static Instant archivedPoint() throws Exception {
-    cluster.sql(TARGET, "INSERT INTO landed (client, port) VALUES (0, 0)");
-    Instant point = Instant.parse(psql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
-    cluster.sql(TARGET, "INSERT INTO landed (client, port) VALUES (0, 0)");
-    Lsn end = Lsn.parse(psql("SELECT pg_current_wal_lsn()::text"));
+  /** Starts {@code wal-archive/orders} with the README's command and waits until its slot is in use; returns the workflow id. */
+  static String startArchiverWithTheReadmeCommand() throws Exception {
+    String archiveId = WalArchiveWorkflow.workflowId(TARGET);
+    CliResult archiving = bash(readmeStartCommand(archiveId));
+    assertEquals(0, archiving.exit(), () -> "README WAL archive command failed:\n" + archiving.output());
+    String slot = WalArchiveConfig.defaultSlot(TARGET);
+    await("replication slot " + slot + " in use", Duration.ofSeconds(60), () ->
+        psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active").equals("1") ? true : null);
+    return archiveId;
+  }
+
+  /** Waits until the WAL archive of timeline 1 holds everything up to {@code end}; returns the archive. */
+  static WalArchive awaitArchived(Lsn end) {
     WalArchive archive = new WalArchive(new FileBackupStore(storeDir), keyring, TARGET);
     await("the WAL archive to reach " + end, Duration.ofSeconds(60), () -> {
       try {
@@ -611,6 +600,16 @@ class BackupEndToEndIT {
         throw new UncheckedIOException(e);
       }
     });
+    return archive;
+  }
+
+  /** Writes a row, takes the time after it, and waits until the WAL archive holds it: a point a restore can reach. */
+  static Instant archivedPoint() throws Exception {
+    cluster.sql(TARGET, "INSERT INTO landed (client, port) VALUES (0, 0)");
+    Instant point = Instant.parse(psql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
+    cluster.sql(TARGET, "INSERT INTO landed (client, port) VALUES (0, 0)");
+    Lsn end = Lsn.parse(psql("SELECT pg_current_wal_lsn()::text"));
+    awaitArchived(end);
     return point;
   }
 

@@ -804,7 +804,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
                   leftBehind = discardGreen(audit, true, request.keepOnFailure());
                 }
                 outcome = SwitchoverOutcome.ROLLED_BACK;
-                SealedManifest sealed = sealSwitchover(audit);
+                sealSwitchover(audit);
                 notified =
                     notifySafely(
                     audit,
@@ -815,7 +815,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
                     meta("restoreId", restoreId, "by", rollbackRequest.by(), "reason", rollbackRequest.reason(),
                         "environmentLeftBehind", leftBehind));
                 enter(RestorePhase.COMPLETED);
-                result[0] = result(sealed);
+                result[0] = result();
               })
           .run();
       return result[0];
@@ -870,7 +870,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               "switchoverManifest", sealed == null ? null : sealed.location()));
       enter(RestorePhase.COMPLETED);
       audit.recordBestEffort("restore.completed", "succeeded", meta("restoreId", restoreId, "outcome", "promoted"));
-      return result(sealed);
+      return result();
     }
 
     private void startDecommission() {
@@ -939,7 +939,8 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
       return switchoverManifest;
     }
 
-    private RestoreResult result(SealedManifest sealedSwitchover) {
+    /** The run's result; the switchover report carries the switchover manifest. */
+    private RestoreResult result() {
       return new RestoreResult(
           restoreId,
           target,
