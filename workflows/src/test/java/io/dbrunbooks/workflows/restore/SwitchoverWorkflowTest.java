@@ -197,7 +197,9 @@ class SwitchoverWorkflowTest {
   @Test
   void abortDuringTheRestoreStopsItBeforeAnythingIsProvisioned() {
     restore.planGate = new java.util.concurrent.CountDownLatch(1);
-    PointInTimeRestoreWorkflow wf = startAndAwait(promote(false), p -> p.phase() == RestorePhase.PLAN && p.restoreId() != null);
+    // The phase is published before the activity is dispatched: also wait until the plan step really runs.
+    PointInTimeRestoreWorkflow wf = startAndAwait(promote(false),
+        p -> p.phase() == RestorePhase.PLAN && p.restoreId() != null && restore.calls.contains("plan"));
 
     wf.abort(new OperatorAction("dave", "found the rows in a replica"));
     RestoreResult r = result();
