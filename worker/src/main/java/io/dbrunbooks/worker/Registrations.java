@@ -1,5 +1,6 @@
 package io.dbrunbooks.worker;
 
+import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
@@ -8,6 +9,7 @@ import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.activities.retention.RetentionActivitiesImpl;
+import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.activities.switchover.SwitchoverActivitiesImpl;
 import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
 import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
@@ -18,6 +20,7 @@ import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflowImpl;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Everything the worker registers: workflow implementation classes and activity implementation
@@ -39,17 +42,19 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
   /** The same, reading the worker's settings ({@code RUNBOOKS_WAL_FETCH_COMMAND}) from {@code env}. */
   public static Registrations forConfig(TargetsConfig config, Map<String, String> env) {
     TargetResources resources = new TargetResources(config);
+    // Backups, the WAL archiver and the switchover's guardrails reach the server a promote restore moved the target to.
+    Function<String, TargetConfig> serving = Promotions.resolver(resources);
     return new Registrations(
         List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
             WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class),
         List.of(
-            new PostgresBackupActivities(config, resources::store, resources::keys),
+            new PostgresBackupActivities(config, resources::store, resources::keys).withServing(serving),
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
             new NotifyActivitiesImpl(config),
             new RetentionActivitiesImpl(config, resources::store, resources::evidence, resources::keys, Clock.systemUTC()),
             new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys, PgTools.locate(),
                 env.get(RestoreActivitiesImpl.WAL_FETCH_ENV)),
-            new SwitchoverActivitiesImpl(config, PgTools.locate()),
-            new WalArchiveActivitiesImpl(config, resources::store, resources::keys)));
+            new SwitchoverActivitiesImpl(config, PgTools.locate()).withServing(serving),
+            new WalArchiveActivitiesImpl(config, resources::store, resources::keys).withServing(serving)));
   }
 }

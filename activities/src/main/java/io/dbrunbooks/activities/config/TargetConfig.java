@@ -60,6 +60,12 @@ public record TargetConfig(
         maxBackupBytesPerSecond, retention, restore, walArchive, pgbouncer, switchover);
   }
 
+  /** The same target reached at {@code connection} (a promotion moved it; see {@code Promotions}). */
+  public TargetConfig withConnection(PostgresConnection connection) {
+    return new TargetConfig(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier,
+        maxBackupBytesPerSecond, retention, restore, walArchive, pgbouncer, switchover);
+  }
+
   /** A target with the default WAL archiver settings. */
   public TargetConfig(
       String name,

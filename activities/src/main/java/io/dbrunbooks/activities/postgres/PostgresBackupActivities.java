@@ -45,6 +45,7 @@ public class PostgresBackupActivities implements BackupActivities {
   private final Function<String, KeySource> keysFor;
   private final PgTools tools;
   private final ScratchSpace scratch;
+  private Function<String, TargetConfig> serving;
   private java.time.Duration stallLimit = io.dbrunbooks.activities.progress.ActivityProgress.STALL_LIMIT;
   private java.time.Duration firstByteGrace = io.dbrunbooks.activities.progress.ActivityProgress.FIRST_BYTE_GRACE;
 
@@ -61,6 +62,7 @@ public class PostgresBackupActivities implements BackupActivities {
   public PostgresBackupActivities(TargetsConfig config, Function<String, BackupStore> storeFor,
       Function<String, KeySource> keysFor, PgTools tools, ScratchSpace scratch) {
     this.config = config;
+    this.serving = config::target;
     this.storeFor = storeFor;
     this.keysFor = keysFor;
     this.tools = tools;
@@ -75,6 +77,15 @@ public class PostgresBackupActivities implements BackupActivities {
   public PostgresBackupActivities withStallLimits(java.time.Duration stallLimit, java.time.Duration firstByteGrace) {
     this.stallLimit = stallLimit;
     this.firstByteGrace = firstByteGrace;
+    return this;
+  }
+
+  /**
+   * How the target's connection is found (default: as the targets file says). The worker passes
+   * {@code Promotions.resolver}, so after a promote restore this reaches the promoted server.
+   */
+  public PostgresBackupActivities withServing(Function<String, TargetConfig> serving) {
+    this.serving = serving;
     return this;
   }
 
@@ -224,9 +235,12 @@ public class PostgresBackupActivities implements BackupActivities {
 
   private TargetConfig target(String name) {
     try {
-      return config.target(name);
+      return serving.apply(name);
     } catch (UnknownTargetException e) {
       throw nonRetryable(PgFailures.UNKNOWN_TARGET, e.getMessage());
+    } catch (java.io.UncheckedIOException e) {
+      throw retryable(PgFailures.STORE_ERROR, "target '" + name + "': cannot read its evidence to find the server it is"
+          + " served by now: " + e.getCause().getMessage());
     }
   }
 

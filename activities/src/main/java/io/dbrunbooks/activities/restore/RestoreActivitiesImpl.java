@@ -23,6 +23,7 @@ import io.dbrunbooks.workflows.restore.RestoreActivities;
 import io.dbrunbooks.workflows.restore.RestoreChecks;
 import io.dbrunbooks.workflows.restore.RestoreDataRequest;
 import io.dbrunbooks.workflows.restore.RestoreEnvironment;
+import io.dbrunbooks.workflows.restore.RestoreMode;
 import io.dbrunbooks.workflows.restore.RestorePlan;
 import io.dbrunbooks.workflows.restore.RestoredData;
 import io.dbrunbooks.workflows.restore.TeardownRequest;
@@ -180,6 +181,9 @@ public class RestoreActivitiesImpl implements RestoreActivities {
           .map(WalArchiveInfo::segmentSize).orElse(16 << 20);
       RecoveredPoint recovered = new Recovery(server, t.connection().user(), t.connection().database(),
           Lsn.parse(request.plan().backupStartLsn()), segmentSize).await(progress, child);
+      if (request.mode() == RestoreMode.PROMOTE) {
+        reserveArchiverSlot(t, server);
+      }
       // Recovered: the copy needs neither the backup nor the archive any more.
       new RestoreHolds(storeFor.apply(t.name()), t.name()).release(env.restoreId());
       return recovered;
@@ -189,6 +193,25 @@ public class RestoreActivitiesImpl implements RestoreActivities {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw retryable(RestoreFailures.RESTORE_FAILED, "interrupted while waiting for recovery");
+    }
+  }
+
+  /**
+   * A promote restore may become the target, and its WAL from the promotion on must then reach the
+   * archive. The WAL archiver follows the promotion only after the bake; its slot, made here right
+   * after the promotion, keeps green from recycling that WAL meanwhile. Idempotent.
+   */
+  private static void reserveArchiverSlot(TargetConfig t, RestoredServer server) throws IOException {
+    String slot = t.walArchive().slotFor(t.name());
+    if (!slot.matches("[a-z0-9_]{1,63}")) {
+      throw new IOException("the WAL archiver's slot name '" + slot + "' is not a valid replication slot name");
+    }
+    PgTools.Result r = server.psql(t.connection().user(), t.connection().database(),
+        "SELECT pg_create_physical_replication_slot('" + slot + "', true) WHERE NOT EXISTS"
+            + " (SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')", null);
+    if (r.exitCode() != 0) {
+      throw new IOException("cannot reserve the WAL archiver's slot " + slot + " on the restored cluster as "
+          + t.connection().user() + " (it needs REPLICATION and a free max_replication_slots): " + r.stderr().strip());
     }
   }
 

@@ -59,6 +59,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +79,7 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
   private static final Logger log = LoggerFactory.getLogger(SwitchoverActivitiesImpl.class);
   private final TargetsConfig config;
   private final PgTools tools;
+  private Function<String, TargetConfig> serving;
 
   public SwitchoverActivitiesImpl(TargetsConfig config) {
     this(config, PgTools.locate());
@@ -86,6 +88,16 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
   public SwitchoverActivitiesImpl(TargetsConfig config, PgTools tools) {
     this.config = config;
     this.tools = tools;
+    this.serving = config::target;
+  }
+
+  /**
+   * How the target's connection is found (default: as the targets file says). The worker passes
+   * {@code Promotions.resolver}, so after a promote restore this reaches the promoted server.
+   */
+  public SwitchoverActivitiesImpl withServing(Function<String, TargetConfig> serving) {
+    this.serving = serving;
+    return this;
   }
 
   @Override
@@ -163,7 +175,8 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
     BlueServer blueServer = new BlueServer(blue.dataDirectory(), blue.systemIdentifier(), blue.timeline(), blue.lsn(),
         blue.clusterName(), blue.port(), blue.version());
     return new BlueGreenState(where(t.pgbouncer()), pool.database(), ref(pool.running()), greenRef, pool.poolMode(),
-        pool.clientsActive(), pool.clientsWaiting(), blueServer, g.clusterName(), g.lsn());
+        pool.clientsActive(), pool.clientsWaiting(), blueServer, g.clusterName(), g.lsn(),
+        t.connection().host() + ":" + t.connection().port());
   }
 
   /**
@@ -498,9 +511,12 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
   private TargetConfig configured(String name) {
     TargetConfig t;
     try {
-      t = config.target(name);
+      t = serving.apply(name);
     } catch (UnknownTargetException e) {
       throw nonRetryable(SwitchoverFailures.UNKNOWN_TARGET, e.getMessage());
+    } catch (java.io.UncheckedIOException e) {
+      throw retryable(SwitchoverFailures.EVIDENCE_UNREADABLE, "target '" + name + "': cannot read its evidence to find the server"
+          + " it is served by now: " + e.getCause().getMessage());
     }
     String missing = t.switchover() == null ? "switchover" : t.pgbouncer() == null ? "pgbouncer" : t.restore() == null ? "restore"
         : t.pgbouncer().healthCheck() == null ? "pgbouncer.healthCheck" : null;

@@ -24,6 +24,8 @@ public final class SwitchoverFailures {
   /** The restore's directory could not be read or marked. */
   public static final String RESTORE_DIRECTORY = "RestoreDirectoryError";
   /** The worker is stopping: the attempt is retried elsewhere. */
+  /** The target's evidence (its promotions) could not be read; retried. */
+  public static final String EVIDENCE_UNREADABLE = "EvidenceUnreadable";
   public static final String INTERRUPTED = "Interrupted";
 
   private SwitchoverFailures() {}

@@ -50,11 +50,22 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
   private final Function<String, BackupStore> storeFor;
   private final Function<String, KeySource> keysFor;
   private Duration signalEvery = SIGNAL_EVERY;
+  private Function<String, TargetConfig> serving;
 
   public WalArchiveActivitiesImpl(TargetsConfig config, Function<String, BackupStore> storeFor, Function<String, KeySource> keysFor) {
     this.config = config;
+    this.serving = config::target;
     this.storeFor = storeFor;
     this.keysFor = keysFor;
+  }
+
+  /**
+   * How the target's connection is found (default: as the targets file says). The worker passes
+   * {@code Promotions.resolver}, so after a promote restore this reaches the promoted server.
+   */
+  public WalArchiveActivitiesImpl withServing(Function<String, TargetConfig> serving) {
+    this.serving = serving;
+    return this;
   }
 
   /** How often a running call reports its position to the workflow (default 30 s). Call before registering. */
@@ -131,9 +142,12 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
 
   private TargetConfig target(String name) {
     try {
-      return config.target(name);
+      return serving.apply(name);
     } catch (UnknownTargetException e) {
       throw nonRetryable(PgFailures.UNKNOWN_TARGET, e.getMessage());
+    } catch (UncheckedIOException e) {
+      throw retryable(PgFailures.STORE_ERROR, "target '" + name + "': cannot read its evidence to find the server it is"
+          + " served by now: " + e.getCause().getMessage());
     }
   }
 

@@ -348,7 +348,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
             "restoreCommand", data.restoreCommand()));
 
     enter(RestorePhase.RECOVER);
-    RecoveredPoint recovered = streaming.recover(new RecoverRequest(target, plan, environment));
+    RecoveredPoint recovered = streaming.recover(new RecoverRequest(target, plan, environment, request.mode()));
     audit.record(
         "restore.recovered",
         "succeeded",
@@ -858,8 +858,10 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
           "switchover.promoted",
           "restore " + restoreId + " of " + target + " is promoted: PgBouncer " + state.pgbouncer() + " sends database "
               + state.database() + " to " + state.green() + " (" + ready.environment().dataDirectory() + "). " + blueNote
-              + ". Point the target's connection in the targets file at the new server: backups and the WAL archiver"
-              + " still reach " + state.blue() + ".",
+              + ". Backups, the WAL archiver and the next switchover now reach " + state.green()
+              + (state.targetConnection() == null ? "" : " where the targets file says " + state.targetConnection())
+              + " (the sealed switchover manifest redirects the target); name the new server in the targets file when"
+              + " convenient.",
           meta(
               "restoreId", restoreId,
               "green", String.valueOf(state.green()),

@@ -54,7 +54,7 @@ public class FakeSwitchoverActivities implements SwitchoverActivities {
     }
     BackendRef green = new BackendRef("127.0.0.1", r.green().port(), "orders");
     return new BlueGreenState("127.0.0.1:6432", "orders", pointsAt, green, "transaction", 8, 0, BLUE_SERVER,
-        r.green().clusterName(), "0/5A00200");
+        r.green().clusterName(), "0/5A00200", "127.0.0.1:5432");
   }
 
   @Override

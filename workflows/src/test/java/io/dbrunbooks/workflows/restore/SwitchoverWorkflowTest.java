@@ -229,7 +229,7 @@ class SwitchoverWorkflowTest {
     pgbouncer.bakeBlocks = true;
     PointInTimeRestoreWorkflow wf = startAndAwait(promote(false), phase(RestorePhase.AWAIT_APPROVAL));
     wf.approve(new Approval("carol", null));
-    awaitProgress(phase(RestorePhase.BAKE));
+    awaitProgress(p -> p.phase() == RestorePhase.BAKE && pgbouncer.calls.contains("watch")); // the watch really runs
     assertEquals(new BackendRef("127.0.0.1", 54321, "orders"), pgbouncer.pointsAt);
 
     wf.abort(new OperatorAction("erin", "too late for abort"));
