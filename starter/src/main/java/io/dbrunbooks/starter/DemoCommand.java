@@ -287,11 +287,6 @@ final class DemoCommand extends CliCommand {
     Duration lag = DemoRestore.awaitArchived(resources, TARGET, accident.walAfter(), 1, Duration.ofSeconds(60));
     out.println(String.format("  the WAL archive held the delete (LSN %s) %.1f s later", accident.walAfter(),
         lag.toMillis() / 1000.0));
-    // The archiver streams from this cluster, which the promotion stops: it would only fail from then on.
-    // It ends (uploading what it holds) while the restore runs; the approval waits for that.
-    DemoRestore.stopArchiving(client, TARGET);
-    out.println("  stopping WAL archiving (as: runbooks wal archive stop --target " + TARGET + "): it streams from this"
-        + " cluster, blue, which the promotion stops");
 
     String time = accident.before().toString();
     step(out, "restoring " + TARGET + " to " + time + " and promoting it through PgBouncer (as: runbooks restore start --target "
@@ -317,8 +312,6 @@ final class DemoCommand extends CliCommand {
     }
     out.println("  restored and checked after " + Human.seconds(waiting.elapsedSeconds()) + "; it awaits approval from "
         + String.join(", ", waiting.switchover().approvers()) + " until " + waiting.switchover().approvalDeadline());
-    DemoRestore.awaitArchiverEnded(client, TARGET, Duration.ofSeconds(60));
-    out.println("  WAL archiving has stopped, so blue can be stopped");
 
     step(out, "approving the switch automatically as " + APPROVER + " (as: runbooks restore approve --target " + TARGET
         + " --approver " + APPROVER + ")");
@@ -362,7 +355,15 @@ final class DemoCommand extends CliCommand {
     BlueStopped blue = s.blueStopped();
     RestoreRuns.row(out, "blue", (blue == null ? "NOT stopped" : "stopped (" + blue.dataDirectory() + ")")
         + (s.decommissionWorkflowId() == null ? "" : ", kept by " + s.decommissionWorkflowId()));
-    return back && blue != null && s.decommissionWorkflowId() != null ? r : null;
+    // The archiver, running all along, lost blue when it stopped; it follows the sealed promotion to green.
+    DemoRestore.Written written = DemoRestore.writeOne(app);
+    Duration followed = DemoRestore.awaitArchived(resources, TARGET, written.lsn(), written.timeline(), Duration.ofSeconds(120));
+    RestoreRuns.row(out, "WAL archive", String.format("follows green: an order written through PgBouncer after the"
+        + " promotion (LSN %s, timeline %d) was archived %.1f s later", written.lsn(), written.timeline(),
+        followed.toMillis() / 1000.0));
+    DemoRestore.stopArchiving(client, TARGET); // before green goes with the demo: it streams from green now
+    DemoRestore.awaitArchiverEnded(client, TARGET, Duration.ofSeconds(60));
+    return back && blue != null && s.decommissionWorkflowId() != null && written.timeline() > 1 ? r : null;
   }
 
   /**

@@ -124,6 +124,20 @@ final class DemoRestore {
     }
   }
 
+  /** Where one committed order's WAL ends, and the timeline the server writes. */
+  record Written(Lsn lsn, int timeline) {}
+
+  /** One order through PgBouncer; where its WAL ends on which timeline (a promoted server writes a new one). */
+  static Written writeOne(App app) throws SQLException, IOException {
+    try (Connection c = app.connect(); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO orders (customer_id, status, ordered_at) VALUES (1, 'new', clock_timestamp())");
+      try (ResultSet r = s.executeQuery("SELECT pg_current_wal_lsn()::text, substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")) {
+        r.next();
+        return new Written(Lsn.parse(r.getString(1)), Integer.parseInt(r.getString(2), 16));
+      }
+    }
+  }
+
   /** What the application sees: the table's row count, and the port of the server PgBouncer sent it to. */
   record AppView(long rows, int serverPort) {}
 

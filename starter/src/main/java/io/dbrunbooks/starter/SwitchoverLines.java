@@ -66,6 +66,11 @@ final class SwitchoverLines {
     }
     if (s.manifest() != null) {
       RestoreRuns.row(out, "evidence", s.manifest().location() + " (switchover manifest)");
+      if (s.outcome() == SwitchoverOutcome.PROMOTED && s.state() != null) {
+        RestoreRuns.row(out, "target", "backups and the WAL archiver now connect to " + s.state().green().host() + ":"
+            + s.state().green().port() + (s.state().targetConnection() == null ? ""
+                : " where the targets file says " + s.state().targetConnection()) + ", as this manifest says");
+      }
     }
     if (phase == RestorePhase.AWAIT_APPROVAL) {
       printApprovalHint(out, target, s);

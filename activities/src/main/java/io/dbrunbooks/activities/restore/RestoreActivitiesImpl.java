@@ -182,7 +182,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
       RecoveredPoint recovered = new Recovery(server, t.connection().user(), t.connection().database(),
           Lsn.parse(request.plan().backupStartLsn()), segmentSize).await(progress, child);
       if (request.mode() == RestoreMode.PROMOTE) {
-        reserveArchiverSlot(t, server);
+        reserveArchiverSlot(t, server, child);
       }
       // Recovered: the copy needs neither the backup nor the archive any more.
       new RestoreHolds(storeFor.apply(t.name()), t.name()).release(env.restoreId());
@@ -201,14 +201,14 @@ public class RestoreActivitiesImpl implements RestoreActivities {
    * archive. The WAL archiver follows the promotion only after the bake; its slot, made here right
    * after the promotion, keeps green from recycling that WAL meanwhile. Idempotent.
    */
-  private static void reserveArchiverSlot(TargetConfig t, RestoredServer server) throws IOException {
+  private static void reserveArchiverSlot(TargetConfig t, RestoredServer server, PgTools.CurrentChild child) throws IOException {
     String slot = t.walArchive().slotFor(t.name());
     if (!slot.matches("[a-z0-9_]{1,63}")) {
       throw new IOException("the WAL archiver's slot name '" + slot + "' is not a valid replication slot name");
     }
     PgTools.Result r = server.psql(t.connection().user(), t.connection().database(),
         "SELECT pg_create_physical_replication_slot('" + slot + "', true) WHERE NOT EXISTS"
-            + " (SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')", null);
+            + " (SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')", child::track);
     if (r.exitCode() != 0) {
       throw new IOException("cannot reserve the WAL archiver's slot " + slot + " on the restored cluster as "
           + t.connection().user() + " (it needs REPLICATION and a free max_replication_slots): " + r.stderr().strip());

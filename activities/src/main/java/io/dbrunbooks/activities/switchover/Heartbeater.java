@@ -26,14 +26,19 @@ final class Heartbeater implements AutoCloseable {
     this.details = details;
     this.thread = new Thread(this::run, "switchover-heartbeat");
     thread.setDaemon(true);
+    try {
+      beat(); // on the step's thread, before any work: a cancel already requested is known at the first check
+    } catch (ActivityCompletionException e) {
+      return; // recorded; checkCancelled() rethrows it
+    }
     thread.start();
   }
 
   private void run() {
     while (!Thread.currentThread().isInterrupted()) {
       try {
-        beat();
         Thread.sleep(EVERY_MILLIS);
+        beat();
       } catch (InterruptedException e) {
         return;
       } catch (ActivityCompletionException e) {

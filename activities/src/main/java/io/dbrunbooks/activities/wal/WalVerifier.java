@@ -121,8 +121,9 @@ public final class WalVerifier {
   }
 
   /** Where a timeline left its parent: the last line of its history file, {@code parentTLI <tab> switchpoint <tab> reason}. */
-  record Branch(int parent, Lsn switchPoint) {
-    static Branch parse(String history) {
+  public record Branch(int parent, Lsn switchPoint) {
+    /** The last branch a history file records; null for an empty one. */
+    public static Branch parse(String history) {
       Branch last = null;
       for (String line : history.split("\n")) {
         String[] f = line.strip().split("\\s+");

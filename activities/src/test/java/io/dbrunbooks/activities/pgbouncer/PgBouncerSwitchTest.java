@@ -149,7 +149,7 @@ class PgBouncerSwitchTest {
       try (Statement s = longTransaction.createStatement()) {
         s.execute("INSERT INTO landed (client, port) VALUES (-1, inet_server_port())");
       }
-      CompletableFuture<PgTools.Result> load = landed.pgbench(4, 8);
+      CompletableFuture<PgTools.Result> load = landed.pgbench(4, 20);
       landed.awaitClients(blue, 0, 4);
 
       PgBouncerSwitch impatient = new PgBouncerSwitch(cfg.withPauseTimeoutSeconds(2));
@@ -289,7 +289,7 @@ class PgBouncerSwitchTest {
   @ParameterizedTest(name = "stale at check {0}")
   @ValueSource(ints = {1, 2, 3, 4})
   void anAttemptThatIsNoLongerCurrentUndoesItsSwitchAndRethrows(int staleAt) throws Exception {
-    CompletableFuture<PgTools.Result> load = landed.pgbench(4, 8);
+    CompletableFuture<PgTools.Result> load = landed.pgbench(4, 15);
     landed.awaitClients(blue, 0, 4);
 
     Stale f = assertThrows(Stale.class, () -> pgbSwitch.switchTo(GREEN, staleAt(staleAt, () -> { })));

@@ -94,6 +94,7 @@ class PostgresStandbyTest {
     assertEquals("standby-" + standby.port(), p.standbys().get(0).applicationName());
     assertEquals("streaming", p.standbys().get(0).state());
 
+    awaitStandbyAt("pg_last_wal_replay_lsn()");
     PrecheckReport s = activities.precheck(new PrecheckRequest("standby", BackupMethod.PHYSICAL));
     assertEquals("standby", s.role());
     assertEquals(0, s.replicationLagSeconds(), "caught up");
@@ -103,7 +104,7 @@ class PostgresStandbyTest {
     try {
       Thread.sleep(1500);
       primary.sql("postgres", "INSERT INTO ticks DEFAULT VALUES");
-      Thread.sleep(500);
+      awaitStandbyAt("pg_last_wal_receive_lsn()"); // received, not replayed: the standby is behind
       ApplicationFailure f = PostgresBackupActivitiesTest.failure("ReplicationLagTooHigh",
           () -> activities.precheck(new PrecheckRequest("standby", BackupMethod.PHYSICAL)));
       String m = f.getOriginalMessage();
@@ -143,5 +144,17 @@ class PostgresStandbyTest {
 
   static TargetConfig target(String name, PostgresConnection c, double maxLag) {
     return new TargetConfig(name, "postgres", c, new StoreConfig("file:" + tmp.resolve("store")), null, null, maxLag, null);
+  }
+
+  /** Waits until the standby's {@code position} (received or replayed LSN) reaches the primary's current WAL position. */
+  private static void awaitStandbyAt(String position) throws Exception {
+    String target = primary.psql("postgres", "SELECT pg_current_wal_lsn()").strip();
+    for (int i = 0; i < 300; i++) {
+      if ("t".equals(standby.psql("postgres", "SELECT " + position + " >= '" + target + "'::pg_lsn").strip())) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the standby's " + position + " never reached " + target);
   }
 }

@@ -125,8 +125,8 @@ class StallWatchdogTest {
 
   @Test
   void aBytesMovingCopyIsNotAStall() {
-    // Three seconds of output, a little every 0.3 s: longer than the limit, never idle that long.
-    assertEquals(10_000, copyStub().copy("for i in 1 2 3 4 5 6 7 8 9 10; do head -c 1000 /dev/zero; sleep 0.3; done",
+    // Three seconds of output, a little every 0.1 s: longer than the limit, never idle near it.
+    assertEquals(30_000, copyStub().copy("for i in $(seq 30); do head -c 1000 /dev/zero; sleep 0.1; done",
         tmp.resolve("unused").toString()));
   }
 

@@ -217,6 +217,14 @@ class PointInTimeRestoreTest {
         RecoveredPoint again = retry.recover(new RecoverRequest("orders", r.plan(), r.environment()));
         assertEquals(r.recovered(), again);
         assertEquals(pid, postmasterPid(r), "the same server, not a restarted one");
+        assertEquals(List.of(), slotsOn(r), "an isolated copy holds no replication slot");
+
+        // In mode promote the copy may become the target: the WAL archiver's slot is reserved on it
+        // right after recovery, so the WAL of its new timeline stays until the archiver follows. Twice: a retry.
+        String slot = config.target("orders").walArchive().slotFor("orders");
+        retry.recover(new RecoverRequest("orders", r.plan(), r.environment(), RestoreMode.PROMOTE));
+        assertEquals(again, retry.recover(new RecoverRequest("orders", r.plan(), r.environment(), RestoreMode.PROMOTE)));
+        assertEquals(List.of(slot + " physical reserved"), slotsOn(r));
       } finally {
         activityEnv.close();
       }
@@ -234,7 +242,8 @@ class PointInTimeRestoreTest {
     RecoveryTarget to = RecoveryTarget.lsn(lsnAfter.get(row));
     TestActivityEnvironment first = TestActivityEnvironment.newInstance();
     first.registerActivitiesImplementations(slow);
-    RestoreActivities worker1 = activityStub(first);
+    // A short heartbeat timeout: the SDK sends heartbeats (and so learns of the cancel) at most every 0.8 of it.
+    RestoreActivities worker1 = activityStub(first, Duration.ofSeconds(5));
     RestorePlan plan = worker1.plan(new PlanRequest("orders", to, null));
     RestoreEnvironment environment = worker1.provision(new ProvisionRequest("orders", "orders-midreplay-1a2b3c", 1L << 30));
     try {
@@ -271,8 +280,12 @@ class PointInTimeRestoreTest {
   }
 
   static RestoreActivities activityStub(TestActivityEnvironment e) {
+    return activityStub(e, Duration.ofSeconds(30));
+  }
+
+  static RestoreActivities activityStub(TestActivityEnvironment e, Duration heartbeatTimeout) {
     return e.newActivityStub(RestoreActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30))
+        .setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(heartbeatTimeout)
         .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
   }
 
@@ -465,6 +478,18 @@ class PointInTimeRestoreTest {
     p.setProperty("user", "postgres");
     p.setProperty("password", password);
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + r.environment().port() + "/" + db, p);
+  }
+
+  /** The restored cluster's replication slots: name, type, and whether WAL is reserved for it. */
+  static List<String> slotsOn(RestoreResult r) throws Exception {
+    List<String> slots = new ArrayList<>();
+    try (Connection c = restored(r, "orders"); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT slot_name, slot_type, restart_lsn IS NOT NULL FROM pg_replication_slots ORDER BY 1")) {
+      while (rs.next()) {
+        slots.add(rs.getString(1) + " " + rs.getString(2) + (rs.getBoolean(3) ? " reserved" : " without WAL"));
+      }
+    }
+    return slots;
   }
 
   static List<Long> restoredIds(RestoreResult r) throws Exception {

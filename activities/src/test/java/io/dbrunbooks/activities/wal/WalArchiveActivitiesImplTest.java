@@ -121,8 +121,11 @@ class WalArchiveActivitiesImplTest {
   @Test
   void aSecondCallWhileOneStreamsIsRefusedAndRetryable() throws Exception {
     CompletableFuture<WalArchiveCheckpoint> running = CompletableFuture.supplyAsync(
-        () -> activities.archive(new WalArchiveRequest("orders", 8)));
-    Thread.sleep(3000);
+        () -> activities.archive(new WalArchiveRequest("orders", 30)));
+    for (int i = 0; i < 300 && !"t".equals(cluster.psql("postgres",
+        "SELECT active FROM pg_replication_slots WHERE slot_name = 'db_runbooks_orders'").strip()); i++) {
+      Thread.sleep(100); // until the first call holds the slot
+    }
     // Another worker: its own activity environment.
     TestActivityEnvironment otherWorker = TestActivityEnvironment.newInstance();
     otherWorker.registerActivitiesImplementations(impl);

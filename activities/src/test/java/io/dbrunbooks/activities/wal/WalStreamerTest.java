@@ -315,6 +315,11 @@ class WalStreamerTest {
     }
     assertTrue(archivedAtKill.compareTo(committed) < 0, "the row was not archived before the kill: " + archivedAtKill);
     assertTrue(slotRestart(slot).compareTo(archivedAtKill) <= 0, "the slot was not told about WAL the archive lacks");
+    // The killed walsender lets go of the slot a moment later, as a retried activity finds it.
+    for (int i = 0; i < 300 && !"f".equals(cluster.psql("postgres",
+        "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'").strip()); i++) {
+      Thread.sleep(100);
+    }
 
     try (Running run = new Running(archive, slot, p -> { })) {
       awaitArchived(archive, first, committed);

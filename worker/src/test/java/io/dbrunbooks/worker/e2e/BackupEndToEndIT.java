@@ -509,14 +509,14 @@ class BackupEndToEndIT {
   /**
    * A promote restore whose worker is killed while the switch waits in PAUSE for an open
    * transaction: a new worker finishes the switch, pgbench sees no failed transaction, the bake
-   * passes, blue is stopped, and the README's approve-decommission removes it.
+   * passes, blue is stopped, and the README's approve-decommission removes it. The target follows
+   * the promotion without an edit to the targets file: the WAL archiver, left running throughout,
+   * archives green's new timeline from its branch point, and the README's backup is taken of green.
    */
   @Test
   @Order(21)
   void promoteSurvivesAWorkerKilledDuringTheSwitchThenBlueIsStoppedAndDecommissioned() throws Exception {
-    Instant point = archivedPoint();
-    // The archive holds what this restore needs; the archiver streams from blue, which the switchover stops.
-    client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(TARGET)).cancel();
+    Instant point = archivedPoint(); // the archiver started by the previous test keeps running
     PointInTimeRestoreWorkflow restore = client.newWorkflowStub(PointInTimeRestoreWorkflow.class,
         options(PointInTimeRestoreWorkflow.workflowId(TARGET)));
     WorkflowExecution run = WorkflowClient.start(restore::run, new RestoreRequest(TARGET, RecoveryTarget.time(point.toString()),
@@ -559,6 +559,7 @@ class BackupEndToEndIT {
     assertFalse(Files.exists(cluster.dataDirectory().resolve("postmaster.pid")), "blue is stopped");
     assertTrue(Files.isRegularFile(evidenceDir.resolve(TARGET + "/restores/" + result.restoreId() + "/switchover-manifest.jws")));
     recordHistory(run, "restore-histories", "restore-promote-worker-killed.json");
+    assertTargetFollowsThePromotionTo(greenPort);
 
     String decommissionId = s.decommissionWorkflowId();
     String approve = readmeCommand("temporal workflow update execute", "--name approve-decommission")
@@ -576,6 +577,59 @@ class BackupEndToEndIT {
     RestoreServing.clear(config.target(TARGET), result.restoreId());
     new RestoreActivitiesImpl(config, t -> new FileBackupStore(storeDir), t -> new FileEvidenceRegistry(evidenceDir), t -> keyring)
         .teardown(new TeardownRequest(TARGET, result.restoreId()));
+  }
+
+  /**
+   * After a promotion the WAL archiver, still running, streams green: its new timeline's history is
+   * archived and its WAL is archived without a break from the branch point to green's current LSN,
+   * with no gap anywhere in the archive. Then the README's backup command backs up green.
+   */
+  static void assertTargetFollowsThePromotionTo(int greenPort) throws Exception {
+    String slot = WalArchiveConfig.defaultSlot(TARGET);
+    await("the WAL archiver streaming from green through slot " + slot, Duration.ofSeconds(120), () ->
+        "1".equals(quietly(() -> restoredPsql(greenPort,
+            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active"))) ? true : null);
+    restoredPsql(greenPort, "INSERT INTO landed (client, port) VALUES (0, " + greenPort + ") RETURNING id");
+    Lsn greenEnd = Lsn.parse(restoredPsql(greenPort, "SELECT pg_current_wal_lsn()::text"));
+    int timeline = Integer.parseInt(restoredPsql(greenPort, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"), 16);
+    assertTrue(timeline > 1, "green runs on a new timeline, not " + timeline);
+    WalArchive archive = new WalArchive(new FileBackupStore(storeDir), keyring, TARGET);
+    Lsn[] branch = {null};
+    await("green's WAL archived on timeline " + timeline + " to " + greenEnd, Duration.ofSeconds(120), () -> {
+      WalListing listing = quietly(archive::list);
+      if (!listing.histories().containsKey(timeline)) {
+        return null;
+      }
+      if (branch[0] == null) {
+        Path history = tmp.resolve(String.format("%08X.history", timeline));
+        assertTrue(quietly(() -> archive.fetch(history.getFileName().toString(), history)));
+        branch[0] = io.dbrunbooks.activities.wal.WalVerifier.Branch.parse(quietly(() -> Files.readString(history))).switchPoint();
+      }
+      Lsn end = listing.archivedEnd(timeline, branch[0]);
+      return end != null && end.compareTo(greenEnd) >= 0 ? true : null;
+    });
+    io.dbrunbooks.activities.wal.WalVerifier.Report verified = new io.dbrunbooks.activities.wal.WalVerifier(archive).verify(false);
+    assertTrue(verified.ok(), "the archive has no gap and no timeline break: " + verified.problems());
+
+    CliResult started = runReadmeCommand();
+    assertEquals(0, started.exit(), () -> "README backup command failed:\n" + started.output());
+    BackupResult backup = awaitResult(WORKFLOW_ID, BackupResult.class);
+    JsonNode sealed = new ObjectMapper().readTree(Jws.verify(Files.readString(
+        evidenceDir.resolve(EvidenceVerifier.manifestPath(TARGET, backup.backupId()))), keyring.publicKeySet()).payload());
+    assertEquals(timeline, sealed.path("artifact").path("timeline").asInt(), "the backup was taken of green: " + sealed);
+    client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(TARGET)).cancel();
+  }
+
+  interface Probe<T> {
+    T get() throws Exception;
+  }
+
+  static <T> T quietly(Probe<T> probe) {
+    try {
+      return probe.get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Starts {@code wal-archive/orders} with the README's command and waits until its slot is in use; returns the workflow id. */
