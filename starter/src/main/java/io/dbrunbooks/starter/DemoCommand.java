@@ -197,8 +197,8 @@ final class DemoCommand extends CliCommand {
       String slot = config.target(TARGET).walArchive().slotFor(TARGET);
       step(out, "archiving " + TARGET + "'s WAL continuously (as: runbooks wal archive start --target " + TARGET + ")");
       DemoRestore.startArchiving(connection.client(), cluster, TARGET, slot, Duration.ofSeconds(60));
-      // The bad day stops it; this is for a demo that ends earlier. Stopped before the worker
-      // (resources close in reverse): the archiver uploads what it holds, then ends.
+      // The bad day stops it once it has followed the promotion; this is for a demo that ends
+      // earlier. Stopped before the worker (resources close in reverse): it uploads what it holds, then ends.
       remember(() -> DemoRestore.stopArchiving(connection.client(), TARGET));
       out.println("  workflow " + WalArchiveWorkflow.workflowId(TARGET) + " streams over replication slot " + slot
           + " into " + dir.resolve("backups").resolve(TARGET).resolve("wal"));
@@ -356,14 +356,19 @@ final class DemoCommand extends CliCommand {
     RestoreRuns.row(out, "blue", (blue == null ? "NOT stopped" : "stopped (" + blue.dataDirectory() + ")")
         + (s.decommissionWorkflowId() == null ? "" : ", kept by " + s.decommissionWorkflowId()));
     // The archiver, running all along, lost blue when it stopped; it follows the sealed promotion to green.
-    DemoRestore.Written written = DemoRestore.writeOne(app);
-    Duration followed = DemoRestore.awaitArchived(resources, TARGET, written.lsn(), written.timeline(), Duration.ofSeconds(120));
+    DemoRestore.Written onGreen = DemoRestore.writeOne(app);
+    Duration followed = DemoRestore.awaitArchived(resources, TARGET, onGreen.lsn(), onGreen.timeline(),
+        Duration.ofSeconds(120));
     RestoreRuns.row(out, "WAL archive", String.format("follows green: an order written through PgBouncer after the"
-        + " promotion (LSN %s, timeline %d) was archived %.1f s later", written.lsn(), written.timeline(),
+        + " promotion (LSN %s, timeline %d) was archived %.1f s later", onGreen.lsn(), onGreen.timeline(),
         followed.toMillis() / 1000.0));
     DemoRestore.stopArchiving(client, TARGET); // before green goes with the demo: it streams from green now
     DemoRestore.awaitArchiverEnded(client, TARGET, Duration.ofSeconds(60));
-    return back && blue != null && s.decommissionWorkflowId() != null && written.timeline() > 1 ? r : null;
+    if (onGreen.timeline() <= 1) {
+      err().println("the application still writes on timeline " + onGreen.timeline() + ": not on the promoted copy");
+      return null;
+    }
+    return back && blue != null && s.decommissionWorkflowId() != null ? r : null;
   }
 
   /**

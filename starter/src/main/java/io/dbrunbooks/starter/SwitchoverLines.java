@@ -69,7 +69,7 @@ final class SwitchoverLines {
       if (s.outcome() == SwitchoverOutcome.PROMOTED && s.state() != null) {
         RestoreRuns.row(out, "target", "backups and the WAL archiver now connect to " + s.state().green().host() + ":"
             + s.state().green().port() + (s.state().targetConnection() == null ? ""
-                : " where the targets file says " + s.state().targetConnection()) + ", as this manifest says");
+                : " instead of " + s.state().targetConnection()) + ", as this manifest says");
       }
     }
     if (phase == RestorePhase.AWAIT_APPROVAL) {

@@ -162,8 +162,8 @@ class RestoreSwitchoverCommandTest {
     assertTrue(done.out().contains("  blue      stopped, last checkpoint 0/7000100, data /var/lib/postgresql/15/main, kept until 20"),
         done.out());
     assertTrue(done.out().contains("  kept by   decommission/orders-"), done.out());
-    assertTrue(done.out().contains("  target    backups and the WAL archiver now connect to 127.0.0.1:54321 where the targets"
-        + " file says 127.0.0.1:5432, as this manifest says"), done.out());
+    assertTrue(done.out().contains("  target    backups and the WAL archiver now connect to 127.0.0.1:54321 instead of"
+        + " 127.0.0.1:5432, as this manifest says"), done.out());
     assertTrue(done.out().contains("remove blue (after the keep period) with: runbooks restore approve-decommission --target orders"),
         done.out());
     assertFalse(pgbouncer.blueRunning);

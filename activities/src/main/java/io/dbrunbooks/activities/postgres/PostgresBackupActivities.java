@@ -9,6 +9,7 @@ import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.UnknownTargetException;
 import io.dbrunbooks.activities.keys.KeySource;
 import io.dbrunbooks.activities.store.BackupStore;
+import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.workflows.backup.BackupActivities;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
 import io.dbrunbooks.workflows.backup.BackupMethod;
@@ -238,9 +239,9 @@ public class PostgresBackupActivities implements BackupActivities {
       return serving.apply(name);
     } catch (UnknownTargetException e) {
       throw nonRetryable(PgFailures.UNKNOWN_TARGET, e.getMessage());
-    } catch (java.io.UncheckedIOException e) {
-      throw retryable(PgFailures.STORE_ERROR, "target '" + name + "': cannot read its evidence to find the server it is"
-          + " served by now: " + e.getCause().getMessage());
+    } catch (Promotions.Unresolved e) {
+      // The promotions sealed in the target's evidence say which server serves it now.
+      throw e.permanent() ? nonRetryable(PgFailures.KEY_UNAVAILABLE, e.getMessage()) : retryable(PgFailures.STORE_ERROR, e.getMessage());
     }
   }
 

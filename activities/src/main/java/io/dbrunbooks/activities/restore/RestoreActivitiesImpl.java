@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -182,7 +183,7 @@ public class RestoreActivitiesImpl implements RestoreActivities {
       RecoveredPoint recovered = new Recovery(server, t.connection().user(), t.connection().database(),
           Lsn.parse(request.plan().backupStartLsn()), segmentSize).await(progress, child);
       if (request.mode() == RestoreMode.PROMOTE) {
-        reserveArchiverSlot(t, server, child);
+        prepareForTheArchiver(t, dir, server, child);
       }
       // Recovered: the copy needs neither the backup nor the archive any more.
       new RestoreHolds(storeFor.apply(t.name()), t.name()).release(env.restoreId());
@@ -197,21 +198,35 @@ public class RestoreActivitiesImpl implements RestoreActivities {
   }
 
   /**
-   * A promote restore may become the target, and its WAL from the promotion on must then reach the
-   * archive. The WAL archiver follows the promotion only after the bake; its slot, made here right
-   * after the promotion, keeps green from recycling that WAL meanwhile. Idempotent.
+   * A promote restore may become the target, and then the WAL archiver and backups stream from it
+   * over replication connections as the target's role. Two things are readied right after the
+   * promotion: the archiver's slot, which keeps green from recycling the WAL of its new timeline
+   * until the archiver follows (after the bake), and a {@code pg_hba.conf} rule for that role's
+   * replication connections over 127.0.0.1 ({@code all} never matches replication). Idempotent.
+   * A slot that cannot be made (no REPLICATION, no free slot) is refused: retrying will not help.
    */
-  private static void reserveArchiverSlot(TargetConfig t, RestoredServer server, PgTools.CurrentChild child) throws IOException {
+  private static void prepareForTheArchiver(TargetConfig t, RestoreDirectory dir, RestoredServer server,
+      PgTools.CurrentChild child) throws IOException {
     String slot = t.walArchive().slotFor(t.name());
     if (!slot.matches("[a-z0-9_]{1,63}")) {
-      throw new IOException("the WAL archiver's slot name '" + slot + "' is not a valid replication slot name");
+      throw nonRetryable(RestoreFailures.RESTORE_FAILED, "the WAL archiver's slot name '" + slot
+          + "' is not a valid replication slot name ([a-z0-9_], at most 63 characters)");
     }
-    PgTools.Result r = server.psql(t.connection().user(), t.connection().database(),
+    String user = t.connection().user();
+    Path hba = dir.data().resolve("pg_hba.conf");
+    String rule = "host replication \"" + user.replace("\"", "\"\"") + "\" 127.0.0.1/32 scram-sha-256";
+    if (!Files.readAllLines(hba).contains(rule)) {
+      Files.writeString(hba, "# the target's role streams WAL and takes backups from this copy once it is promoted\n"
+          + rule + "\n", StandardOpenOption.APPEND);
+    }
+    server.reload(); // also after a retry that appended the rule and died before reloading
+    PgTools.Result r = server.psql(user, t.connection().database(),
         "SELECT pg_create_physical_replication_slot('" + slot + "', true) WHERE NOT EXISTS"
             + " (SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')", child::track);
     if (r.exitCode() != 0) {
-      throw new IOException("cannot reserve the WAL archiver's slot " + slot + " on the restored cluster as "
-          + t.connection().user() + " (it needs REPLICATION and a free max_replication_slots): " + r.stderr().strip());
+      throw nonRetryable(RestoreFailures.RESTORE_FAILED, "cannot ready the restored cluster for the WAL archiver as " + user
+          + ": reserving replication slot " + slot + " failed (the role needs REPLICATION and the server a free"
+          + " max_replication_slots): " + r.stderr().strip());
     }
   }
 

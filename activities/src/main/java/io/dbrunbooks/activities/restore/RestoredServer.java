@@ -51,6 +51,14 @@ final class RestoredServer {
     }
   }
 
+  /** {@code pg_ctl reload}: the server rereads its configuration files (pg_hba.conf). */
+  void reload() throws IOException {
+    PgTools.Result r = pgCtl(List.of("-D", dir.data().toString(), "reload"));
+    if (r.exitCode() != 0) {
+      throw new IOException("pg_ctl reload failed (exit " + r.exitCode() + "): " + (r.stdout() + r.stderr()).strip());
+    }
+  }
+
   private PgTools.Result pgCtl(List<String> args) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(tools.serverCommand("pg_ctl", args)).directory(dir.dir().toFile());
     pb.environment().remove("PGPASSWORD");

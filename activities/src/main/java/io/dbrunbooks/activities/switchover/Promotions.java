@@ -1,5 +1,6 @@
 package io.dbrunbooks.activities.switchover;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.dbrunbooks.activities.config.PostgresConnection;
 import io.dbrunbooks.activities.config.TargetConfig;
@@ -8,16 +9,19 @@ import io.dbrunbooks.activities.evidence.CanonicalJson;
 import io.dbrunbooks.activities.evidence.EvidenceRegistry;
 import io.dbrunbooks.activities.evidence.Jws;
 import io.dbrunbooks.activities.evidence.JwsException;
+import io.dbrunbooks.activities.keys.KeyringException;
 import io.dbrunbooks.activities.keys.PublicKeyLookup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class Promotions {
   private static final Logger log = LoggerFactory.getLogger(Promotions.class);
   private static final String MANIFEST = "/switchover-manifest.jws";
+  private static final String SCHEMA = "db-runbooks/switchover-manifest/v1";
 
   /**
    * One promoted switchover.
@@ -70,12 +75,15 @@ public final class Promotions {
       }
       String compact = new String(jws.get(), StandardCharsets.US_ASCII);
       String location = registry.locationOf(path);
+      String restoreId = path.substring(base.length(), path.length() - MANIFEST.length());
       try {
         if (!"promoted".equals(json(Jws.unverifiedPayload(compact)).get("outcome"))) {
           continue; // aborted or rolled back: the traffic stayed where it was
         }
-        found.add(promotion(json(Jws.verify(compact, keys).payload()), location));
-      } catch (JwsException | IOException | IllegalArgumentException e) {
+        found.add(promotion(json(Jws.verify(compact, keys).payload()), target, restoreId, location));
+      } catch (JwsException | KeyringException | JsonProcessingException | IllegalArgumentException e) {
+        // Not verifiable, or not this target's: never followed. (Other I/O errors, a KMS outage
+        // say, propagate: skipping a good manifest would send the target back to blue.)
         log.error("target '{}': ignoring the switchover manifest {}: {}; the target's connection does not follow it"
             + " (check it with: runbooks evidence verify)", target, location, e.getMessage());
       }
@@ -108,33 +116,72 @@ public final class Promotions {
     }
     Promotion last = path.get(path.size() - 1);
     PostgresConnection c = t.connection();
-    return t.withConnection(new PostgresConnection(last.toHost(), last.toPort(), c.database(), c.user(), c.password(), c.sslmode()));
+    // Restored clusters run without TLS on 127.0.0.1 (RecoverySettings): there, "require" would only fail.
+    String sslmode = isLoopback(last.toHost()) ? "disable" : c.sslmode();
+    return t.withConnection(new PostgresConnection(last.toHost(), last.toPort(), c.database(), c.user(), c.password(), sslmode));
   }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+  }
+
+  /** Why a target's serving server could not be found; {@code permanent} when a retry cannot help (keys, configuration). */
+  public static final class Unresolved extends RuntimeException {
+    private final boolean permanent;
+
+    Unresolved(String message, boolean permanent, Throwable cause) {
+      super(message, cause);
+      this.permanent = permanent;
+    }
+
+    public boolean permanent() {
+      return permanent;
+    }
+  }
+
+  /** How long the worker reuses what it read of a target's promotions. */
+  static final Duration CACHE_FOR = Duration.ofSeconds(15);
 
   /**
    * Resolves target names for the activities that connect to the target: the targets file's entry
-   * with its connection followed through the target's verified promotions.
+   * with its connection followed through the target's verified promotions. What it reads of the
+   * evidence is reused for {@link #CACHE_FOR}, so a promotion takes effect within that.
    *
    * @return a function that throws {@code UnknownTargetException} for an unknown name and
-   *     {@link UncheckedIOException} when the evidence registry or the keys cannot be read
+   *     {@link Unresolved} when the evidence registry or the keys cannot be read
    */
   public static Function<String, TargetConfig> resolver(TargetResources resources) {
+    record Read(long atNanos, List<Promotion> promotions) {}
+    Map<String, Read> cache = new ConcurrentHashMap<>();
     return name -> {
       TargetConfig t = resources.config().target(name);
-      try {
-        return serving(t, read(resources.evidence(name), resources.keys(name)::verificationKey, name));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      Read read = cache.get(name);
+      if (read == null || System.nanoTime() - read.atNanos() > CACHE_FOR.toNanos()) {
+        try {
+          read = new Read(System.nanoTime(), read(resources.evidence(name), resources.keys(name)::verificationKey, name));
+        } catch (UncheckedIOException e) {
+          throw new Unresolved("target '" + name + "': " + e.getCause().getMessage(), e.getCause() instanceof KeyringException, e);
+        } catch (IllegalStateException e) {
+          throw new Unresolved(e.getMessage(), true, e); // an evidence registry that cannot be opened (no region)
+        } catch (IOException e) {
+          throw new Unresolved("target '" + name + "': cannot read its switchover manifests to find the server it is served by"
+              + " now: " + e.getMessage(), e instanceof KeyringException, e);
+        }
+        cache.put(name, read);
       }
+      return serving(t, read.promotions());
     };
   }
 
-  private static Promotion promotion(Map<String, Object> m, String location) {
-    Map<?, ?> state = m.get("state") instanceof Map<?, ?> s ? s : Map.of();
+  private static Promotion promotion(Map<String, Object> m, String target, String restoreId, String location) {
+    if (!SCHEMA.equals(m.get("schema")) || !target.equals(m.get("target")) || !restoreId.equals(m.get("restoreId"))) {
+      throw new IllegalArgumentException("it is not the " + SCHEMA + " of restore " + restoreId + " of target " + target
+          + " (schema " + m.get("schema") + ", target " + m.get("target") + ", restore " + m.get("restoreId") + ")");
+    }
+    Map<?, ?> state = m.get("state") instanceof Map<?, ?> st ? st : Map.of();
     Map<?, ?> green = state.get("green") instanceof Map<?, ?> g ? g : Map.of();
     if (!(state.get("targetConnection") instanceof String from) || !(green.get("host") instanceof String host)
-        || !(green.get("port") instanceof Number port) || !(m.get("sealedAt") instanceof String sealedAt)
-        || !(m.get("restoreId") instanceof String restoreId)) {
+        || !(green.get("port") instanceof Number port) || !(m.get("sealedAt") instanceof String sealedAt)) {
       throw new IllegalArgumentException("a promoted switchover without state.targetConnection, state.green or sealedAt");
     }
     return new Promotion(restoreId, from, host, port.intValue(), Instant.parse(sealedAt), location);

@@ -122,7 +122,7 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
    */
   @Override
   public BlueGreenState guardrails(GuardrailsRequest request) {
-    TargetConfig t = configured(request.target());
+    TargetConfig t = servedNow(request.target());
     RestoreEnvironment green = request.green();
     RestoreEnvironment provisioned = restoreEnvironment(t, request.restoreId());
     if (provisioned == null || provisioned.port() != green.port()) {
@@ -511,12 +511,9 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
   private TargetConfig configured(String name) {
     TargetConfig t;
     try {
-      t = serving.apply(name);
+      t = config.target(name);
     } catch (UnknownTargetException e) {
       throw nonRetryable(SwitchoverFailures.UNKNOWN_TARGET, e.getMessage());
-    } catch (java.io.UncheckedIOException e) {
-      throw retryable(SwitchoverFailures.EVIDENCE_UNREADABLE, "target '" + name + "': cannot read its evidence to find the server"
-          + " it is served by now: " + e.getCause().getMessage());
     }
     String missing = t.switchover() == null ? "switchover" : t.pgbouncer() == null ? "pgbouncer" : t.restore() == null ? "restore"
         : t.pgbouncer().healthCheck() == null ? "pgbouncer.healthCheck" : null;
@@ -526,6 +523,20 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
           + " (see the README's targets file section), or restore in mode isolated");
     }
     return t;
+  }
+
+  /**
+   * As {@link #configured}, with the connection of the server that serves the target now: after
+   * an earlier promotion, blue is that promotion's green (see {@link Promotions}).
+   */
+  private TargetConfig servedNow(String name) {
+    configured(name);
+    try {
+      return serving.apply(name);
+    } catch (Promotions.Unresolved e) {
+      throw e.permanent() ? nonRetryable(NOT_CONFIGURED, e.getMessage()) : retryable(SwitchoverFailures.EVIDENCE_UNREADABLE,
+          e.getMessage());
+    }
   }
 
   private static PgBouncerSwitch pgbouncer(TargetConfig t) {

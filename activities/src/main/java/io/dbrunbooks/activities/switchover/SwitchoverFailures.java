@@ -23,9 +23,9 @@ public final class SwitchoverFailures {
   public static final String BLUE_CONTROL_FAILED = "BlueControlFailed";
   /** The restore's directory could not be read or marked. */
   public static final String RESTORE_DIRECTORY = "RestoreDirectoryError";
-  /** The worker is stopping: the attempt is retried elsewhere. */
   /** The target's evidence (its promotions) could not be read; retried. */
   public static final String EVIDENCE_UNREADABLE = "EvidenceUnreadable";
+  /** The worker is stopping: the attempt is retried elsewhere. */
   public static final String INTERRUPTED = "Interrupted";
 
   private SwitchoverFailures() {}

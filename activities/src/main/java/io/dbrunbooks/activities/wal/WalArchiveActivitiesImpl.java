@@ -9,6 +9,7 @@ import io.dbrunbooks.activities.config.UnknownTargetException;
 import io.dbrunbooks.activities.keys.KeySource;
 import io.dbrunbooks.activities.postgres.PgFailures;
 import io.dbrunbooks.activities.store.BackupStore;
+import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.workflows.walarchive.WalArchiveActivities;
 import io.dbrunbooks.workflows.walarchive.WalArchiveCheckpoint;
 import io.dbrunbooks.workflows.walarchive.WalArchiveRequest;
@@ -145,9 +146,9 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
       return serving.apply(name);
     } catch (UnknownTargetException e) {
       throw nonRetryable(PgFailures.UNKNOWN_TARGET, e.getMessage());
-    } catch (UncheckedIOException e) {
-      throw retryable(PgFailures.STORE_ERROR, "target '" + name + "': cannot read its evidence to find the server it is"
-          + " served by now: " + e.getCause().getMessage());
+    } catch (Promotions.Unresolved e) {
+      // The promotions sealed in the target's evidence say which server serves it now.
+      throw e.permanent() ? nonRetryable(PgFailures.KEY_UNAVAILABLE, e.getMessage()) : retryable(PgFailures.STORE_ERROR, e.getMessage());
     }
   }
 

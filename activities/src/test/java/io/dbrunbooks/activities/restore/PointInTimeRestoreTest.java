@@ -225,6 +225,16 @@ class PointInTimeRestoreTest {
         retry.recover(new RecoverRequest("orders", r.plan(), r.environment(), RestoreMode.PROMOTE));
         assertEquals(again, retry.recover(new RecoverRequest("orders", r.plan(), r.environment(), RestoreMode.PROMOTE)));
         assertEquals(List.of(slot + " physical reserved"), slotsOn(r));
+        // ... and the target's role may stream from it over 127.0.0.1 ("all" in pg_hba.conf never matches replication).
+        io.dbrunbooks.activities.config.PostgresConnection c = config.target("orders").connection();
+        try (Connection replication = io.dbrunbooks.activities.wal.ReplicationConnections.open(
+                new io.dbrunbooks.activities.config.PostgresConnection("127.0.0.1", r.environment().port(), c.database(), c.user(),
+                    c.password(), c.sslmode()), c.password() == null ? null : c.password().resolve());
+            Statement st = replication.createStatement();
+            ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+          assertTrue(rs.next());
+          assertEquals(r.recovered().timeline(), rs.getInt("timeline"), "the promoted copy's timeline");
+        }
       } finally {
         activityEnv.close();
       }

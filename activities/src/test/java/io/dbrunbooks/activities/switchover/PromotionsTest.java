@@ -58,6 +58,27 @@ class PromotionsTest {
   }
 
   @Test
+  void aGreenOnLoopbackIsReachedWithoutTls() throws Exception {
+    seal("r1", SwitchoverOutcome.PROMOTED, "db1.internal:5432", 54321, "2026-11-20T10:00:00Z", "127.0.0.1");
+    TargetConfig requiring = new TargetConfig("orders", "postgres",
+        new PostgresConnection("db1.internal", 5432, "orders", "backup", null, "verify-full"), null, null, null, 0, null, 0, null, null);
+
+    assertEquals(new PostgresConnection("127.0.0.1", 54321, "orders", "backup", null, "disable"), serving(requiring).connection(),
+        "restored clusters run without TLS and listen on 127.0.0.1 only");
+  }
+
+  @Test
+  void anotherTargetsManifestCopiedUnderThisOneIsNotFollowed() throws Exception {
+    Map<String, Object> theirs = manifest("r9", SwitchoverOutcome.PROMOTED, "db1.internal:5432", 6543, "2026-11-20T10:00:00Z",
+        "10.0.0.9");
+    theirs.put("target", "payments");
+    put("r9", theirs, keys);
+    put("r8", manifest("r7", SwitchoverOutcome.PROMOTED, "db1.internal:5432", 6544, "2026-11-20T11:00:00Z", "10.0.0.9"), keys);
+
+    assertSame(orders, serving(orders), "a signed manifest counts only at its own target's and restore's path");
+  }
+
+  @Test
   void promotionsAreFollowedInTheOrderTheyWereSealed() throws Exception {
     seal("r2", SwitchoverOutcome.PROMOTED, "10.0.0.7:54321", 54399, "2026-11-21T09:00:00Z"); // the second restore, from the first green
     seal("r1", SwitchoverOutcome.PROMOTED, "db1.internal:5432", 54321, "2026-11-20T10:00:00Z");

@@ -858,10 +858,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
           "switchover.promoted",
           "restore " + restoreId + " of " + target + " is promoted: PgBouncer " + state.pgbouncer() + " sends database "
               + state.database() + " to " + state.green() + " (" + ready.environment().dataDirectory() + "). " + blueNote
-              + ". Backups, the WAL archiver and the next switchover now reach " + state.green()
-              + (state.targetConnection() == null ? "" : " where the targets file says " + state.targetConnection())
-              + " (the sealed switchover manifest redirects the target); name the new server in the targets file when"
-              + " convenient.",
+              + ". " + whereTheTargetIsReached(sealed),
           meta(
               "restoreId", restoreId,
               "green", String.valueOf(state.green()),
@@ -873,6 +870,18 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
       enter(RestorePhase.COMPLETED);
       audit.recordBestEffort("restore.completed", "succeeded", meta("restoreId", restoreId, "outcome", "promoted"));
       return result();
+    }
+
+    /** Backups and the WAL archiver follow the promotion only through its sealed manifest (see Promotions in activities). */
+    private String whereTheTargetIsReached(SealedManifest sealed) {
+      if (sealed == null) {
+        return "The switchover manifest could not be sealed, so nothing redirects the target: point its connection in the"
+            + " targets file at " + state.green() + ", or backups and the WAL archiver keep reaching "
+            + (state.targetConnection() == null ? "blue" : state.targetConnection()) + ".";
+      }
+      return "Backups, the WAL archiver and the next switchover now reach " + state.green()
+          + (state.targetConnection() == null ? "" : " instead of " + state.targetConnection())
+          + ", as the sealed switchover manifest says; name the new server in the targets file when convenient.";
     }
 
     private void startDecommission() {
