@@ -359,7 +359,7 @@ final class DemoCommand extends CliCommand {
     DemoRestore.Written onGreen = DemoRestore.writeOne(app);
     Duration followed = DemoRestore.awaitArchived(resources, TARGET, onGreen.lsn(), onGreen.timeline(),
         Duration.ofSeconds(120));
-    RestoreRuns.row(out, "WAL archive", String.format("follows green: an order written through PgBouncer after the"
+    RestoreRuns.row(out, "archive", String.format("follows green: an order written through PgBouncer after the"
         + " promotion (LSN %s, timeline %d) was archived %.1f s later", onGreen.lsn(), onGreen.timeline(),
         followed.toMillis() / 1000.0));
     DemoRestore.stopArchiving(client, TARGET); // before green goes with the demo: it streams from green now

@@ -73,7 +73,7 @@ class DemoCommandTest {
     assertTrue(blue.find(), out);
     assertEquals(work.resolve("postgres/data").toString(), blue.group(1));
     assertTrue(out.contains(blue.group(2) + " removed " + blue.group(1) + " (approved by demo-approver)"), out);
-    assertTrue(Pattern.compile("WAL archive\\s+follows green: an order written through PgBouncer after the promotion"
+    assertTrue(Pattern.compile("  archive   follows green: an order written through PgBouncer after the promotion"
         + " \\(LSN [0-9A-F]+/[0-9A-F]+, timeline 2\\) was archived \\d+\\.\\d s later").matcher(out).find(), out);
     assertTrue(!Files.exists(work.resolve("postgres/data")), "blue's data directory is removed by its decommission");
     try (Stream<Path> restores = Files.list(work.resolve("restores"))) {
