@@ -140,7 +140,7 @@ public final class Promotions {
   }
 
   /** How long the worker reuses what it read of a target's promotions. */
-  static final Duration CACHE_FOR = Duration.ofSeconds(15);
+  static final Duration CACHE_FOR = Duration.ofSeconds(5);
 
   /**
    * Resolves target names for the activities that connect to the target: the targets file's entry
