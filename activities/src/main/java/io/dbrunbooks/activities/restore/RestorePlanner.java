@@ -53,10 +53,18 @@ final class RestorePlanner {
 
   RestorePlan plan(PlanRequest request) throws IOException {
     RecoveryTarget to = request.recoveryTarget();
-    BackupCatalog.Entry chosen = choose(BackupCatalog.read(registry, store, target), request);
+    WalArchive archive = new WalArchive(store, keys, target);
+    Optional<WalArchiveInfo> info = archive.info();
+    if (info.isEmpty()) {
+      throw nonRetryable(PLAN_REFUSED, "target '" + target + "' has no WAL archive at " + archive.location()
+          + ": a point-in-time restore replays archived WAL; start WAL archiving for it first");
+    }
+    WalListing listing = archive.list();
+    TimelinePath path = TimelinePath.of(archive, listing);
+    BackupCatalog.Entry chosen = choose(BackupCatalog.read(registry, store, target), request, path);
     List<String> provenance = new ArrayList<>();
     BackupArtifact artifact = verifiedArtifact(chosen, provenance);
-    Wal wal = walCoverage(chosen, to, provenance);
+    Wal wal = walCoverage(chosen, to, archive, info.get(), listing, path, provenance);
     return new RestorePlan(target, chosen.backupId(), chosen.manifestLocation(), artifact, chosen.timeline(),
         chosen.startLsn(), chosen.stopLsn(), chosen.startedAt(), chosen.finishedAt(), to, wal.first().name(),
         wal.last().name(), wal.checkedTo().toString(), wal.segments(), wal.bytes(), artifact.storedBytes() + wal.bytes(),
@@ -64,7 +72,7 @@ final class RestorePlanner {
   }
 
   /** The requested backup, or the newest physical one that is consistent at or before the recovery target. */
-  private BackupCatalog.Entry choose(List<BackupCatalog.Entry> catalog, PlanRequest request) {
+  private BackupCatalog.Entry choose(List<BackupCatalog.Entry> catalog, PlanRequest request, TimelinePath path) {
     RecoveryTarget to = request.recoveryTarget();
     String list = "; list them with: runbooks backups list --target " + target;
     if (request.backupId() != null) {
@@ -82,6 +90,11 @@ final class RestorePlanner {
         throw nonRetryable(PLAN_REFUSED, "the artifact of backup " + e.backupId() + " is missing from the backup store "
             + store.uri());
       }
+      String offPath = e.stopLsn() == null ? null : path.excludes(e.timeline(), Lsn.parse(e.stopLsn()));
+      if (offPath != null) {
+        throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + " cannot be restored: " + offPath
+            + "; choose a backup on that path or leave backupId out");
+      }
       if (!endsBefore(e, to)) {
         throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + " is consistent only from " + e.stopLsn() + " ("
             + e.finishedAt() + "), after the recovery target " + to.describe() + "; choose an earlier backup or leave"
@@ -91,11 +104,14 @@ final class RestorePlanner {
     }
     List<BackupCatalog.Entry> physical = catalog.stream()
         .filter(c -> c.error() == null && c.physical() && c.present() && c.stopLsn() != null && c.finished().isPresent())
+        // A backup of a timeline the newest one left before it was taken (the old primary after a promotion) cannot be used.
+        .filter(c -> path.excludes(c.timeline(), Lsn.parse(c.stopLsn())) == null)
         .sorted(Comparator.comparing((BackupCatalog.Entry c) -> Lsn.parse(c.stopLsn())).reversed())
         .toList();
     if (physical.isEmpty()) {
       throw nonRetryable(PLAN_REFUSED, "target '" + target + "' has no sealed physical backup whose artifact is in the"
-          + " store " + store.uri() + "; take one with: runbooks backup start --target " + target);
+          + " store " + store.uri() + " and that recovery along " + path + " can start from; take one with: runbooks backup"
+          + " start --target " + target);
     }
     return physical.stream().filter(c -> endsBefore(c, to)).findFirst().orElseThrow(() -> {
       BackupCatalog.Entry earliest = physical.get(physical.size() - 1);
@@ -148,51 +164,58 @@ final class RestorePlanner {
   record Wal(WalSegment first, WalSegment last, Lsn checkedTo, long segments, long bytes) {}
 
   /**
-   * Every segment from the backup's start to the recovery target must be archived. Where the target
-   * sits in the WAL is known only for an LSN; for a time, a restore point or {@code latest} the
-   * whole archive from the backup on must be unbroken, which is what a later recovery would read.
+   * Every segment from the backup's start to the recovery target must be archived, along the
+   * timelines recovery follows ({@link TimelinePath}). Where the target sits in the WAL is known
+   * only for an LSN; for a time, a restore point or {@code latest} the whole archive from the backup
+   * on must be unbroken, which is what a later recovery would read.
    */
-  private Wal walCoverage(BackupCatalog.Entry e, RecoveryTarget to, List<String> provenance) throws IOException {
-    WalArchive archive = new WalArchive(store, keys, target);
-    Optional<WalArchiveInfo> info = archive.info();
-    if (info.isEmpty()) {
-      throw nonRetryable(PLAN_REFUSED, "target '" + target + "' has no WAL archive at " + archive.location()
-          + ": a point-in-time restore replays archived WAL; start WAL archiving for it first");
-    }
-    if (e.systemIdentifier() != null && !e.systemIdentifier().equals(info.get().systemIdentifier())) {
+  private Wal walCoverage(BackupCatalog.Entry e, RecoveryTarget to, WalArchive archive, WalArchiveInfo info,
+      WalListing listing, TimelinePath path, List<String> provenance) {
+    if (e.systemIdentifier() != null && !e.systemIdentifier().equals(info.systemIdentifier())) {
       throw nonRetryable(PLAN_REFUSED, "the WAL archive at " + archive.location() + " belongs to system identifier "
-          + info.get().systemIdentifier() + " but backup " + e.backupId() + " was taken from " + e.systemIdentifier());
+          + info.systemIdentifier() + " but backup " + e.backupId() + " was taken from " + e.systemIdentifier());
     }
-    int segmentSize = info.get().segmentSize();
-    WalListing listing = archive.list();
-    int timeline = e.timeline();
+    int segmentSize = info.segmentSize();
     Lsn from = Lsn.parse(e.startLsn());
     Lsn stop = Lsn.parse(e.stopLsn());
     Lsn until;
     if (to.kind() == RecoveryTargetKind.LSN) {
       until = Lsn.parse(to.value().strip());
     } else {
-      until = lastArchived(listing, timeline);
+      until = lastArchived(listing, path.newest());
+      if (until == null && path.branchPoint() != null) {
+        until = path.branchPoint(); // nothing of the newest timeline yet: its first segment is named missing below
+      }
       if (until == null) {
         throw nonRetryable(PLAN_REFUSED, "the WAL archive at " + archive.location() + " holds nothing on timeline "
-            + timeline + " of backup " + e.backupId());
+            + path.newest() + " of backup " + e.backupId());
       }
     }
     if (until.compareTo(stop) < 0) {
       until = stop; // the backup itself must become consistent, whatever the target
     }
-    WalSegment first = WalSegment.containing(timeline, from.value(), segmentSize);
-    WalSegment last = WalSegment.containing(timeline, until.value(), segmentSize);
-    Optional<WalSegment> missing = listing.firstMissing(timeline, from, until);
-    if (missing.isPresent()) {
-      throw nonRetryable(PLAN_REFUSED, "WAL segment " + missing.get().name() + " is missing from the archive at "
-          + archive.location() + ": recovery from backup " + e.backupId() + " to " + to.describe() + " needs every segment"
-          + " from " + first.name() + " to " + last.name() + " on timeline " + timeline + ". Restore to a point before the"
-          + " gap (an LSN before " + new Lsn(missing.get().startLsn()) + ") or from a backup taken after it");
+    List<TimelinePath.Range> ranges = path.ranges(e.timeline(), from, until, segmentSize);
+    WalSegment first = null;
+    WalSegment last = null;
+    long segments = 0;
+    for (TimelinePath.Range r : ranges) {
+      WalSegment a = WalSegment.containing(r.timeline(), r.from().value(), segmentSize);
+      WalSegment b = WalSegment.containing(r.timeline(), r.to().value(), segmentSize);
+      first = first == null ? a : first;
+      last = b;
+      segments += b.segNo() - a.segNo() + 1;
+      Optional<WalSegment> missing = listing.firstMissing(r.timeline(), r.from(), r.to());
+      if (missing.isPresent()) {
+        throw nonRetryable(PLAN_REFUSED, "WAL segment " + missing.get().name() + " is missing from the archive at "
+            + archive.location() + ": recovery from backup " + e.backupId() + " to " + to.describe() + " needs every segment"
+            + " from " + a.name() + " to " + b.name() + " on timeline " + r.timeline()
+            + (ranges.size() > 1 ? " (recovery follows " + path + ")" : "") + ". Restore to a point before the"
+            + " gap (an LSN before " + new Lsn(missing.get().startLsn()) + ") or from a backup taken after it");
+      }
     }
-    long segments = last.segNo() - first.segNo() + 1;
-    provenance.add("WAL archive: system identifier " + info.get().systemIdentifier() + "; every segment from " + first.name()
-        + " to " + last.name() + " (" + segments + ") archived, up to " + until);
+    provenance.add("WAL archive: system identifier " + info.systemIdentifier() + "; every segment from " + first.name()
+        + " to " + last.name() + " (" + segments + ") archived, up to " + until
+        + (ranges.size() > 1 ? ", along " + path : ""));
     return new Wal(first, last, until, segments, segments * segmentSize);
   }
 

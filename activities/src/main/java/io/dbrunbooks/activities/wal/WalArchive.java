@@ -339,7 +339,7 @@ public final class WalArchive {
   }
 
   /** Decrypts and decompresses one object, checking the plaintext against the checksum in its name. */
-  byte[] readVerified(String key) throws IOException {
+  public byte[] readVerified(String key) throws IOException {
     Matcher m = Pattern.compile("-([0-9a-f]{64})" + Pattern.quote(SUFFIX) + "$").matcher(key);
     if (!m.find()) {
       throw new WalArchiveException("not a WAL archive object: " + store.locationOf(key));

@@ -16,6 +16,7 @@ import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
 import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalArchive;
+import io.dbrunbooks.activities.wal.WalListing;
 import io.dbrunbooks.activities.wal.WalSegment;
 import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.BackupRequest;
@@ -44,6 +45,7 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import io.temporal.testing.TestEnvironmentOptions;
@@ -82,6 +84,7 @@ import org.junit.jupiter.api.io.TempDir;
  * taken and sealed by the real backup workflow; the restores run the real restore workflow with the
  * real activities.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class PointInTimeRestoreTest {
   @TempDir static Path tmp;
   static LocalCluster cluster;
@@ -407,6 +410,120 @@ class PointInTimeRestoreTest {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  /**
+   * After a promotion the archive holds a second timeline. Last, because it adds it to the shared
+   * archive: a restored copy is readied as a promote restore readies green, written to, and
+   * archived by the real WAL archiver, as after a switchover. A restore to {@code latest} then
+   * follows timeline 2 and has the rows written on it; a backup of the old primary taken after the
+   * fork is never chosen (and refused when named); a missing segment of timeline 2 is refused
+   * before anything is provisioned, by name.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+  void afterAPromotionARestoreFollowsTheNewTimelineAndNeverStartsFromTheOldPrimaryAfterTheFork() throws Exception {
+    RestoreResult promoted = restore(RecoveryTarget.latest());
+    List<Long> onGreen;
+    Lsn greenEnd;
+    TestActivityEnvironment activityEnv = TestActivityEnvironment.newInstance();
+    try {
+      activityEnv.registerActivitiesImplementations(restoreActivities);
+      activityStub(activityEnv).recover(new RecoverRequest("orders", promoted.plan(), promoted.environment(), RestoreMode.PROMOTE));
+      try (Connection c = restored(promoted, "orders"); Statement st = c.createStatement()) {
+        st.execute("INSERT INTO ticks (note) SELECT 'written on green' FROM generate_series(1, 25)");
+        onGreen = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery("SELECT id FROM ticks WHERE note = 'written on green' ORDER BY id")) {
+          while (rs.next()) {
+            onGreen.add(rs.getLong(1));
+          }
+        }
+        try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+          rs.next();
+          greenEnd = Lsn.parse(rs.getString(1));
+        }
+      }
+    } finally {
+      activityEnv.close();
+    }
+    // The WAL archiver, connected to green as it is after a promotion, archives timeline 2.
+    io.dbrunbooks.activities.config.PostgresConnection blue = config.target("orders").connection();
+    io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl archiver = new io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl(
+        config, resources::store, resources::keys).withServing(n -> config.target(n).withConnection(
+            new io.dbrunbooks.activities.config.PostgresConnection("127.0.0.1", promoted.environment().port(), blue.database(),
+                blue.user(), blue.password(), blue.sslmode())));
+    WalArchive archive = new WalArchive(resources.store("orders"), resources.keys("orders"), "orders");
+    TestActivityEnvironment archiverEnv = TestActivityEnvironment.newInstance();
+    try {
+      archiverEnv.registerActivitiesImplementations(archiver);
+      io.dbrunbooks.workflows.walarchive.WalArchiveActivities stub = archiverEnv.newActivityStub(
+          io.dbrunbooks.workflows.walarchive.WalArchiveActivities.class, ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(2)).setHeartbeatTimeout(Duration.ofSeconds(20))
+              .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      for (int i = 0; i < 20 && !archivedTo(archive, 2, greenEnd); i++) {
+        stub.archive(new io.dbrunbooks.workflows.walarchive.WalArchiveRequest("orders", 2));
+      }
+    } finally {
+      archiverEnv.close();
+    }
+    assertTrue(archivedTo(archive, 2, greenEnd), "green's WAL archived on timeline 2 up to " + greenEnd);
+    // A backup of the old primary, taken after the fork: the newest by LSN, and unusable along timeline 2.
+    cluster.sql("orders", "INSERT INTO ticks (note) VALUES ('written on the old primary after the fork')");
+    BackupResult afterFork = backup();
+
+    TestActivityEnvironment planEnv = TestActivityEnvironment.newInstance();
+    RestoreResult latest = null;
+    try {
+      planEnv.registerActivitiesImplementations(restoreActivities);
+      RestoreActivities planner = activityStub(planEnv);
+      RestorePlan plan = planner.plan(new PlanRequest("orders", RecoveryTarget.latest(), null));
+      assertTrue(List.of(first.backupId(), second.backupId()).contains(plan.backupId()), "not " + afterFork.backupId() + ": " + plan);
+      assertTrue(plan.walLastSegment().startsWith("00000002"), plan.walLastSegment());
+      assertTrue(plan.provenance().stream().anyMatch(l -> l.contains("along timelines 1 until ")), plan.provenance().toString());
+      ActivityFailure named = assertThrows(ActivityFailure.class,
+          () -> planner.plan(new PlanRequest("orders", RecoveryTarget.latest(), afterFork.backupId())));
+      String why = ((ApplicationFailure) named.getCause()).getOriginalMessage();
+      assertTrue(why.contains("backup " + afterFork.backupId() + " cannot be restored: it was taken on timeline 1")
+          && why.contains("after timeline 2 branched off at"), why);
+
+      latest = restore(RecoveryTarget.latest());
+      List<Long> ids = restoredIds(latest);
+      assertTrue(ids.containsAll(onGreen), "the rows written on timeline 2 are back: " + onGreen);
+      assertEquals(2, latest.recovered().timeline() - 1, "recovery followed timeline 2 and promoted onto 3");
+
+      WalListing listing = archive.list();
+      String lost = null;
+      for (var e : listing.segments().entrySet()) {
+        if (e.getKey().timeline() == 2) {
+          lost = e.getKey().name();
+          resources.store("orders").deletePrefix(e.getValue());
+          break;
+        }
+      }
+      if (lost == null) {
+        var partial = listing.partials().entrySet().stream().filter(e -> e.getKey().timeline() == 2).findFirst().orElseThrow();
+        lost = partial.getKey().name();
+        for (WalListing.Delta d : partial.getValue()) {
+          resources.store("orders").deletePrefix(d.key());
+        }
+      }
+      String missing = lost;
+      ActivityFailure gap = assertThrows(ActivityFailure.class,
+          () -> planner.plan(new PlanRequest("orders", RecoveryTarget.latest(), null)));
+      String refused = ((ApplicationFailure) gap.getCause()).getOriginalMessage();
+      assertTrue(refused.contains("WAL segment " + missing + " is missing") && refused.contains("on timeline 2"), refused);
+    } finally {
+      planEnv.close();
+      teardown(promoted);
+      if (latest != null) {
+        teardown(latest);
+      }
+    }
+  }
+
+  private static boolean archivedTo(WalArchive archive, int timeline, Lsn end) throws IOException {
+    Lsn reached = archive.list().archivedEnd(timeline, new Lsn(end.value() - 1));
+    return reached != null && reached.compareTo(end) >= 0;
+  }
 
   static BackupResult backup() {
     BackupWorkflow wf = env.getWorkflowClient().newWorkflowStub(BackupWorkflow.class,
