@@ -1,8 +1,12 @@
 package io.dbrunbooks.activities.postgres;
 
 import io.dbrunbooks.activities.config.PostgresConnection;
+import io.dbrunbooks.activities.config.TargetConfig;
+import io.dbrunbooks.activities.config.UnknownTargetException;
+import io.dbrunbooks.activities.switchover.Promotions;
 import io.temporal.failure.ApplicationFailure;
 import java.sql.SQLException;
+import java.util.function.Function;
 
 /**
  * The failures the PostgreSQL activities raise, with the type names the workflow and the CLI key
@@ -35,6 +39,20 @@ public final class PgFailures {
 
   public static ApplicationFailure retryable(String type, String message) {
     return ApplicationFailure.newFailure(message, type);
+  }
+
+  /**
+   * The target as an activity that connects to it needs it: {@code serving} resolves the name
+   * (through the target's promotions, see {@link Promotions}); failures become the activity's.
+   */
+  public static TargetConfig target(Function<String, TargetConfig> serving, String name) {
+    try {
+      return serving.apply(name);
+    } catch (UnknownTargetException e) {
+      throw nonRetryable(UNKNOWN_TARGET, e.getMessage());
+    } catch (Promotions.Unresolved e) {
+      throw e.permanent() ? nonRetryable(KEY_UNAVAILABLE, e.getMessage()) : retryable(STORE_ERROR, e.getMessage());
+    }
   }
 
   public static String describe(PostgresConnection c) {

@@ -6,10 +6,8 @@ import static io.dbrunbooks.activities.postgres.PgFailures.retryable;
 import io.dbrunbooks.activities.config.PostgresConnection;
 import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
-import io.dbrunbooks.activities.config.UnknownTargetException;
 import io.dbrunbooks.activities.keys.KeySource;
 import io.dbrunbooks.activities.store.BackupStore;
-import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.workflows.backup.BackupActivities;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
 import io.dbrunbooks.workflows.backup.BackupMethod;
@@ -235,14 +233,7 @@ public class PostgresBackupActivities implements BackupActivities {
   }
 
   private TargetConfig target(String name) {
-    try {
-      return serving.apply(name);
-    } catch (UnknownTargetException e) {
-      throw nonRetryable(PgFailures.UNKNOWN_TARGET, e.getMessage());
-    } catch (Promotions.Unresolved e) {
-      // The promotions sealed in the target's evidence say which server serves it now.
-      throw e.permanent() ? nonRetryable(PgFailures.KEY_UNAVAILABLE, e.getMessage()) : retryable(PgFailures.STORE_ERROR, e.getMessage());
-    }
+    return PgFailures.target(serving, name);
   }
 
   private static String password(TargetConfig t) {

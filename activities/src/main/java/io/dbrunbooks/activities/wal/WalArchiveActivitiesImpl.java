@@ -5,11 +5,9 @@ import static io.dbrunbooks.activities.postgres.PgFailures.retryable;
 
 import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetsConfig;
-import io.dbrunbooks.activities.config.UnknownTargetException;
 import io.dbrunbooks.activities.keys.KeySource;
 import io.dbrunbooks.activities.postgres.PgFailures;
 import io.dbrunbooks.activities.store.BackupStore;
-import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.workflows.walarchive.WalArchiveActivities;
 import io.dbrunbooks.workflows.walarchive.WalArchiveCheckpoint;
 import io.dbrunbooks.workflows.walarchive.WalArchiveRequest;
@@ -142,14 +140,7 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
   }
 
   private TargetConfig target(String name) {
-    try {
-      return serving.apply(name);
-    } catch (UnknownTargetException e) {
-      throw nonRetryable(PgFailures.UNKNOWN_TARGET, e.getMessage());
-    } catch (Promotions.Unresolved e) {
-      // The promotions sealed in the target's evidence say which server serves it now.
-      throw e.permanent() ? nonRetryable(PgFailures.KEY_UNAVAILABLE, e.getMessage()) : retryable(PgFailures.STORE_ERROR, e.getMessage());
-    }
+    return PgFailures.target(serving, name);
   }
 
   private KeySource keys(TargetConfig t) {
