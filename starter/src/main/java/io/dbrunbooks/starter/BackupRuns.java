@@ -1,5 +1,6 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
 import io.dbrunbooks.workflows.backup.BackupProgress;
 import io.dbrunbooks.workflows.backup.BackupRequest;
@@ -61,7 +62,7 @@ final class BackupRuns {
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
         .build());
     try {
-      WorkflowExecution e = WorkflowClient.start(stub::run, request);
+      WorkflowExecution e = WorkflowClient.start(stub::run, RunbookInput.of(request));
       return new Started(e.getWorkflowId(), e.getRunId());
     } catch (WorkflowExecutionAlreadyStarted e) {
       throw new CliFailure(RunbooksCli.EXIT_ALREADY_RUNNING, "a backup of " + request.target() + " is already running (workflow "

@@ -1,5 +1,6 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.wal.Lsn;
@@ -42,7 +43,7 @@ final class DemoRestore {
         .setTaskQueue(TaskQueues.RUNBOOKS)
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
         .build());
-    WorkflowClient.start(stub::run, new WalArchiveInput(target, "demo"));
+    WorkflowClient.start(stub::run, RunbookInput.of(new WalArchiveInput(target, "demo")));
     awaitTrue("the archiver's replication slot " + slot, timeout, () -> {
       try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement();
           ResultSet r = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active")) {

@@ -1,5 +1,6 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
 import io.dbrunbooks.workflows.restore.RecoveredPoint;
@@ -43,7 +44,7 @@ final class RestoreRuns {
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
         .build());
     try {
-      WorkflowExecution e = WorkflowClient.start(stub::run, request);
+      WorkflowExecution e = WorkflowClient.start(stub::run, RunbookInput.of(request));
       return new BackupRuns.Started(e.getWorkflowId(), e.getRunId());
     } catch (WorkflowExecutionAlreadyStarted e) {
       throw new CliFailure(RunbooksCli.EXIT_ALREADY_RUNNING, "a restore of " + request.target() + " is already running (workflow "

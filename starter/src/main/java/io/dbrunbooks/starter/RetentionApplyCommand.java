@@ -1,5 +1,6 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.retention.RetentionPlan;
@@ -44,7 +45,7 @@ final class RetentionApplyCommand extends CliCommand {
           .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
           .build());
       try {
-        WorkflowClient.start(stub::run, new RetentionRequest(target, dryRun, who, "on-demand"));
+        WorkflowClient.start(stub::run, RunbookInput.of(new RetentionRequest(target, dryRun, who, "on-demand")));
       } catch (WorkflowExecutionAlreadyStarted e) {
         throw new CliFailure(RunbooksCli.EXIT_ALREADY_RUNNING, "retention of " + target + " is already running (workflow "
             + workflowId + "); watch it with: temporal workflow show --workflow-id " + workflowId, e);

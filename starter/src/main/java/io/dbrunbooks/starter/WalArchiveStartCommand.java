@@ -1,5 +1,6 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.walarchive.WalArchiveInput;
@@ -36,7 +37,7 @@ final class WalArchiveStartCommand extends CliCommand {
           .build());
       WorkflowExecution e;
       try {
-        e = WorkflowClient.start(stub::run, new WalArchiveInput(target, who));
+        e = WorkflowClient.start(stub::run, RunbookInput.of(new WalArchiveInput(target, who)));
       } catch (WorkflowExecutionAlreadyStarted already) {
         throw new CliFailure(RunbooksCli.EXIT_ALREADY_RUNNING, "the WAL archiver of " + target + " is already running (workflow "
             + workflowId + ", run " + already.getExecution().getRunId() + "); watch it with: runbooks wal archive status --target "

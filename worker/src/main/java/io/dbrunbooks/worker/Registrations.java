@@ -1,5 +1,6 @@
 package io.dbrunbooks.worker;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
@@ -41,6 +42,7 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
 
   /** The same, reading the worker's settings ({@code RUNBOOKS_WAL_FETCH_COMMAND}) from {@code env}. */
   public static Registrations forConfig(TargetsConfig config, Map<String, String> env) {
+    RunbookInput.prepare();
     TargetResources resources = new TargetResources(config);
     // Backups, the WAL archiver and the switchover's guardrails reach the server a promote restore moved the target to.
     Function<String, TargetConfig> serving = Promotions.resolver(resources);

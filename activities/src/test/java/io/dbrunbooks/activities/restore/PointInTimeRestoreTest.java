@@ -1,5 +1,6 @@
 package io.dbrunbooks.activities.restore;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -528,7 +529,7 @@ class PointInTimeRestoreTest {
   static BackupResult backup() {
     BackupWorkflow wf = env.getWorkflowClient().newWorkflowStub(BackupWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId("backup/orders").setTaskQueue(TaskQueues.RUNBOOKS).build());
-    return wf.run(new BackupRequest("orders", BackupMethod.PHYSICAL, "tester", null, null));
+    return wf.run(RunbookInput.of(new BackupRequest("orders", BackupMethod.PHYSICAL, "tester", null, null)));
   }
 
   static RestoreResult restore(RecoveryTarget to) {
@@ -539,7 +540,7 @@ class PointInTimeRestoreTest {
   static RestoreResult run(RestoreRequest request) {
     PointInTimeRestoreWorkflow wf = env.getWorkflowClient().newWorkflowStub(PointInTimeRestoreWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId("restore/orders").setTaskQueue(TaskQueues.RUNBOOKS).build());
-    return wf.run(request);
+    return wf.run(RunbookInput.of(request));
   }
 
   static String refusal(RecoveryTarget to, String backupId) {

@@ -1,5 +1,6 @@
 package io.dbrunbooks.activities.wal;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -81,7 +82,7 @@ class WalArchiveWorkflowOnClusterTest {
         WorkflowClient client = env.getWorkflowClient();
         WalArchiveWorkflow archiver = client.newWorkflowStub(WalArchiveWorkflow.class,
             WorkflowOptions.newBuilder().setWorkflowId("wal-archive/orders").setTaskQueue(TaskQueues.RUNBOOKS).build());
-        String runId = WorkflowClient.start(archiver::run, new WalArchiveInput("orders", "alice", null, 3)).getRunId();
+        String runId = WorkflowClient.start(archiver::run, RunbookInput.of(new WalArchiveInput("orders", "alice", null, 3))).getRunId();
 
         cluster.sql("postgres", "INSERT INTO events (payload) VALUES ('archived by the workflow')");
         Lsn committed;

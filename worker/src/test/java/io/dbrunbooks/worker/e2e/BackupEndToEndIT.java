@@ -1,5 +1,6 @@
 package io.dbrunbooks.worker.e2e;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -374,7 +375,7 @@ class BackupEndToEndIT {
     String unknown = "nosuch";
     WorkflowExecution run = WorkflowClient.start(
         client.newWorkflowStub(BackupWorkflow.class, options(BackupWorkflow.workflowId(unknown)))::run,
-        new BackupRequest(unknown, BackupMethod.PHYSICAL, "alice", "CHG-1234", null));
+        RunbookInput.of(new BackupRequest(unknown, BackupMethod.PHYSICAL, "alice", "CHG-1234", null)));
     WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> awaitResult(run, BackupResult.class));
     String messages = messages(e);
     assertTrue(messages.contains("unknown target '" + unknown + "'"), () -> "should name the unknown target: " + messages);
@@ -519,9 +520,9 @@ class BackupEndToEndIT {
     Instant point = archivedPoint(); // the archiver started by the previous test keeps running
     PointInTimeRestoreWorkflow restore = client.newWorkflowStub(PointInTimeRestoreWorkflow.class,
         options(PointInTimeRestoreWorkflow.workflowId(TARGET)));
-    WorkflowExecution run = WorkflowClient.start(restore::run, new RestoreRequest(TARGET, RecoveryTarget.time(point.toString()),
+    WorkflowExecution run = WorkflowClient.start(restore::run, RunbookInput.of(new RestoreRequest(TARGET, RecoveryTarget.time(point.toString()),
         null, RestoreMode.PROMOTE, List.of(new SmokeQuery(null, null, "SELECT count(*) FROM landed")), false, false, "alice",
-        "INC-79"));
+        "INC-79")));
     awaitRestorePhase(run, RestorePhase.AWAIT_APPROVAL);
 
     long before = load.maxId(cluster);
@@ -863,7 +864,7 @@ class BackupEndToEndIT {
 
   static WorkflowExecution startBackup() {
     BackupWorkflow wf = client.newWorkflowStub(BackupWorkflow.class, options(WORKFLOW_ID));
-    return WorkflowClient.start(wf::run, new BackupRequest(TARGET, BackupMethod.PHYSICAL, "alice", "CHG-1234", null));
+    return WorkflowClient.start(wf::run, RunbookInput.of(new BackupRequest(TARGET, BackupMethod.PHYSICAL, "alice", "CHG-1234", null)));
   }
 
   static <T> T awaitResult(String workflowId, Class<T> type) throws Exception {

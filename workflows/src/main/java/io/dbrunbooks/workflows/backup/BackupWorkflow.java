@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.backup;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -21,8 +22,16 @@ public interface BackupWorkflow {
     return "backup/" + target;
   }
 
+  /** A minimal input, quoted when the input is missing. */
+  String EXAMPLE_INPUT = "{\"target\": \"orders\", \"operator\": \"alice\"}";
+
+  /**
+   * Takes a {@link BackupRequest} as JSON: {@code RunbookInput.of(request)} from Java, the bare
+   * object from the Web UI or the {@code temporal} CLI. Input that does not fit fails the run at
+   * once (type {@code InvalidRequest}), naming the field.
+   */
   @WorkflowMethod(name = TYPE)
-  BackupResult run(BackupRequest request);
+  BackupResult run(RunbookInput<BackupRequest> input);
 
   @QueryMethod(name = "progress")
   BackupProgress progress();

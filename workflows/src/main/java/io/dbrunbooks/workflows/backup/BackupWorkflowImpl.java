@@ -3,6 +3,8 @@ package io.dbrunbooks.workflows.backup;
 import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
+import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.NotifyActivities;
 import io.dbrunbooks.workflows.common.Retries;
 import io.dbrunbooks.workflows.common.RunbookNotifier;
@@ -41,6 +43,7 @@ import org.slf4j.Logger;
  */
 public class BackupWorkflowImpl implements BackupWorkflow {
   private static final Logger log = Workflow.getLogger(BackupWorkflowImpl.class);
+  private static final Pattern COMMIT_SHA = Pattern.compile("[0-9a-fA-F]{7,64}");
 
   /** Same rule as the targets file, so a bad name fails here before any activity runs. */
   static final Pattern TARGET_NAME = RunbookOptions.TARGET_NAME;
@@ -76,9 +79,9 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   private String lastError;
 
   @Override
-  public BackupResult run(BackupRequest request) {
+  public BackupResult run(RunbookInput<BackupRequest> input) {
     startedMillis = Workflow.currentTimeMillis();
-    validate(request);
+    BackupRequest request = validate(RunbookInput.bind(input, BackupRequest.class, EXAMPLE_INPUT));
     WorkflowInfo info = Workflow.getInfo();
     target = request.target();
     BackupMethod method = request.methodOrDefault();
@@ -201,7 +204,8 @@ public class BackupWorkflowImpl implements BackupWorkflow {
         .setWorkflowId(RetentionWorkflow.workflowId(target))
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
         .build());
-    Async.function(child::run, new RetentionRequest(target, false, "backup/" + target, "after backup " + backupId));
+    Async.function(
+        child::run, RunbookInput.of(new RetentionRequest(target, false, "backup/" + target, "after backup " + backupId)));
     try {
       Workflow.getWorkflowExecution(child).get();
     } catch (RuntimeException e) {
@@ -274,34 +278,16 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   }
 
   /** Refuses input that no retry can fix, before anything is touched. */
-  private static void validate(BackupRequest request) {
-    if (request == null) {
-      throw invalid("input is missing: pass {\"target\": \"<name>\", \"operator\": \"<who>\"}");
+  private static BackupRequest validate(BackupRequest request) {
+    InputChecks.target(request.target());
+    InputChecks.operator(request.operator(), "operator", "the audit trail records who asked for the backup");
+    InputChecks.optionalName("ticket", request.ticket());
+    if (request.commitSha() != null && !COMMIT_SHA.matcher(request.commitSha()).matches()) {
+      throw InputChecks.invalid("field 'commitSha' must be a git commit id (7 to 64 hex digits), got "
+          + InputChecks.shown(request.commitSha()));
     }
-    if (request.target() == null || !TARGET_NAME.matcher(request.target()).matches()) {
-      throw invalid(
-          "target must be a target name from the worker's targets file (lower-case letters, digits, '-' and '_'), got "
-              + (request.target() == null ? "nothing" : "'" + request.target() + "'"));
-    }
-    if (request.operator() == null || request.operator().isBlank()) {
-      throw invalid("operator is required: the audit trail records who asked for the backup");
-    }
-    String expected = BackupWorkflow.workflowId(request.target());
-    String actual = Workflow.getInfo().getWorkflowId();
-    if (!expected.equals(actual)) {
-      throw invalid(
-          "start the backup of "
-              + request.target()
-              + " with workflow id '"
-              + expected
-              + "' (got '"
-              + actual
-              + "'): that id is the lock that keeps two backups of one target from running at once");
-    }
-  }
-
-  private static ApplicationFailure invalid(String message) {
-    return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
+    InputChecks.workflowId(BackupWorkflow.workflowId(request.target()), "backup of " + request.target());
+    return request;
   }
 
   private Map<String, Object> manifest(

@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.restore;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.UpdateMethod;
 import io.temporal.workflow.UpdateValidatorMethod;
@@ -20,8 +21,13 @@ public interface BlueDecommissionWorkflow {
     return "decommission/" + restoreId;
   }
 
+  /** What a decommission's input looks like, quoted when the input is missing (a promoted restore starts it). */
+  String EXAMPLE_INPUT = "{\"target\": \"orders\", \"restoreId\": \"orders-20261121T102959Z-8846ac\", \"initiator\":"
+      + " \"alice\", \"approvers\": [\"bob\"], \"keepBlueUntil\": \"2026-11-22T10:00:00Z\", \"blue\": {...}}";
+
+  /** Takes a {@link DecommissionRequest} as JSON; see {@link RunbookInput}. */
   @WorkflowMethod(name = TYPE)
-  DecommissionResult run(DecommissionRequest request);
+  DecommissionResult run(RunbookInput<DecommissionRequest> input);
 
   @QueryMethod(name = "progress")
   DecommissionProgress progress();

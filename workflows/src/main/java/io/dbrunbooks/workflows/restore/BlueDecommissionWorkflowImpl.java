@@ -5,6 +5,8 @@ import static io.dbrunbooks.workflows.common.AuditTrail.meta;
 import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
+import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.NotifyActivities;
 import io.dbrunbooks.workflows.common.Retries;
 import io.dbrunbooks.workflows.common.RunbookNotifier;
@@ -49,7 +51,8 @@ public class BlueDecommissionWorkflowImpl implements BlueDecommissionWorkflow {
   private String lastError;
 
   @Override
-  public DecommissionResult run(DecommissionRequest input) {
+  public DecommissionResult run(RunbookInput<DecommissionRequest> given) {
+    DecommissionRequest input = RunbookInput.bind(given, DecommissionRequest.class, EXAMPLE_INPUT);
     long keepUntil = validate(input);
     request = input;
     String target = input.target();
@@ -122,17 +125,35 @@ public class BlueDecommissionWorkflowImpl implements BlueDecommissionWorkflow {
     }
   }
 
+  /**
+   * A decommission is started by a promoted restore, not by hand; its input is still checked, since
+   * it removes a data directory.
+   */
   private static long validate(DecommissionRequest r) {
-    if (r == null || r.target() == null || r.restoreId() == null || r.blue() == null || r.blue().dataDirectory() == null
-        || r.approvers().isEmpty()) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "a decommission needs target, restoreId, approvers and blue (started by a promoted restore)", "InvalidRequest");
+    String target = InputChecks.target(r.target());
+    if (r.restoreId() == null || !r.restoreId().startsWith(target + "-") || InputChecks.firstControl(r.restoreId()) >= 0
+        || r.restoreId().length() > InputChecks.MAX_NAME_LENGTH) {
+      throw InputChecks.invalid("field 'restoreId' must be the id of a restore of " + target + " (" + target
+          + "-<time>-<hex>), got " + InputChecks.shown(r.restoreId()));
     }
+    InputChecks.operator(r.initiator(), "initiator", "the restore's operator, who may not approve the decommission");
+    if (r.approvers().isEmpty()) {
+      throw InputChecks.invalid("field 'approvers' must list who may approve removing blue (the target's approvers)");
+    }
+    for (int i = 0; i < r.approvers().size(); i++) {
+      InputChecks.operator(r.approvers().get(i), "approvers[" + i + "]", "an approver is a name");
+    }
+    if (r.blue() == null || r.blue().dataDirectory() == null || r.blue().dataDirectory().isBlank()) {
+      throw InputChecks.invalid("field 'blue.dataDirectory' is required: the stopped server recorded before the switch");
+    }
+    InputChecks.optionalText("blue.dataDirectory", r.blue().dataDirectory());
+    InputChecks.optionalName("ticket", r.ticket());
+    InputChecks.workflowId(BlueDecommissionWorkflow.workflowId(r.restoreId()), "decommission of " + r.restoreId());
     try {
       return Instant.parse(r.keepBlueUntil()).toEpochMilli();
     } catch (DateTimeParseException | NullPointerException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "keepBlueUntil must be an ISO-8601 instant, got " + r.keepBlueUntil(), "InvalidRequest");
+      throw InputChecks.invalid("field 'keepBlueUntil' must be an ISO-8601 instant such as 2026-11-22T10:00:00Z, got "
+          + InputChecks.shown(r.keepBlueUntil()));
     }
   }
 

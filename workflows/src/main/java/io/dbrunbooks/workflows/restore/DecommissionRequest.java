@@ -1,5 +1,7 @@
 package io.dbrunbooks.workflows.restore;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -22,6 +24,7 @@ public record DecommissionRequest(
     String ticket) {
 
   public DecommissionRequest {
-    approvers = approvers == null ? List.of() : List.copyOf(approvers);
+    // A copy that keeps null entries: validation names them rather than failing to decode.
+    approvers = approvers == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(approvers));
   }
 }

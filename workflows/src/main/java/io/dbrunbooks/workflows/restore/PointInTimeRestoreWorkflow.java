@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.restore;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.backup.ByteProgress;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
@@ -30,8 +31,13 @@ public interface PointInTimeRestoreWorkflow {
     return "restore/" + target;
   }
 
+  /** A minimal input, quoted when the input is missing. */
+  String EXAMPLE_INPUT = "{\"target\": \"orders\", \"recoveryTarget\": {\"kind\": \"time\", \"value\":"
+      + " \"2026-11-21T10:40:59Z\"}, \"operator\": \"alice\"}";
+
+  /** Takes a {@link RestoreRequest} as JSON; see {@link RunbookInput}. */
   @WorkflowMethod(name = TYPE)
-  RestoreResult run(RestoreRequest request);
+  RestoreResult run(RunbookInput<RestoreRequest> input);
 
   @QueryMethod(name = "progress")
   RestoreProgress progress();

@@ -27,6 +27,7 @@ import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
 import io.temporal.workflow.WorkflowInit;
+import io.dbrunbooks.workflows.common.RunbookInput;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -180,18 +181,22 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
    * with the start (signal-with-start) must not be taken for a signal to an isolated restore.
    */
   @WorkflowInit
-  public PointInTimeRestoreWorkflowImpl(RestoreRequest request) {
-    if (request != null) {
-      target = request.target();
-      operator = request.operator();
-      promote = request.modeOrDefault() == RestoreMode.PROMOTE;
+  public PointInTimeRestoreWorkflowImpl(RunbookInput<RestoreRequest> input) {
+    RestoreRequest request;
+    try {
+      request = RunbookInput.bind(input, RestoreRequest.class, EXAMPLE_INPUT);
+    } catch (ApplicationFailure invalid) {
+      return; // run() refuses the input with the same failure; handlers see no mode and no operator
     }
+    target = request.target();
+    operator = request.operator();
+    promote = request.modeOrDefault() == RestoreMode.PROMOTE;
   }
 
   @Override
-  public RestoreResult run(RestoreRequest request) {
+  public RestoreResult run(RunbookInput<RestoreRequest> input) {
     startedMillis = Workflow.currentTimeMillis();
-    RestoreValidation.validate(request, Workflow.getInfo().getWorkflowId(), startedMillis);
+    RestoreRequest request = RestoreValidation.validate(input, Workflow.getInfo().getWorkflowId(), startedMillis);
     WorkflowInfo info = Workflow.getInfo();
     target = request.target();
     operator = request.operator();
@@ -894,7 +899,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
                   .build());
       Async.function(
           child::run,
-          new DecommissionRequest(
+          RunbookInput.of(new DecommissionRequest(
               target,
               restoreId,
               operator,
@@ -902,7 +907,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               iso(keepBlueUntilMillis),
               state.blueServer(),
               chain + "/switchover-manifest",
-              request.ticket()));
+              request.ticket())));
       try {
         Workflow.getWorkflowExecution(child).get();
       } catch (RuntimeException e) {

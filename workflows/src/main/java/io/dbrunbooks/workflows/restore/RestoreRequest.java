@@ -1,5 +1,7 @@
 package io.dbrunbooks.workflows.restore;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -30,7 +32,8 @@ public record RestoreRequest(
     String ticket) {
 
   public RestoreRequest {
-    smokeQueries = smokeQueries == null ? List.of() : List.copyOf(smokeQueries);
+    // A copy that keeps null entries: validation names them rather than failing to decode.
+    smokeQueries = smokeQueries == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(smokeQueries));
   }
 
   public RestoreMode modeOrDefault() {

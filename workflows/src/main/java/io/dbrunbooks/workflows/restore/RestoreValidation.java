@@ -1,5 +1,7 @@
 package io.dbrunbooks.workflows.restore;
 
+import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Instant;
@@ -20,39 +22,32 @@ final class RestoreValidation {
 
   private RestoreValidation() {}
 
-  static void validate(RestoreRequest request, String workflowId, long nowMillis) {
-    if (request == null) {
-      throw invalid("input is missing: pass {\"target\": \"<name>\", \"recoveryTarget\": {\"kind\": \"time\", \"value\":"
-          + " \"2026-11-21T10:40:59Z\"}, \"operator\": \"<who>\"}");
-    }
-    String target = request.target();
-    if (target == null || !RunbookOptions.TARGET_NAME.matcher(target).matches()) {
-      throw invalid("target must be a target name from the worker's targets file (lower-case letters, digits, '-' and '_'), got "
-          + (target == null ? "nothing" : "'" + target + "'"));
-    }
-    if (request.operator() == null || request.operator().isBlank()) {
-      throw invalid("operator is required: the audit trail records who asked for the restore");
-    }
-    String expected = PointInTimeRestoreWorkflow.workflowId(target);
-    if (!expected.equals(workflowId)) {
-      throw invalid("start the restore of " + target + " with workflow id '" + expected + "' (got '" + workflowId
-          + "'): that id is the lock that keeps two restores of one target from running at once");
-    }
+  static RestoreRequest validate(RunbookInput<RestoreRequest> input, String workflowId, long nowMillis) {
+    RestoreRequest request = RunbookInput.bind(input, RestoreRequest.class, PointInTimeRestoreWorkflow.EXAMPLE_INPUT);
+    String target = InputChecks.target(request.target());
+    InputChecks.operator(request.operator(), "operator", "the audit trail records who asked for the restore");
+    InputChecks.optionalName("ticket", request.ticket());
+    InputChecks.workflowId(PointInTimeRestoreWorkflow.workflowId(target), "restore of " + target);
     if (request.backupId() != null && !BACKUP_ID.matcher(request.backupId()).matches()) {
-      throw invalid("backupId '" + request.backupId() + "' is not a backup id (letters, digits, '.', '_' and '-');"
+      throw invalid("field 'backupId' must be a backup id, got " + InputChecks.shown(request.backupId()) + " (letters, digits, '.', '_' and '-') (letters, digits, '.', '_' and '-');"
           + " list them with: runbooks backups list --target " + target);
     }
     validateTarget(request.recoveryTarget(), nowMillis);
-    for (SmokeQuery q : request.smokeQueries()) {
+    for (int i = 0; i < request.smokeQueries().size(); i++) {
+      SmokeQuery q = request.smokeQueries().get(i);
       if (q == null || q.sql() == null || q.sql().isBlank()) {
-        throw invalid("every smoke query needs its sql, e.g. {\"sql\": \"SELECT count(*) FROM orders\"}");
+        throw invalid("field 'smokeQueries[" + i + "].sql' is required: every smoke query needs its sql, e.g."
+            + " {\"sql\": \"SELECT count(*) FROM orders\"}");
       }
+      InputChecks.optionalName("smokeQueries[" + i + "].name", q.name());
+      InputChecks.optionalName("smokeQueries[" + i + "].database", q.database());
     }
+    return request;
   }
 
   private static void validateTarget(RecoveryTarget t, long nowMillis) {
     if (t == null || t.kind() == null) {
-      throw invalid("recoveryTarget is required: {\"kind\": \"time\", \"value\": \"2026-11-21T10:40:59Z\"}, {\"kind\": \"lsn\","
+      throw invalid("field 'recoveryTarget' is required: {\"kind\": \"time\", \"value\": \"2026-11-21T10:40:59Z\"}, {\"kind\": \"lsn\","
           + " \"value\": \"16/B374D848\"}, {\"kind\": \"name\", \"value\": \"<restore point>\"} or {\"kind\": \"latest\"}");
     }
     String v = t.value();
@@ -62,34 +57,38 @@ final class RestoreValidation {
         try {
           at = OffsetDateTime.parse(v == null ? "" : v.strip()).toInstant();
         } catch (DateTimeParseException e) {
-          throw invalid("recovery time '" + v + "' is not an ISO-8601 time with a zone, e.g. 2026-11-21T10:40:59Z or"
+          throw invalid("field 'recoveryTarget.value' must be an ISO-8601 time with a zone, got " + InputChecks.shown(v) + ", e.g. 2026-11-21T10:40:59Z or"
               + " 2026-11-21T11:40:59+01:00");
         }
         if (at.toEpochMilli() > nowMillis + FUTURE_SLACK_MILLIS) {
-          throw invalid("recovery time " + at + " is in the future (now is " + Instant.ofEpochMilli(nowMillis)
+          throw invalid("field 'recoveryTarget.value': recovery time " + at + " is in the future (now is " + Instant.ofEpochMilli(nowMillis)
               + "); to restore everything archived so far use {\"kind\": \"latest\"}");
         }
       }
       case LSN -> {
         if (v == null || !LSN.matcher(v.strip()).matches()) {
-          throw invalid("recovery LSN '" + v + "' is not a WAL location like 16/B374D848");
+          throw invalid("field 'recoveryTarget.value' must be a WAL location like 16/B374D848, got " + InputChecks.shown(v));
         }
       }
       case NAME -> {
         if (v == null || v.isBlank() || v.length() > 63) {
-          throw invalid("a named recovery target needs the restore point's name (1-63 characters), as given to"
+          throw invalid("field 'recoveryTarget.value': a named recovery target needs the restore point's name (1-63 characters), as given to"
               + " pg_create_restore_point()");
+        }
+        if (InputChecks.firstControl(v) >= 0) {
+          throw invalid("field 'recoveryTarget.value': the restore point name " + InputChecks.shown(v)
+              + " contains a control character; PostgreSQL's recovery configuration cannot hold it");
         }
       }
       case LATEST -> {
         if (v != null && !v.isBlank()) {
-          throw invalid("recovery target 'latest' takes no value (got '" + v + "')");
+          throw invalid("field 'recoveryTarget.value': recovery target 'latest' takes no value, got " + InputChecks.shown(v));
         }
       }
     }
   }
 
   private static ApplicationFailure invalid(String message) {
-    return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
+    return InputChecks.invalid(message);
   }
 }

@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.retention;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -17,6 +18,10 @@ public interface RetentionWorkflow {
     return "retention/" + target;
   }
 
+  /** A minimal input, quoted when the input is missing. */
+  String EXAMPLE_INPUT = "{\"target\": \"orders\", \"operator\": \"alice\", \"dryRun\": true}";
+
+  /** Takes a {@link RetentionRequest} as JSON; see {@link RunbookInput}. */
   @WorkflowMethod(name = TYPE)
-  RetentionResult run(RetentionRequest request);
+  RetentionResult run(RunbookInput<RetentionRequest> input);
 }

@@ -4,6 +4,8 @@ import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
+import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.Notification;
 import io.dbrunbooks.workflows.common.NotifyActivities;
 import io.dbrunbooks.workflows.common.Retries;
@@ -22,7 +24,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The retention runbook: plan from the sealed catalog, record the plan, delete, seal what was
@@ -30,8 +31,6 @@ import java.util.regex.Pattern;
  * boundary), so the audit trail says beforehand what is about to go.
  */
 public class RetentionWorkflowImpl implements RetentionWorkflow {
-  static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
-
   private final RetentionActivities planner =
       Workflow.newActivityStub(
           RetentionActivities.class,
@@ -56,19 +55,25 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
   private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
   @Override
-  public RetentionResult run(RetentionRequest request) {
-    if (request == null || request.target() == null || !TARGET_NAME.matcher(request.target()).matches()) {
-      throw ApplicationFailure.newNonRetryableFailure("target must be a target name from the targets file, e.g. orders; got "
-          + (request == null ? "no input" : "'" + request.target() + "'"), "InvalidRequest");
-    }
-    String target = request.target();
+  public RetentionResult run(RunbookInput<RetentionRequest> input) {
+    RetentionRequest request = RunbookInput.bind(input, RetentionRequest.class, EXAMPLE_INPUT);
+    String target = InputChecks.target(request.target());
+    InputChecks.operator(request.operator(), "operator", "the audit trail records who asked for the retention run");
+    InputChecks.optionalText("trigger", request.trigger());
+    InputChecks.workflowId(RetentionWorkflow.workflowId(target), "retention run of " + target);
     WorkflowInfo info = Workflow.getInfo();
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "retention"),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.OPERATOR, operator(request)));
 
-    RetentionPlan plan = planner.plan(request);
+    RetentionPlan plan;
+    try {
+      plan = planner.plan(request);
+    } catch (ActivityFailure e) {
+      // The cause's sentence (an unknown target, an unreadable catalog), not "Activity task failed".
+      throw failed("retention of " + target + " could not be planned: " + Failures.describe(e), e);
+    }
     if (request.dryRun()) {
       return new RetentionResult(plan, true, null, null);
     }
@@ -92,7 +97,7 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
       audit.recordBestEffort("retention.failed", "failed", AuditTrail.meta("error", Failures.describe(e)));
       notifyBestEffort(target, "retention.failed", "retention of " + target + " failed: " + Failures.describe(e),
           AuditTrail.meta("error", Failures.describe(e)));
-      throw e;
+      throw failed("retention of " + target + " failed: " + Failures.describe(e), e);
     }
     audit.record("retention.applied", "succeeded", AuditTrail.meta(
         "expiredBackups", String.join(",", outcome.expiredBackups()),
@@ -132,6 +137,11 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
     } catch (ActivityFailure e) {
       Workflow.getLogger(RetentionWorkflowImpl.class).warn("notification {} for {} failed: {}", event, target, e.getMessage());
     }
+  }
+
+  /** Ends the run with the cause's sentence; the activity failure stays attached as the cause. */
+  private static ApplicationFailure failed(String message, ActivityFailure cause) {
+    return ApplicationFailure.newNonRetryableFailureWithCause(message, "RetentionFailed", cause);
   }
 
   private static String operator(RetentionRequest request) {

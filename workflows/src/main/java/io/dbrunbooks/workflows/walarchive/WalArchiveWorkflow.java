@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.walarchive;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -22,8 +23,12 @@ public interface WalArchiveWorkflow {
   }
 
   /** Returns only when cancelled (as a cancellation) or when the archive cannot go on (a failure). */
+  /** A minimal input, quoted when the input is missing. */
+  String EXAMPLE_INPUT = "{\"target\": \"orders\", \"operator\": \"alice\"}";
+
+  /** Takes a {@link WalArchiveInput} as JSON; see {@link RunbookInput}. */
   @WorkflowMethod(name = TYPE)
-  WalArchiveCheckpoint run(WalArchiveInput input);
+  WalArchiveCheckpoint run(RunbookInput<WalArchiveInput> input);
 
   @QueryMethod(name = "progress")
   WalArchiveProgress progress();

@@ -3,6 +3,8 @@ package io.dbrunbooks.workflows.walarchive;
 import static io.dbrunbooks.workflows.common.AuditTrail.meta;
 
 import io.dbrunbooks.workflows.common.AuditTrail;
+import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
@@ -20,7 +22,6 @@ import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 
 /**
@@ -31,12 +32,13 @@ import org.slf4j.Logger;
  */
 public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
   private static final Logger log = Workflow.getLogger(WalArchiveWorkflowImpl.class);
-  private static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
   /** Calls per run before continue-as-new: about four hours of history at the default call length. */
   static final int CALLS_PER_RUN = 50;
   /** Default length of one archiving call. */
   static final long DEFAULT_CALL_SECONDS = 300;
+  /** Longest archiving call accepted: a longer one would hold WAL back from the archive's status for too long. */
+  static final long MAX_CALL_SECONDS = 3600;
 
   private final EvidenceActivities evidence = Workflow.newActivityStub(EvidenceActivities.class, RunbookOptions.EVIDENCE);
 
@@ -50,8 +52,8 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
   private String lastError;
 
   @Override
-  public WalArchiveCheckpoint run(WalArchiveInput input) {
-    validate(input);
+  public WalArchiveCheckpoint run(RunbookInput<WalArchiveInput> given) {
+    WalArchiveInput input = validate(RunbookInput.bind(given, WalArchiveInput.class, EXAMPLE_INPUT));
     target = input.target();
     boolean continued = input.checkpoint() != null;
     if (continued) {
@@ -76,7 +78,7 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
       }
       for (int call = 0; ; call++) {
         if (call >= CALLS_PER_RUN || Workflow.getInfo().isContinueAsNewSuggested()) {
-          Workflow.continueAsNew(input.withCheckpoint(total));
+          Workflow.continueAsNew(RunbookInput.of(input.withCheckpoint(total)));
         }
         WalArchiveCheckpoint r = archiver.archive(new WalArchiveRequest(target, callSeconds));
         runs++;
@@ -157,27 +159,20 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
     }
   }
 
-  private static void validate(WalArchiveInput input) {
-    if (input == null) {
-      throw invalid("input is missing: pass {\"target\": \"<name>\", \"operator\": \"<who>\"}");
+  private static WalArchiveInput validate(WalArchiveInput input) {
+    InputChecks.target(input.target());
+    InputChecks.operator(input.operator(), "operator", "the audit trail records who started the archiver");
+    if (input.activitySeconds() < 0 || input.activitySeconds() > MAX_CALL_SECONDS) {
+      throw InputChecks.invalid("field 'activitySeconds' must be between 0 (the default, " + DEFAULT_CALL_SECONDS
+          + " s) and " + MAX_CALL_SECONDS + ", got " + input.activitySeconds());
     }
-    if (input.target() == null || !TARGET_NAME.matcher(input.target()).matches()) {
-      throw invalid("target must be a target name from the worker's targets file (lower-case letters, digits, '-' and '_'), got "
-          + (input.target() == null ? "nothing" : "'" + input.target() + "'"));
+    WalArchiveCheckpoint c = input.checkpoint();
+    if (c != null && (c.timeline() < 0 || c.segmentsArchived() < 0 || c.bytesArchived() < 0)) {
+      throw InputChecks.invalid("field 'checkpoint' is carried from one run to the next by continue-as-new; leave it out"
+          + " when starting the archiver");
     }
-    if (input.operator() == null || input.operator().isBlank()) {
-      throw invalid("operator is required: the audit trail records who started the archiver");
-    }
-    String expected = WalArchiveWorkflow.workflowId(input.target());
-    String actual = Workflow.getInfo().getWorkflowId();
-    if (!expected.equals(actual)) {
-      throw invalid("start the WAL archiver of " + input.target() + " with workflow id '" + expected + "' (got '" + actual
-          + "'): that id is the lock that keeps two archivers of one target from running at once");
-    }
-  }
-
-  private static ApplicationFailure invalid(String message) {
-    return ApplicationFailure.newNonRetryableFailure(message, "InvalidRequest");
+    InputChecks.workflowId(WalArchiveWorkflow.workflowId(input.target()), "WAL archiver of " + input.target());
+    return input;
   }
 
   private static Map<String, String> position(WalArchiveCheckpoint c) {

@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.backup;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.FakeEvidenceActivities;
 import io.dbrunbooks.workflows.common.FakeNotifyActivities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -81,7 +82,7 @@ class BackupWorkflowTest {
   }
 
   private WorkflowFailedException runExpectingFailure(BackupRequest request) {
-    return assertThrows(WorkflowFailedException.class, () -> stub(BackupWorkflow.workflowId("orders")).run(request));
+    return assertThrows(WorkflowFailedException.class, () -> stub(BackupWorkflow.workflowId("orders")).run(RunbookInput.of(request)));
   }
 
   private static String rootMessage(WorkflowFailedException e) {
@@ -91,7 +92,7 @@ class BackupWorkflowTest {
   @Test
   void aTargetWithARetentionPolicyStartsRetentionOnceTheBackupIsSealed() {
     backup.retentionPolicy = true;
-    BackupResult result = stub("backup/orders").run(request("orders"));
+    BackupResult result = stub("backup/orders").run(RunbookInput.of(request("orders")));
     WorkflowStub retentionRun = client.newUntypedWorkflowStub(RetentionWorkflow.workflowId("orders"));
     RetentionResult r = retentionRun.getResult(RetentionResult.class);
     assertTrue(r.plan().nothingToDo());
@@ -100,7 +101,7 @@ class BackupWorkflowTest {
 
   @Test
   void withoutARetentionPolicyNoRetentionRuns() {
-    stub("backup/orders").run(request("orders"));
+    stub("backup/orders").run(RunbookInput.of(request("orders")));
     assertTrue(retentionRuns.isEmpty());
     assertThrows(io.temporal.client.WorkflowNotFoundException.class,
         () -> client.newUntypedWorkflowStub(RetentionWorkflow.workflowId("orders")).describe());
@@ -108,7 +109,7 @@ class BackupWorkflowTest {
 
   @Test
   void happyPathTakesVerifiesSealsAndNotifiesWithAContiguousAuditTrail() {
-    BackupResult result = stub("backup/orders").run(request("orders"));
+    BackupResult result = stub("backup/orders").run(RunbookInput.of(request("orders")));
 
     assertTrue(result.backupId().matches("orders-\\d{8}T\\d{6}Z-[0-9a-f]{6}"), result.backupId());
     assertEquals(List.of("precheck", "take", "verify"), backup.calls);
@@ -129,7 +130,7 @@ class BackupWorkflowTest {
   @Test
   @SuppressWarnings("unchecked")
   void manifestCarriesProvenanceKeyIdsArtifactsAndTheAuditHead() {
-    BackupResult result = stub("backup/orders").run(request("orders"));
+    BackupResult result = stub("backup/orders").run(RunbookInput.of(request("orders")));
     Map<String, Object> m = evidence.manifests.get("orders/backups/" + result.backupId() + "/manifest");
 
     assertEquals("backup/orders", m.get("workflowId"));
@@ -204,7 +205,7 @@ class BackupWorkflowTest {
   void aWebhookThatStaysDownDoesNotFailAFinishedBackup() {
     notify.failure = FakeBackupActivities.nonRetryable("webhook answered 404", "WebhookRejected");
 
-    BackupResult result = stub("backup/orders").run(request("orders"));
+    BackupResult result = stub("backup/orders").run(RunbookInput.of(request("orders")));
 
     assertFalse(result.notified());
     assertTrue(evidence.actions().contains("backup.notify-failed"));
@@ -215,7 +216,7 @@ class BackupWorkflowTest {
   @Test
   void theWorkflowIdIsTheLockAndAnyOtherIdIsRefused() {
     WorkflowFailedException e =
-        assertThrows(WorkflowFailedException.class, () -> stub("my-backup").run(request("orders")));
+        assertThrows(WorkflowFailedException.class, () -> stub("my-backup").run(RunbookInput.of(request("orders"))));
 
     assertTrue(rootMessage(e).contains("with workflow id 'backup/orders'"), rootMessage(e));
     assertTrue(backup.calls.isEmpty());
@@ -226,12 +227,12 @@ class BackupWorkflowTest {
   void missingOperatorOrBadTargetNameIsRefusedBeforeAnyActivity() {
     WorkflowFailedException noOperator =
         runExpectingFailure(new BackupRequest("orders", null, " ", null, null));
-    assertTrue(rootMessage(noOperator).contains("operator is required"), rootMessage(noOperator));
+    assertTrue(rootMessage(noOperator).contains("field 'operator' is required"), rootMessage(noOperator));
 
     WorkflowFailedException badName =
         assertThrows(
             WorkflowFailedException.class,
-            () -> stub("backup/Orders DB").run(new BackupRequest("Orders DB", null, "alice", null, null)));
+            () -> stub("backup/Orders DB").run(RunbookInput.of(new BackupRequest("Orders DB", null, "alice", null, null))));
     assertTrue(rootMessage(badName).contains("got 'Orders DB'"), rootMessage(badName));
     assertTrue(backup.calls.isEmpty());
   }
@@ -239,10 +240,10 @@ class BackupWorkflowTest {
   @Test
   void aSecondBackupOfTheSameTargetIsRefusedWhileOneRuns() throws Exception {
     backup.holdTake = new CountDownLatch(1);
-    WorkflowClient.start(stub("backup/orders")::run, request("orders"));
+    WorkflowClient.start(stub("backup/orders")::run, RunbookInput.of(request("orders")));
     assertTrue(backup.takeStarted.await(10, TimeUnit.SECONDS));
 
-    assertThrows(WorkflowExecutionAlreadyStarted.class, () -> WorkflowClient.start(stub("backup/orders")::run, request("orders")));
+    assertThrows(WorkflowExecutionAlreadyStarted.class, () -> WorkflowClient.start(stub("backup/orders")::run, RunbookInput.of(request("orders"))));
 
     backup.holdTake.countDown();
     client.newUntypedWorkflowStub("backup/orders").getResult(BackupResult.class);
@@ -253,7 +254,7 @@ class BackupWorkflowTest {
   void progressShowsThePhaseAndTheBytesReportedByTheBackupStep() throws Exception {
     backup.holdTake = new CountDownLatch(1);
     BackupWorkflow run = stub("backup/orders");
-    WorkflowClient.start(run::run, request("orders"));
+    WorkflowClient.start(run::run, RunbookInput.of(request("orders")));
     assertTrue(backup.takeStarted.await(10, TimeUnit.SECONDS));
 
     run.reportProgress(new ByteProgress(64L << 20, 32.0 * (1 << 20)));
@@ -275,7 +276,7 @@ class BackupWorkflowTest {
   void onceSealedABackupIsKeptEvenWhenLaterBookkeepingFails() {
     evidence.failAction = "backup.completed";
 
-    BackupResult result = stub("backup/orders").run(request("orders"));
+    BackupResult result = stub("backup/orders").run(RunbookInput.of(request("orders")));
 
     assertEquals(List.of("precheck", "take", "verify"), backup.calls, "nothing deleted after sealing");
     assertEquals(1, backup.stored.size());

@@ -23,6 +23,7 @@ public final class RecordedHistories {
       files = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList();
     }
     assertFalse(files.isEmpty(), "no recorded histories in " + url);
+    RunbookInput.prepare(); // as a worker does before it polls
     return files.stream().map(name -> DynamicTest.dynamicTest(name,
         () -> WorkflowReplayer.replayWorkflowExecutionFromResource(dir + "/" + name, workflowImpl)));
   }

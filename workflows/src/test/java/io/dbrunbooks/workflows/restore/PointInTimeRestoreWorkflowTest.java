@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.restore;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -67,13 +68,13 @@ class PointInTimeRestoreWorkflowTest {
   }
 
   private ApplicationFailure failure(RestoreRequest request) {
-    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> stub("restore/orders").run(request));
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> stub("restore/orders").run(RunbookInput.of(request)));
     return (ApplicationFailure) e.getCause();
   }
 
   @Test
   void happyPathRestoresChecksSealsAndLeavesTheClusterRunning() {
-    RestoreResult r = stub("restore/orders").run(request(false));
+    RestoreResult r = stub("restore/orders").run(RunbookInput.of(request(false)));
 
     assertEquals(List.of("plan", "provision", "restore", "recover", "check"), restore.calls);
     assertEquals(java.util.Set.of(r.restoreId()), restore.environments, "the isolated cluster stays up for people to inspect");
@@ -105,7 +106,7 @@ class PointInTimeRestoreWorkflowTest {
 
   @Test
   void aDryRunReportsThePlanAndProvisionsNothing() {
-    RestoreResult r = stub("restore/orders").run(request(RecoveryTarget.latest(), false, true, RestoreMode.ISOLATED));
+    RestoreResult r = stub("restore/orders").run(RunbookInput.of(request(RecoveryTarget.latest(), false, true, RestoreMode.ISOLATED)));
 
     assertTrue(r.dryRun());
     assertEquals("000000010000000000000002", r.plan().walFirstSegment());
@@ -162,13 +163,13 @@ class PointInTimeRestoreWorkflowTest {
     ApplicationFailure lsn = failure(request(RecoveryTarget.lsn("16-B374D848"), false, false, null));
     assertTrue(lsn.getOriginalMessage().contains("16/B374D848"), lsn.getOriginalMessage());
     ApplicationFailure none = failure(request(null, false, false, null));
-    assertTrue(none.getOriginalMessage().contains("recoveryTarget is required"), none.getOriginalMessage());
+    assertTrue(none.getOriginalMessage().contains("field 'recoveryTarget' is required"), none.getOriginalMessage());
     assertEquals(List.of(), restore.calls);
   }
 
   @Test
   void theWorkflowIdIsTheLock() {
-    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> stub("restore-orders-1").run(request(false)));
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> stub("restore-orders-1").run(RunbookInput.of(request(false))));
     assertTrue(((ApplicationFailure) e.getCause()).getOriginalMessage().contains("'restore/orders'"));
   }
 }

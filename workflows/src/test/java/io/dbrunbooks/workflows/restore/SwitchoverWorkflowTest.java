@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.restore;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -69,7 +70,7 @@ class SwitchoverWorkflowTest {
 
   /** Starts a promote restore and waits until its progress satisfies {@code until}. */
   private PointInTimeRestoreWorkflow startAndAwait(RestoreRequest request, Predicate<RestoreProgress> until) {
-    WorkflowClient.start(restoreStub()::run, request);
+    WorkflowClient.start(restoreStub()::run, RunbookInput.of(request));
     return awaitProgress(until);
   }
 
@@ -168,7 +169,7 @@ class SwitchoverWorkflowTest {
   @Test
   void noApprovalInTimeTearsGreenDownAndNeverTouchesPgBouncer() {
     pgbouncer.approvalTimeoutSeconds = 7200;
-    WorkflowClient.start(restoreStub()::run, promote(false));
+    WorkflowClient.start(restoreStub()::run, RunbookInput.of(promote(false)));
 
     ApplicationFailure f = failure();
 
@@ -395,7 +396,7 @@ class SwitchoverWorkflowTest {
   void aTargetWithoutSwitchoverSettingsIsRefusedBeforeProvisioning() {
     pgbouncer.policyFailure = ApplicationFailure.newNonRetryableFailure(
         "target orders has no switchover block in the targets file", "SwitchoverNotConfigured");
-    WorkflowClient.start(restoreStub()::run, promote(false));
+    WorkflowClient.start(restoreStub()::run, RunbookInput.of(promote(false)));
 
     ApplicationFailure f = failure();
 
@@ -406,8 +407,8 @@ class SwitchoverWorkflowTest {
   @Test
   void anIsolatedRestoreHasNothingToApprove() {
     restore.planGate = new java.util.concurrent.CountDownLatch(1);
-    WorkflowClient.start(restoreStub()::run, new RestoreRequest("orders", RecoveryTarget.latest(), null, RestoreMode.ISOLATED,
-        List.of(), false, false, "alice", null));
+    WorkflowClient.start(restoreStub()::run, RunbookInput.of(new RestoreRequest("orders", RecoveryTarget.latest(), null, RestoreMode.ISOLATED,
+        List.of(), false, false, "alice", null)));
     PointInTimeRestoreWorkflow wf = awaitProgress(p -> p.restoreId() != null);
 
     assertTrue(rejection(() -> wf.approve(new Approval("bob", null))).contains("mode isolated"));

@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.retention;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,7 +58,7 @@ class RetentionWorkflowTest {
   @Test
   void aDryRunPlansAndChangesNothing() {
     retention.plan = plan(List.of(OLD));
-    RetentionResult result = stub().run(new RetentionRequest("orders", true, "alice", "on-demand"));
+    RetentionResult result = stub().run(RunbookInput.of(new RetentionRequest("orders", true, "alice", "on-demand")));
     assertTrue(result.dryRun());
     assertEquals(List.of("orders-old"), result.plan().expire().stream().map(RetentionPlan.Backup::backupId).toList());
     assertEquals(List.of("plan"), retention.calls);
@@ -67,7 +68,7 @@ class RetentionWorkflowTest {
   @Test
   void aRunRecordsThePlanBeforeDeletingAndSealsWhatWent() {
     retention.plan = plan(List.of(OLD));
-    RetentionResult result = stub().run(new RetentionRequest("orders", false, "alice", "on-demand"));
+    RetentionResult result = stub().run(RunbookInput.of(new RetentionRequest("orders", false, "alice", "on-demand")));
     assertEquals(List.of("plan", "apply"), retention.calls);
     assertEquals(List.of("retention.planned", "retention.applied"), evidence.actions());
     assertEquals("orders-old", evidence.entries.get(0).event().metadata().get("expire"), "the audit names what is about to go");
@@ -82,7 +83,7 @@ class RetentionWorkflowTest {
   @Test
   void nothingToExpireLeavesNoTrace() {
     retention.plan = plan(List.of());
-    RetentionResult result = stub().run(new RetentionRequest("orders", false, "backup/orders", "after backup orders-new"));
+    RetentionResult result = stub().run(RunbookInput.of(new RetentionRequest("orders", false, "backup/orders", "after backup orders-new")));
     assertEquals(List.of("plan"), retention.calls);
     assertNull(result.manifestLocation());
     assertTrue(evidence.entries.isEmpty() && notify.sent.isEmpty());
@@ -93,15 +94,39 @@ class RetentionWorkflowTest {
     retention.plan = plan(List.of(OLD));
     retention.applyFailure = ApplicationFailure.newNonRetryableFailure("store refused", "StoreUnwritable");
     WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
-        () -> stub().run(new RetentionRequest("orders", false, "alice", "on-demand")));
-    assertTrue(String.valueOf(e.getCause().getCause().getMessage()).contains("store refused"), e.toString());
+        () -> stub().run(RunbookInput.of(new RetentionRequest("orders", false, "alice", "on-demand"))));
+    ApplicationFailure f = (ApplicationFailure) e.getCause();
+    assertEquals("RetentionFailed", f.getType());
+    assertEquals("retention of orders failed: store refused", f.getOriginalMessage());
     assertEquals(List.of("retention.planned", "retention.failed"), evidence.actions());
     assertEquals(List.of("retention.failed"), notify.events());
   }
 
   @Test
+  void aPlanThatCannotBeMadeSaysWhy() {
+    retention.planFailure = ApplicationFailure.newNonRetryableFailure("unknown target 'orders': the targets file names billing",
+        "UnknownTarget");
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+        () -> stub().run(RunbookInput.of(new RetentionRequest("orders", false, "alice", "on-demand"))));
+    ApplicationFailure f = (ApplicationFailure) e.getCause();
+    assertEquals("retention of orders could not be planned: unknown target 'orders': the targets file names billing",
+        f.getOriginalMessage());
+    assertEquals(List.of("plan"), retention.calls);
+  }
+
+  @Test
+  void theWorkflowIdIsTheTargetsLock() {
+    RetentionWorkflow other = env.getWorkflowClient().newWorkflowStub(RetentionWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId("retention/other").setTaskQueue(TaskQueues.RUNBOOKS).build());
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+        () -> other.run(RunbookInput.of(new RetentionRequest("orders", false, "alice", "on-demand"))));
+    assertTrue(((ApplicationFailure) e.getCause()).getOriginalMessage().contains("workflow id 'retention/orders'"));
+    assertTrue(retention.calls.isEmpty());
+  }
+
+  @Test
   void aBadTargetNameIsRefusedBeforeAnyActivity() {
-    assertThrows(WorkflowFailedException.class, () -> stub().run(new RetentionRequest("../etc", false, "alice", "on-demand")));
+    assertThrows(WorkflowFailedException.class, () -> stub().run(RunbookInput.of(new RetentionRequest("../etc", false, "alice", "on-demand"))));
     assertTrue(retention.calls.isEmpty());
   }
 
@@ -113,10 +138,14 @@ class RetentionWorkflowTest {
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile RetentionPlan plan;
     volatile RuntimeException applyFailure;
+    volatile RuntimeException planFailure;
 
     @Override
     public RetentionPlan plan(RetentionRequest request) {
       calls.add("plan");
+      if (planFailure != null) {
+        throw planFailure;
+      }
       return plan;
     }
 

@@ -1,5 +1,6 @@
 package io.dbrunbooks.workflows.walarchive;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -56,7 +57,7 @@ class WalArchiveWorkflowTest {
   private WorkflowExecution startArchiver(String workflowId) {
     WalArchiveWorkflow stub = client.newWorkflowStub(WalArchiveWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(TaskQueues.RUNBOOKS).build());
-    return WorkflowClient.start(stub::run, new WalArchiveInput("orders", "alice"));
+    return WorkflowClient.start(stub::run, RunbookInput.of(new WalArchiveInput("orders", "alice")));
   }
 
   private WalArchiveProgress progress() {
