@@ -59,6 +59,9 @@ final class BackupRuns {
     BackupWorkflow stub = client.newWorkflowStub(BackupWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(workflowId)
         .setTaskQueue(TaskQueues.RUNBOOKS)
+        // The workflow list's one line about this run: what, on which target, by whom.
+        .setStaticSummary("backup of " + request.target() + " (" + request.methodOrDefault().name().toLowerCase() + ") by "
+            + request.operator())
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
         .build());
     try {
@@ -78,6 +81,7 @@ final class BackupRuns {
   static Outcome follow(WorkflowClient client, Started run, Duration interval, Consumer<BackupProgress> onProgress,
       Consumer<String> onQueryProblem) {
     Followed<BackupResult, BackupProgress> f = follow(client, run, BackupWorkflow.TYPE, BackupResult.class, BackupProgress.class,
+        p -> LiveProgress.backup(p, LiveProgress.heartbeat(client, run.workflowId(), run.runId()), java.time.Instant.now()),
         (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(), p -> false, interval, onProgress, onQueryProblem, "backup");
     return new Outcome(f.result(), f.failure());
   }
@@ -89,12 +93,13 @@ final class BackupRuns {
   record Followed<R, P>(R result, String failure, P stoppedAt) {}
 
   /**
-   * {@link #follow} for any runbook whose workflow answers a {@code progress} query: {@code changed}
+   * {@link #follow} for any runbook whose workflow answers a {@code progress} query: {@code refresh}
+   * brings each answer up to date (see {@link LiveProgress}), {@code changed}
    * says when a new answer is worth printing, {@code until} when to stop waiting although the run
    * goes on (after printing that answer); {@code noun} names the run in messages.
    */
   static <R, P> Followed<R, P> follow(WorkflowClient client, Started run, String workflowType, Class<R> resultType,
-      Class<P> progressType, java.util.function.BiPredicate<P, P> changed, java.util.function.Predicate<P> until,
+      Class<P> progressType, java.util.function.UnaryOperator<P> refresh, java.util.function.BiPredicate<P, P> changed, java.util.function.Predicate<P> until,
       Duration interval, Consumer<P> onProgress, Consumer<String> onQueryProblem, String noun) {
     WorkflowStub stub = client.newUntypedWorkflowStub(run.workflowId(), Optional.of(run.runId()), Optional.of(workflowType));
     // The result's long poll runs in its own gRPC context: cancelled when the follower stops waiting
@@ -108,14 +113,14 @@ final class BackupRuns {
       poll.detach(previous);
     }
     try {
-      return await(stub, result, run, progressType, changed, until, interval, onProgress, onQueryProblem, noun);
+      return await(stub, result, run, progressType, refresh, changed, until, interval, onProgress, onQueryProblem, noun);
     } finally {
       poll.cancel(null);
     }
   }
 
   private static <R, P> Followed<R, P> await(WorkflowStub stub, CompletableFuture<R> result, Started run, Class<P> progressType,
-      java.util.function.BiPredicate<P, P> changed, java.util.function.Predicate<P> until, Duration interval,
+      java.util.function.UnaryOperator<P> refresh, java.util.function.BiPredicate<P, P> changed, java.util.function.Predicate<P> until, Duration interval,
       Consumer<P> onProgress, Consumer<String> onQueryProblem, String noun) {
     P last = null;
     boolean queryProblemReported = false;
@@ -124,7 +129,7 @@ final class BackupRuns {
         return new Followed<>(result.get(interval.toMillis(), TimeUnit.MILLISECONDS), null, null);
       } catch (TimeoutException stillRunning) {
         try {
-          P p = stub.query("progress", progressType);
+          P p = refresh.apply(stub.query("progress", progressType));
           if (last == null || changed.test(last, p)) {
             onProgress.accept(p);
           }

@@ -41,6 +41,7 @@ final class DemoRestore {
     WalArchiveWorkflow stub = client.newWorkflowStub(WalArchiveWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(WalArchiveWorkflow.workflowId(target))
         .setTaskQueue(TaskQueues.RUNBOOKS)
+        .setStaticSummary("WAL archive of " + target + " started by the demo")
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
         .build());
     WorkflowClient.start(stub::run, RunbookInput.of(new WalArchiveInput(target, "demo")));

@@ -41,6 +41,8 @@ final class RestoreRuns {
     PointInTimeRestoreWorkflow stub = client.newWorkflowStub(PointInTimeRestoreWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(workflowId)
         .setTaskQueue(TaskQueues.RUNBOOKS)
+        .setStaticSummary("restore of " + request.target() + " to " + request.recoveryTarget().describe() + " ("
+            + request.modeOrDefault().name().toLowerCase() + (request.dryRun() ? ", dry run" : "") + ") by " + request.operator())
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
         .build());
     try {
@@ -66,7 +68,9 @@ final class RestoreRuns {
   static Outcome follow(WorkflowClient client, BackupRuns.Started run, boolean untilSwitchover, Duration interval,
       Consumer<RestoreProgress> onProgress, Consumer<String> onQueryProblem) {
     BackupRuns.Followed<RestoreResult, RestoreProgress> f = BackupRuns.follow(client, run, PointInTimeRestoreWorkflow.TYPE,
-        RestoreResult.class, RestoreProgress.class, (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(),
+        RestoreResult.class, RestoreProgress.class,
+        p -> LiveProgress.restore(p, LiveProgress.heartbeat(client, run.workflowId(), run.runId()), java.time.Instant.now()),
+        (a, b) -> a.phase() != b.phase() || a.bytes() != b.bytes(),
         p -> untilSwitchover && switchoverUnderway(p.phase()), interval, onProgress, onQueryProblem, "restore");
     return new Outcome(f.result(), f.failure(), f.stoppedAt());
   }

@@ -73,12 +73,21 @@ final class StatusCommand extends CliCommand {
       String progressProblem = null;
       if (backup || restore || decommission) {
         try {
+          // The query's bytes are up to a minute old: the running step's heartbeat is current to seconds.
+          boolean running = status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
           if (backup) {
             progress = run.query("progress", BackupProgress.class);
+            if (running) {
+              progress = LiveProgress.backup(progress, LiveProgress.heartbeat(connection.client(), workflowId, runId), Instant.now());
+            }
           } else if (decommission) {
             decommissionProgress = run.query("progress", DecommissionProgress.class);
           } else {
             restoreProgress = run.query("progress", RestoreProgress.class);
+            if (running) {
+              restoreProgress = LiveProgress.restore(restoreProgress, LiveProgress.heartbeat(connection.client(), workflowId, runId),
+                  Instant.now());
+            }
           }
         } catch (WorkflowException | StatusRuntimeException e) {
           // Queries need a worker; the status from Temporal is still worth showing.

@@ -6,7 +6,10 @@ package io.dbrunbooks.workflows.backup;
  * @param phase one of {@link BackupPhase}
  * @param bytes bytes written to the store so far (last report of the backup step)
  * @param throughputBytesPerSecond average since the backup step started
- * @param elapsedSeconds since the run started, as of the workflow's last task
+ * @param elapsedSeconds since the run started, as of the workflow's last task (a query cannot read
+ *     the clock): for the time so far use {@code startedAt}
+ * @param lastError the last failure of a step that is being retried, or null
+ * @param startedAt when the run started, ISO-8601
  */
 public record BackupProgress(
     String target,
@@ -15,4 +18,5 @@ public record BackupProgress(
     long bytes,
     double throughputBytesPerSecond,
     double elapsedSeconds,
-    String lastError) {}
+    String lastError,
+    String startedAt) {}

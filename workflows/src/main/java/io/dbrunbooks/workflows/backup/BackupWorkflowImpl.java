@@ -4,6 +4,7 @@ import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
 import io.dbrunbooks.workflows.common.Failures;
 import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookDetails;
 import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.NotifyActivities;
 import io.dbrunbooks.workflows.common.Retries;
@@ -77,6 +78,9 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   private long bytes;
   private double throughput;
   private String lastError;
+  private BackupMethod method;
+  private String operator;
+  private long bytesAt;
 
   @Override
   public BackupResult run(RunbookInput<BackupRequest> input) {
@@ -84,12 +88,14 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     BackupRequest request = validate(RunbookInput.bind(input, BackupRequest.class, EXAMPLE_INPUT));
     WorkflowInfo info = Workflow.getInfo();
     target = request.target();
-    BackupMethod method = request.methodOrDefault();
+    method = request.methodOrDefault();
+    operator = request.operator();
     backupId = RunbookOptions.newRunId(target);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "backup"),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.OPERATOR, request.operator()));
+    Workflow.setCurrentDetails(details());
 
     AuditTrail audit =
         new AuditTrail(
@@ -202,6 +208,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   private void startRetention() {
     RetentionWorkflow child = Workflow.newChildWorkflowStub(RetentionWorkflow.class, ChildWorkflowOptions.newBuilder()
         .setWorkflowId(RetentionWorkflow.workflowId(target))
+        .setStaticSummary("retention of " + target + " after backup " + backupId)
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
         .build());
     Async.function(
@@ -264,7 +271,8 @@ public class BackupWorkflowImpl implements BackupWorkflow {
 
   @Override
   public BackupProgress progress() {
-    return new BackupProgress(target, backupId, phase, bytes, throughput, elapsedSeconds(), lastError);
+    return new BackupProgress(target, backupId, phase, bytes, throughput, elapsedSeconds(), lastError,
+        startedMillis == 0 ? null : Instant.ofEpochMilli(startedMillis).toString());
   }
 
   @Override
@@ -274,6 +282,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     }
     bytes = progress.bytes();
     throughput = progress.throughputBytesPerSecond();
+    bytesAt = Workflow.currentTimeMillis();
     Workflow.setCurrentDetails(details());
   }
 
@@ -352,16 +361,28 @@ public class BackupWorkflowImpl implements BackupWorkflow {
 
   /** Markdown shown as "current details" in the Web UI. */
   private String details() {
-    StringBuilder sb = new StringBuilder();
-    sb.append("**Backup** `").append(backupId).append("` of **").append(target).append("**\n\n");
-    sb.append("Phase: ").append(phase);
-    if (phase == BackupPhase.BACKUP && bytes > 0) {
-      sb.append(String.format(Locale.ROOT, " — %.1f MiB written, %.1f MiB/s", bytes / 1048576.0, throughput / 1048576.0));
-    }
-    if (lastError != null) {
-      sb.append("\n\nError: ").append(lastError);
-    }
-    return sb.toString();
+    return RunbookDetails.of("Backup", backupId, target)
+        .row("Phase", phase.name().toLowerCase(Locale.ROOT) + (waitingFor() == null ? "" : ": " + waitingFor()))
+        .row("Method", method == null ? null : method.name().toLowerCase(Locale.ROOT))
+        .row("Operator", operator)
+        .row("Started", RunbookDetails.at(startedMillis))
+        .bytes("Written", bytes, throughput, bytesAt == 0 ? null : RunbookDetails.at(bytesAt))
+        .row("Error", lastError)
+        .toString();
+  }
+
+  /** What the current phase is doing, in words a DBA recognises. */
+  private String waitingFor() {
+    return switch (phase) {
+      case PRECHECK -> "checking the server (version, role, replication lag, privileges, free space)";
+      case BACKUP -> (method == BackupMethod.LOGICAL ? "pg_dump" : "pg_basebackup") + " streaming into the store";
+      case VERIFY -> "re-reading the artifact (checksums, decryption"
+          + (method == BackupMethod.LOGICAL ? ", pg_restore --list)" : ", pg_verifybackup)");
+      case SEAL -> "signing the manifest into the evidence registry";
+      case NOTIFY -> "sending the notification";
+      case COMPENSATING -> "deleting what this run wrote";
+      default -> null;
+    };
   }
 
   /** Bytes per second the tool produced, from the step's own timestamps (0 when unknown). */

@@ -27,6 +27,7 @@ import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
 import io.temporal.workflow.WorkflowInit;
+import io.dbrunbooks.workflows.common.RunbookDetails;
 import io.dbrunbooks.workflows.common.RunbookInput;
 import java.time.Duration;
 import java.time.Instant;
@@ -895,6 +896,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
               BlueDecommissionWorkflow.class,
               ChildWorkflowOptions.newBuilder()
                   .setWorkflowId(decommissionWorkflowId)
+                  .setStaticSummary("decommission of blue after restore " + restoreId + " of " + target)
                   .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
                   .build());
       Async.function(
@@ -1079,7 +1081,8 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
   @Override
   public RestoreProgress progress() {
     return new RestoreProgress(
-        target, restoreId, phase, backupId, bytes, throughput, elapsedSeconds(), lastError, switchoverReport());
+        target, restoreId, phase, backupId, bytes, throughput, elapsedSeconds(), lastError, switchoverReport(),
+        startedMillis == 0 ? null : Instant.ofEpochMilli(startedMillis).toString());
   }
 
   private SwitchoverReport switchoverReport() {
@@ -1169,6 +1172,8 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
     if (backupId != null) {
       sb.append(" from backup `").append(backupId).append('`');
     }
+    sb.append("\n\nStarted ").append(startedMillis == 0 ? "-" : RunbookDetails.at(startedMillis)).append(" by ")
+        .append(operator).append(promote ? ", mode promote" : ", mode isolated");
     sb.append("\n\nPhase: ").append(phase);
     if (bytes > 0) {
       sb.append(

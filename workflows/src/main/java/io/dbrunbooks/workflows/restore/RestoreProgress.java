@@ -7,6 +7,7 @@ package io.dbrunbooks.workflows.restore;
  *     the backup's start (last report of the step)
  * @param elapsedSeconds since the run started, as of the workflow's last task
  * @param switchover mode promote only, once the restored cluster is ready; null otherwise
+ * @param startedAt when the run started, ISO-8601 (for the time so far: a query cannot read the clock)
  */
 public record RestoreProgress(
     String target,
@@ -17,4 +18,5 @@ public record RestoreProgress(
     double throughputBytesPerSecond,
     double elapsedSeconds,
     String lastError,
-    SwitchoverReport switchover) {}
+    SwitchoverReport switchover,
+    String startedAt) {}

@@ -4,6 +4,7 @@ import static io.dbrunbooks.workflows.common.AuditTrail.meta;
 
 import io.dbrunbooks.workflows.common.AuditTrail;
 import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookDetails;
 import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.EvidenceActivities;
@@ -50,22 +51,30 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
   private WalArchiveCheckpoint current;
   private long runs;
   private String lastError;
+  private String operator;
+  private long callSeconds;
+  private long runStartedMillis;
+  private long progressAt;
+  private boolean continued;
 
   @Override
   public WalArchiveCheckpoint run(RunbookInput<WalArchiveInput> given) {
     WalArchiveInput input = validate(RunbookInput.bind(given, WalArchiveInput.class, EXAMPLE_INPUT));
     target = input.target();
-    boolean continued = input.checkpoint() != null;
+    operator = input.operator();
+    runStartedMillis = Workflow.currentTimeMillis();
+    continued = input.checkpoint() != null;
     if (continued) {
       total = input.checkpoint();
     }
-    long callSeconds = input.activitySeconds() > 0 ? input.activitySeconds() : DEFAULT_CALL_SECONDS;
+    callSeconds = input.activitySeconds() > 0 ? input.activitySeconds() : DEFAULT_CALL_SECONDS;
     WalArchiveActivities archiver = archiver(callSeconds);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "wal-archive"),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.OPERATOR, input.operator()),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.PHASE, "ARCHIVING"));
+    Workflow.setCurrentDetails(details());
     String runId = Workflow.getInfo().getRunId();
     // One chain per run: numbering restarts with each continue-as-new, and a chain never grows without bound.
     AuditTrail audit = new AuditTrail(evidence, target, target + "/wal-archive/" + runId, "target/" + target + "/wal",
@@ -156,6 +165,8 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
   public void reportWalProgress(WalArchiveCheckpoint report) {
     if ("archiving".equals(state)) {
       current = report;
+      progressAt = Workflow.currentTimeMillis();
+      Workflow.setCurrentDetails(details());
     }
   }
 
@@ -182,9 +193,22 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
 
   /** Markdown shown as "current details" in the Web UI. */
   private String details() {
-    return "**WAL archive** of **" + target + "**: " + state + "\n\nTimeline " + total.timeline() + ", archived to "
-        + total.archivedLsn() + ", last segment " + total.lastSegment() + ", " + total.segmentsArchived() + " segments"
-        + (total.gaps().isEmpty() ? "" : "\n\nGaps: " + String.join("; ", total.gaps()))
-        + (lastError == null ? "" : "\n\nError: " + lastError);
+    WalArchiveCheckpoint now = current == null ? total : total.plus(current);
+    return RunbookDetails.of("WAL archive", null, target)
+        .row("State", state + ("archiving".equals(state)
+            ? ": streaming WAL over the replication slot into the archive, " + callSeconds + " s per call (call "
+                + (runs + 1) + " of this run)"
+            : ""))
+        .row("Operator", operator)
+        .row(continued ? "This run since" : "Running since", runStartedMillis == 0 ? null : RunbookDetails.at(runStartedMillis))
+        .row("Timeline", now.timeline() == 0 ? null : now.timeline())
+        .row("Archived to", now.archivedLsn())
+        .row("Last segment", now.lastSegment())
+        .row("Segments", now.segmentsArchived())
+        .bytes("WAL archived", now.bytesArchived(), 0, progressAt == 0 ? null : RunbookDetails.at(progressAt))
+        .row("Gaps", now.gaps().isEmpty() ? null : String.join("; ", now.gaps()))
+        .row("Error", lastError)
+        .toString();
   }
+
 }

@@ -273,6 +273,30 @@ class BackupWorkflowTest {
   }
 
   @Test
+  void theWebUiShowsCurrentDetailsWhileTheBackupRuns() throws Exception {
+    backup.holdTake = new CountDownLatch(1);
+    BackupWorkflow run = stub("backup/orders");
+    WorkflowClient.start(run::run, RunbookInput.of(request("orders")));
+    assertTrue(backup.takeStarted.await(10, TimeUnit.SECONDS));
+
+    // What the Web UI's User Metadata tab and `temporal workflow metadata` ask for.
+    String details = WorkflowStub.fromTyped(run)
+        .query("__temporal_workflow_metadata", io.temporal.api.sdk.v1.WorkflowMetadata.class).getCurrentDetails();
+    assertTrue(details.startsWith("**Backup** `orders-"), details);
+    assertTrue(details.contains("**Phase**: backup: pg_basebackup streaming into the store"), details);
+    assertTrue(details.contains("**Operator**: alice"), details);
+    assertTrue(details.contains("**Started**: "), details);
+
+    run.reportProgress(new ByteProgress(64L << 20, 32.0 * (1 << 20)));
+    details = WorkflowStub.fromTyped(run)
+        .query("__temporal_workflow_metadata", io.temporal.api.sdk.v1.WorkflowMetadata.class).getCurrentDetails();
+    assertTrue(details.contains("**Written**: 64.0 MiB at 32.0 MiB/s (as of "), details);
+    assertTrue(run.progress().startedAt() != null, "the progress query says when the run started");
+    backup.holdTake.countDown();
+    WorkflowStub.fromTyped(run).getResult(BackupResult.class);
+  }
+
+  @Test
   void onceSealedABackupIsKeptEvenWhenLaterBookkeepingFails() {
     evidence.failAction = "backup.completed";
 

@@ -103,6 +103,21 @@ class WalArchiveWorkflowTest {
   }
 
   @Test
+  void theWebUiShowsCurrentDetailsFromTheFirstCallOn() throws Exception {
+    wal.blockAt = 1; // the first call streams on: nothing has returned yet
+    WorkflowExecution run = startArchiver("wal-archive/orders");
+    assertTrue(wal.blocking.await(30, TimeUnit.SECONDS));
+
+    String details = env.getWorkflowClient().newUntypedWorkflowStub(run.getWorkflowId())
+        .query("__temporal_workflow_metadata", io.temporal.api.sdk.v1.WorkflowMetadata.class).getCurrentDetails();
+    assertTrue(details.startsWith("**WAL archive** of **orders**"), details);
+    assertTrue(details.contains("**State**: archiving: streaming WAL over the replication slot into the archive"), details);
+    assertTrue(details.contains("**Operator**: alice"), details);
+    assertTrue(details.contains("**Running since**: "), details);
+    cancelAndAwait();
+  }
+
+  @Test
   void cancelLetsTheRunningCallUploadWhatItHoldsAndRecordsTheStop() throws Exception {
     wal.blockAt = 3;
     startArchiver("wal-archive/orders");
