@@ -4,45 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dbrunbooks.activities.config.PostgresConnection;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
-import io.dbrunbooks.activities.config.TargetsConfigLoader;
-import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
-import io.dbrunbooks.activities.keys.LocalKeyring;
-import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
 import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalArchive;
-import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
 import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.BackupRequest;
 import io.dbrunbooks.workflows.backup.BackupResult;
 import io.dbrunbooks.workflows.backup.BackupWorkflow;
-import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
-import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
-import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.restore.RecoverRequest;
 import io.dbrunbooks.workflows.restore.RecoveryTarget;
-import io.dbrunbooks.workflows.restore.RestoreActivities;
 import io.dbrunbooks.workflows.restore.RestoreMode;
 import io.dbrunbooks.workflows.restore.RestoreRequest;
 import io.dbrunbooks.workflows.restore.RestoreResult;
 import io.dbrunbooks.workflows.restore.TeardownRequest;
-import io.dbrunbooks.workflows.walarchive.WalArchiveActivities;
-import io.dbrunbooks.workflows.walarchive.WalArchiveRequest;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.testing.TestActivityEnvironment;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +35,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -92,38 +74,18 @@ class RestoreOfAPromotedCopyTest {
   @BeforeAll
   static void aRestoredCopyServesAndIsBackedUp() throws Exception {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-    Path keyring = tmp.resolve("keyring.json");
-    LocalKeyring.create(keyring);
-    PgTools.handToServerUser(keyring);
+    Path keyring = RestoreFixture.keyring(tmp);
     blue = LocalCluster.start(tmp.resolve("blue"));
     password = Files.readString(blue.passwordFile()).strip();
     serving.set(blue.port());
     blue.createDatabase("orders");
     blue.sql("orders", "CREATE TABLE ticks (id bigserial PRIMARY KEY, note text NOT NULL)");
-    Path targets = tmp.resolve("targets.yaml");
-    Files.writeString(targets, String.join("\n",
-        "targets:",
-        "  orders:",
-        "    engine: postgres",
-        "    connection: { host: 127.0.0.1, port: " + blue.port() + ", database: orders, user: postgres,"
-            + " password: { file: " + blue.passwordFile() + " }, sslmode: disable }",
-        "    backupStore: file:" + tmp.resolve("store"),
-        "    evidence: file:" + tmp.resolve("evidence"),
-        "    keys: { keyring: " + keyring + " }",
-        "    restore: { directory: " + tmp.resolve("restores") + " }", ""));
-    config = TargetsConfigLoader.load(targets);
+    config = RestoreFixture.targets(tmp, blue, keyring);
     resources = new TargetResources(config);
     restoreActivities = new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys,
         PgTools.locate(), ReadableClasspath.fetchProgram(tmp.resolve("classpath")));
-    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-    RunbookSearchAttributes.ALL.forEach(k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
-    Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
-    worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class);
-    worker.registerActivitiesImplementations(
-        new PostgresBackupActivities(config, resources::store, resources::keys).withServing(RestoreOfAPromotedCopyTest::servingTarget),
-        new EvidenceActivitiesImpl(config, resources::evidence, resources::keys), new NotifyActivitiesImpl(config),
-        restoreActivities);
-    env.start();
+    env = RestoreFixture.start(config, resources, restoreActivities,
+        new PostgresBackupActivities(config, resources::store, resources::keys).withServing(RestoreFixture.servedBy(config, serving::get)));
 
     // Blue: a backup, then rows before and after a point in time, all archived.
     WalSegmentPusher pusher = new WalSegmentPusher(blue, new WalArchive(resources.store("orders"), resources.keys("orders"), "orders"));
@@ -151,7 +113,7 @@ class RestoreOfAPromotedCopyTest {
     TestActivityEnvironment activityEnv = TestActivityEnvironment.newInstance();
     try {
       activityEnv.registerActivitiesImplementations(restoreActivities);
-      activityEnv.newActivityStub(RestoreActivities.class, options())
+      PointInTimeRestoreTest.activityStub(activityEnv)
           .recover(new RecoverRequest("orders", green.plan(), green.environment(), RestoreMode.PROMOTE));
     } finally {
       activityEnv.close();
@@ -226,36 +188,10 @@ class RestoreOfAPromotedCopyTest {
     }
   }
 
-  /** The target "orders" as it is now: blue, or green once it serves. */
-  static io.dbrunbooks.activities.config.TargetConfig servingTarget(String name) {
-    PostgresConnection c = config.target(name).connection();
-    return config.target(name).withConnection(new PostgresConnection("127.0.0.1", serving.get(), c.database(), c.user(),
-        c.password(), c.sslmode()));
-  }
-
   /** The real WAL archiver, connected to green, archives its timeline up to where green is now. */
   static void archiveGreen() throws Exception {
-    Lsn end = Lsn.parse(sql(green, "SELECT pg_current_wal_lsn()::text"));
-    WalArchive archive = new WalArchive(resources.store("orders"), resources.keys("orders"), "orders");
-    TestActivityEnvironment archiverEnv = TestActivityEnvironment.newInstance();
-    try {
-      archiverEnv.registerActivitiesImplementations(new WalArchiveActivitiesImpl(config, resources::store, resources::keys)
-          .withServing(RestoreOfAPromotedCopyTest::servingTarget));
-      WalArchiveActivities stub = archiverEnv.newActivityStub(WalArchiveActivities.class, ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofMinutes(2)).setHeartbeatTimeout(Duration.ofSeconds(20))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
-      for (int i = 0; i < 20 && !archivedTo(archive, end); i++) {
-        stub.archive(new WalArchiveRequest("orders", 2));
-      }
-    } finally {
-      archiverEnv.close();
-    }
-    assertTrue(archivedTo(archive, end), "green's WAL archived on timeline 2 up to " + end);
-  }
-
-  static boolean archivedTo(WalArchive archive, Lsn end) throws IOException {
-    Lsn reached = archive.list().archivedEnd(2, new Lsn(end.value() - 1));
-    return reached != null && reached.compareTo(end) >= 0;
+    RestoreFixture.archive(config, resources, RestoreFixture.servedBy(config, serving::get), 2,
+        Lsn.parse(sql(green, "SELECT pg_current_wal_lsn()::text")));
   }
 
   static BackupResult backup() {
@@ -268,11 +204,6 @@ class RestoreOfAPromotedCopyTest {
     return env.getWorkflowClient().newWorkflowStub(PointInTimeRestoreWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId("restore/orders").setTaskQueue(TaskQueues.RUNBOOKS).build())
         .run(new RestoreRequest("orders", to, backupId, RestoreMode.ISOLATED, List.of(), false, false, "tester", "TEST-8"));
-  }
-
-  static ActivityOptions options() {
-    return ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setHeartbeatTimeout(Duration.ofSeconds(30))
-        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build();
   }
 
   static Connection connect(RestoreResult r) throws SQLException {
