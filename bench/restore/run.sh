@@ -185,8 +185,13 @@ tctl workflow show --workflow-id "restore/$TARGET" -o json >"$WF/restore-history
 # One python pass over the result and the history: phase durations (activity scheduled -> completed),
 # the moment recovery finished relative to the workflow's start, and what was restored.
 eval "$(python3 - "$WF/restore.json" "$WF/restore-history.json" <<'EOF'
-import json, sys
+import base64, json, shlex, sys
 from datetime import datetime
+def payload(p):
+    # The CLI shows JSON payloads decoded (its default shorthand), or raw: metadata and base64 data.
+    if isinstance(p, dict) and 'metadata' in p and isinstance(p.get('data'), str):
+        return json.loads(base64.b64decode(p['data']))
+    return p
 def ts(s):
     s = s.rstrip('Z')
     if '.' in s:
@@ -198,7 +203,7 @@ if isinstance(res, list): res = res[0]
 events = json.load(open(sys.argv[2]))
 events = events.get('events', events)
 started = ts(events[0]['eventTime'])
-sched, steps, ends = {}, {}, {}
+sched, steps, ends, fetch_cmd = {}, {}, {}, ''
 for e in events:
     a = e.get('activityTaskScheduledEventAttributes')
     if a:
@@ -208,6 +213,11 @@ for e in events:
         name, t0 = sched[str(c['scheduledEventId'])]
         steps[name] = steps.get(name, 0) + (ts(e['eventTime']) - t0).total_seconds()
         ends[name] = (ts(e['eventTime']) - started).total_seconds()
+        if name == 'RestoreBaseBackup':
+            r = c.get('result', {})
+            r = r.get('payloads', [r]) if isinstance(r, dict) else r
+            # The restored copy keeps no restore_command once recovered: the step's result says what it was.
+            fetch_cmd = payload(r[0]).get('restoreCommand', '')
 rows = [t['rows'] for t in res['checks']['rowCounts'] if t['table'].split('.')[-1] == 'pgbench_history']
 out = {
   'WF_RTO': res['rtoSeconds'],
@@ -218,16 +228,16 @@ out = {
   'WF_BASE_BYTES': res['plan']['artifact']['storedBytes'], 'WF_DATA_DIR': res['environment']['dataDirectory'],
   'WF_DIR': res['environment']['directory'],
   'WF_ROWS': rows[0] if rows else -1, 'WF_WAL_SEGMENTS': res['plan']['walSegments'],
-  'WF_LAST_XACT': res['recovered']['lastTransactionTime'],
+  'WF_LAST_XACT': res['recovered']['lastTransactionTime'], 'WF_FETCH_CMD': fetch_cmd,
 }
 for k, v in out.items():
-    print(f"{k}='{v}'")
+    print(f"{k}={shlex.quote(str(v))}")
 EOF
 )"
 WF_WAL_REPLAYED=$(lsn_diff "$WF_REPLAY_LSN" "$WF_START_LSN")
 WF_WAL_BYTES=$(du -sb "$WF/store/$TARGET/wal" | cut -f1)
 WF_LOG=$WF_DIR/postgres.log
-WF_FETCH_CMD=$(sed -n "s/^restore_command = '\(.*\)'$/\1/p" "$WF_DATA_DIR/postgresql.auto.conf" | tail -1 | sed "s/''/'/g")
+[ -n "$WF_FETCH_CMD" ] || die "no restoreCommand in the RestoreBaseBackup step's result (see $WF/restore-history.json)"
 
 # ---------------------------------------------------------------- 5. one WAL fetch, alone
 # What each restore_command costs per file, outside recovery: five segments of the pgbench run.

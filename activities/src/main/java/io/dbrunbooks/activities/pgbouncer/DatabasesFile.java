@@ -1,20 +1,13 @@
 package io.dbrunbooks.activities.pgbouncer;
 
+import io.dbrunbooks.activities.files.ReplacedFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The file holding PgBouncer's {@code [databases]} section, {@code %include}d from pgbouncer.ini so
@@ -27,7 +20,6 @@ import java.util.UUID;
  * either the whole old file or the whole new one, also after a crash.
  */
 final class DatabasesFile {
-  private static final String TEMP_SUFFIX = ".runbooks-tmp";
 
   private final Path file;
 
@@ -225,59 +217,12 @@ final class DatabasesFile {
 
   /** Write beside, fsync, same owner and mode, rename over, fsync the directory. */
   private void replace(String content) throws IOException {
-    Path dir = file.getParent();
-    removeStaleTemps(dir);
-    Path tmp = dir.resolve("." + file.getFileName() + "." + UUID.randomUUID() + TEMP_SUFFIX);
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      copyOwnerAndMode(file, tmp);
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new DatabasesFileException("cannot replace " + file + " atomically: " + e.getMessage());
-      }
+      ReplacedFile.replace(file, content);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new DatabasesFileException("cannot replace " + file + " atomically: " + e.getMessage());
     } catch (IOException e) {
-      Files.deleteIfExists(tmp);
-      throw e instanceof DatabasesFileException ? e : new DatabasesFileException("cannot rewrite " + file + ": " + e);
-    }
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    }
-  }
-
-  /** PgBouncer runs as its own user and must still read the file; the mode keeps others out as before. */
-  private static void copyOwnerAndMode(Path from, Path to) throws IOException {
-    PosixFileAttributeView src = Files.getFileAttributeView(from, PosixFileAttributeView.class);
-    PosixFileAttributeView dst = Files.getFileAttributeView(to, PosixFileAttributeView.class);
-    if (src == null || dst == null) {
-      return;
-    }
-    PosixFileAttributes a = src.readAttributes();
-    dst.setPermissions(a.permissions());
-    if (!a.owner().equals(dst.readAttributes().owner())) {
-      dst.setOwner(a.owner()); // fails unless root: then the file would change hands, so refuse
-    }
-    if (!a.group().equals(dst.readAttributes().group())) {
-      try {
-        dst.setGroup(a.group());
-      } catch (IOException e) {
-        // a group we are not in: the mode still applies, and owner plus others decide PgBouncer's access
-      }
-    }
-  }
-
-  /** A crash between writing and renaming leaves a temp file; the next rewrite clears it. */
-  private void removeStaleTemps(Path dir) throws IOException {
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "." + file.getFileName() + ".*" + TEMP_SUFFIX)) {
-      for (Path p : s) {
-        Files.deleteIfExists(p);
-      }
+      throw new DatabasesFileException("cannot rewrite " + file + ": " + e);
     }
   }
 

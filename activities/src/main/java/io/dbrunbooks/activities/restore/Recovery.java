@@ -69,7 +69,8 @@ final class Recovery {
       PgTools.Result r = server.psql(user, database,
           "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn(), pg_last_xact_replay_timestamp()", child::track);
       if (r.exitCode() == 0 && !r.stdout().isBlank()) {
-        String[] f = r.stdout().strip().split("\t", -1);
+        // Not strip(): it would take the tab before an empty last field (no transaction replayed).
+        String[] f = r.stdout().replaceAll("[\r\n]+$", "").split("\t", -1);
         if (!f[1].isEmpty()) {
           replayed = Math.max(replayed, Lsn.parse(f[1]).value() - start.value());
         }

@@ -182,6 +182,9 @@ public class RestoreActivitiesImpl implements RestoreActivities {
           .map(WalArchiveInfo::segmentSize).orElse(16 << 20);
       RecoveredPoint recovered = new Recovery(server, t.connection().user(), t.connection().database(),
           Lsn.parse(request.plan().backupStartLsn()), segmentSize).await(progress, child);
+      // Promoted: the recovery settings have done their work. Left in place, a base backup of this
+      // copy (once it serves as the target) would carry them into the next restore.
+      RecoverySettings.clear(dir.data());
       if (request.mode() == RestoreMode.PROMOTE) {
         prepareForTheArchiver(t, dir, server, child);
       }

@@ -8,10 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
-import io.dbrunbooks.activities.config.TargetsConfigLoader;
-import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
-import io.dbrunbooks.activities.keys.LocalKeyring;
-import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
@@ -23,11 +19,8 @@ import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.BackupRequest;
 import io.dbrunbooks.workflows.backup.BackupResult;
 import io.dbrunbooks.workflows.backup.BackupWorkflow;
-import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
-import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
-import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.restore.PlanRequest;
 import io.dbrunbooks.workflows.restore.ProvisionRequest;
 import io.dbrunbooks.workflows.restore.RecoverRequest;
@@ -43,15 +36,12 @@ import io.dbrunbooks.workflows.restore.RestoreResult;
 import io.dbrunbooks.workflows.restore.SmokeQuery;
 import io.dbrunbooks.workflows.restore.TeardownRequest;
 import io.temporal.activity.ActivityOptions;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import io.dbrunbooks.activities.store.FileBackupStore;
@@ -105,10 +95,7 @@ class PointInTimeRestoreTest {
   @BeforeAll
   static void backupsAndWalOfAWritingDatabase() throws Exception {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-    Path keyring = tmp.resolve("keyring.json");
-    LocalKeyring.create(keyring);
-    // The restore_command runs as the server's user and must read the keyring, as in production.
-    PgTools.handToServerUser(keyring);
+    Path keyring = RestoreFixture.keyring(tmp);
     cluster = LocalCluster.start(tmp.resolve("pg"));
     password = Files.readString(cluster.passwordFile()).strip();
     cluster.sql("postgres", "ALTER SYSTEM SET track_commit_timestamp = on");
@@ -118,30 +105,13 @@ class PointInTimeRestoreTest {
     cluster.sql("orders", "CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(),"
         + " note text)");
 
-    Path targets = tmp.resolve("targets.yaml");
-    Files.writeString(targets, String.join("\n",
-        "targets:",
-        "  orders:",
-        "    engine: postgres",
-        "    connection: { host: 127.0.0.1, port: " + cluster.port() + ", database: orders, user: postgres,"
-            + " password: { file: " + cluster.passwordFile() + " }, sslmode: disable }",
-        "    backupStore: file:" + tmp.resolve("store"),
-        "    evidence: file:" + tmp.resolve("evidence"),
-        "    keys: { keyring: " + keyring + " }",
-        "    restore: { directory: " + tmp.resolve("restores") + " }", ""));
-    config = TargetsConfigLoader.load(targets);
+    config = RestoreFixture.targets(tmp, cluster, keyring);
     resources = new TargetResources(config);
     restoreActivities = new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys,
         PgTools.locate(), ReadableClasspath.fetchProgram(tmp.resolve("classpath")));
 
-    env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
-    RunbookSearchAttributes.ALL.forEach(k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
-    Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
-    worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new PostgresBackupActivities(config, resources::store, resources::keys),
-        new EvidenceActivitiesImpl(config, resources::evidence, resources::keys), new NotifyActivitiesImpl(config),
-        restoreActivities);
-    env.start();
+    env = RestoreFixture.start(config, resources, restoreActivities,
+        new PostgresBackupActivities(config, resources::store, resources::keys));
 
     pusher = new WalSegmentPusher(cluster, new WalArchive(resources.store("orders"), resources.keys("orders"), "orders"));
     pusher.init();
@@ -447,26 +417,8 @@ class PointInTimeRestoreTest {
       activityEnv.close();
     }
     // The WAL archiver, connected to green as it is after a promotion, archives timeline 2.
-    io.dbrunbooks.activities.config.PostgresConnection blue = config.target("orders").connection();
-    io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl archiver = new io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl(
-        config, resources::store, resources::keys).withServing(n -> config.target(n).withConnection(
-            new io.dbrunbooks.activities.config.PostgresConnection("127.0.0.1", promoted.environment().port(), blue.database(),
-                blue.user(), blue.password(), blue.sslmode())));
+    RestoreFixture.archive(config, resources, RestoreFixture.servedBy(config, () -> promoted.environment().port()), 2, greenEnd);
     WalArchive archive = new WalArchive(resources.store("orders"), resources.keys("orders"), "orders");
-    TestActivityEnvironment archiverEnv = TestActivityEnvironment.newInstance();
-    try {
-      archiverEnv.registerActivitiesImplementations(archiver);
-      io.dbrunbooks.workflows.walarchive.WalArchiveActivities stub = archiverEnv.newActivityStub(
-          io.dbrunbooks.workflows.walarchive.WalArchiveActivities.class, ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(2)).setHeartbeatTimeout(Duration.ofSeconds(20))
-              .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
-      for (int i = 0; i < 20 && !archivedTo(archive, 2, greenEnd); i++) {
-        stub.archive(new io.dbrunbooks.workflows.walarchive.WalArchiveRequest("orders", 2));
-      }
-    } finally {
-      archiverEnv.close();
-    }
-    assertTrue(archivedTo(archive, 2, greenEnd), "green's WAL archived on timeline 2 up to " + greenEnd);
     // A backup of the old primary, taken after the fork: the newest by LSN, and unusable along timeline 2.
     cluster.sql("orders", "INSERT INTO ticks (note) VALUES ('written on the old primary after the fork')");
     BackupResult afterFork = backup();
@@ -519,11 +471,6 @@ class PointInTimeRestoreTest {
         teardown(latest);
       }
     }
-  }
-
-  private static boolean archivedTo(WalArchive archive, int timeline, Lsn end) throws IOException {
-    Lsn reached = archive.list().archivedEnd(timeline, new Lsn(end.value() - 1));
-    return reached != null && reached.compareTo(end) >= 0;
   }
 
   static BackupResult backup() {
