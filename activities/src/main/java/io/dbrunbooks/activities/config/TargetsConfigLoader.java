@@ -117,10 +117,13 @@ public final class TargetsConfigLoader {
 
   private final Path file;
   private final Map<String, String> env;
+  /** A worker writes evidence: check here that what the file asks of its registries can be done. */
+  private final boolean forWorker;
 
-  private TargetsConfigLoader(Path file, Map<String, String> env) {
+  private TargetsConfigLoader(Path file, Map<String, String> env, boolean forWorker) {
     this.file = file;
     this.env = env;
+    this.forWorker = forWorker;
   }
 
   /**
@@ -137,7 +140,16 @@ public final class TargetsConfigLoader {
    * the process environment (for tests and for tools that validate a file for another host).
    */
   public static TargetsConfig load(Path file, Map<String, String> env) {
-    return new TargetsConfigLoader(file, env).load();
+    return new TargetsConfigLoader(file, env, false).load();
+  }
+
+  /**
+   * As {@link #load(Path, Map)} for a worker, which writes evidence: an {@code immutable: true}
+   * registry is also checked by setting the attribute on a probe file in its directory. Tools that
+   * only read (the CLI) load with {@link #load(Path, Map)} and need neither root nor the attribute.
+   */
+  public static TargetsConfig loadForWorker(Path file, Map<String, String> env) {
+    return new TargetsConfigLoader(file, env, true).load();
   }
 
   private TargetsConfig load() {
@@ -444,8 +456,8 @@ public final class TargetsConfigLoader {
 
   /**
    * As {@link #store}, but an S3 registry must say how long Object Lock keeps each entry, and a
-   * {@code file:} registry may be a mapping {@code { uri: file:/..., immutable: true }}, checked here
-   * by setting the attribute on a probe file in the directory.
+   * {@code file:} registry may be a mapping {@code { uri: file:/..., immutable: true }}, checked for a
+   * worker by setting the attribute on a probe file in the directory.
    */
   private RegistryConfig registry(Field f, String path) {
     if (f.value() instanceof MapNode map && isFileUri(map.fields().get("uri"))) {
@@ -453,7 +465,7 @@ public final class TargetsConfigLoader {
       String uri = fileUri(m.required("uri"), path + ".uri");
       Field imm = m.optional("immutable");
       boolean immutable = imm != null && bool(imm, path + ".immutable");
-      if (immutable) {
+      if (immutable && forWorker) {
         String why = FileEvidenceRegistry.immutableUnsupported(Path.of(URI.create(uri)));
         if (why != null) {
           throw error(imm.keyLoc(), path + ".immutable", "the immutable attribute (chattr +i) cannot be set in " + Path.of(URI.create(uri))
