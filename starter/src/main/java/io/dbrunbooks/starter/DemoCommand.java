@@ -91,7 +91,8 @@ final class DemoCommand extends CliCommand {
       description = "Where the cluster, keys, backups, evidence and Temporal state go (default ./${DEFAULT-VALUE}).")
   Path workDir;
 
-  @Option(names = "--keep-running", description = "Leave PostgreSQL, Temporal and the worker running until Ctrl-C.")
+  @Option(names = "--keep-running", description = "Leave PostgreSQL, PgBouncer, Temporal, the worker and the WAL archiver running"
+      + " until Ctrl-C or SIGTERM, which stop it all within about 30 s.")
   boolean keepRunning;
 
   @Option(names = "--temporal-port", hidden = true, defaultValue = "7233")
@@ -134,8 +135,8 @@ final class DemoCommand extends CliCommand {
     }
     if (!LocalPgBouncer.installed()) {
       throw CliFailure.failed("the demo needs PgBouncer (the restored database takes the application's traffic through it),"
-          + " but there is no pgbouncer at " + LocalPgBouncer.program() + ": install it (apt-get install pgbouncer)"
-          + " or set PGBOUNCER to its path");
+          + " but there is no pgbouncer at " + LocalPgBouncer.program() + ": install it (apt-get install pgbouncer;"
+          + " ./runbooks demo does so when run as root) or set PGBOUNCER to its path");
     }
     // Ctrl-C or SIGTERM at any point stops what was started; PostgreSQL runs detached and would
     // otherwise outlive the demo.
