@@ -67,19 +67,31 @@ public final class RunbookWorker implements AutoCloseable {
   /** Graceful: stop polling, wait up to {@link #GRACE_PERIOD} for running tasks, then interrupt them. */
   @Override
   public void close() {
+    close(GRACE_PERIOD);
+  }
+
+  /**
+   * Stops polling, waits up to {@code grace} for running tasks, then interrupts what is left and
+   * waits up to 5 s more: at most {@code grace} plus 5 s in all. Returns whether the running tasks
+   * finished on their own (false: some were interrupted, and Temporal retries them elsewhere).
+   */
+  public boolean close(Duration grace) {
     if (factory.isShutdown()) {
-      return;
+      return true;
     }
     factory.shutdown();
     long started = System.nanoTime();
-    factory.awaitTermination(GRACE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    if (!factory.isTerminated()) {
-      // A worker with nothing registered never reports terminated: only a full wait means stuck tasks.
-      if (System.nanoTime() - started >= GRACE_PERIOD.toNanos()) {
-        log.warn("tasks still running after {}s: interrupting them; Temporal retries them on the next worker", GRACE_PERIOD.toSeconds());
-      }
-      factory.shutdownNow();
-      factory.awaitTermination(5, TimeUnit.SECONDS);
+    factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+    if (factory.isTerminated()) {
+      return true;
     }
+    // A worker with nothing registered never reports terminated: only a full wait means stuck tasks.
+    boolean stuck = System.nanoTime() - started >= grace.toNanos();
+    if (stuck) {
+      log.warn("tasks still running after {}s: interrupting them; Temporal retries them on the next worker", grace.toSeconds());
+    }
+    factory.shutdownNow();
+    factory.awaitTermination(5, TimeUnit.SECONDS);
+    return !stuck;
   }
 }
