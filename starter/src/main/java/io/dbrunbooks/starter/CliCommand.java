@@ -4,14 +4,20 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Base of every verb: access to the root's global options ({@code --json}, {@code --targets}, the
- * environment) and to the output streams picocli was given, so tests can run commands in-process.
+ * Base of every verb: {@code -h/--help}, access to the root's global options ({@code --json},
+ * {@code --targets}, the environment) and to the output streams picocli was given, so tests can run
+ * commands in-process.
  */
 abstract class CliCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  /** Declared here so every command, however deep, answers it; picocli then skips required options. */
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
 
   RunbooksCli cli() {
     return (RunbooksCli) spec.root().userObject();

@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 @Command(name = "start", description = {
     "Restore a target to a moment into a new cluster (workflow restore/<target> on task queue db-runbooks).",
     "Exactly one of --time, --lsn, --restore-point or --latest. One restore per target at a time: a second start exits 3.",
-    "With --mode promote the checked cluster then waits for an approval (runbooks restore approve) to take the traffic",
-    "of the target's PgBouncer alias; --wait then returns once it waits, printing how to approve."})
+    "With --mode promote the checked cluster then waits for an approval (runbooks restore approve) to take the traffic"
+        + " of the target's PgBouncer alias; --wait then returns once it waits, printing how to approve."})
 final class RestoreStartCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the worker's targets file.")
   String target;

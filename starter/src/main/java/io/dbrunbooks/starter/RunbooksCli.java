@@ -31,7 +31,6 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(
     name = "runbooks",
-    mixinStandardHelpOptions = true,
     version = "runbooks 0.1.0",
     description = "Database runbooks as durable Temporal workflows.",
     synopsisSubcommandLabel = "COMMAND",
@@ -50,8 +49,8 @@ import picocli.CommandLine.ScopeType;
     },
     footerHeading = "%n",
     footer = {
-      "Temporal: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE,",
-      "TEMPORAL_API_KEY, TEMPORAL_TLS* or a temporal.toml profile, as for the temporal CLI.",
+      "Temporal: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS* or a"
+          + " temporal.toml profile, as for the temporal CLI.",
       "",
       "Exit codes:",
       "  0  ok",
@@ -71,6 +70,9 @@ public final class RunbooksCli extends CommandGroup {
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
+  boolean version;
 
   @Option(names = "--json", scope = ScopeType.INHERIT, description = "Machine-readable JSON on stdout instead of text.")
   boolean json;
