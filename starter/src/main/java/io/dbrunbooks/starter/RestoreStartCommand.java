@@ -87,17 +87,21 @@ final class RestoreStartCommand extends CliCommand {
         keepOnFailure, dryRun, who, ticket);
     try (TemporalConnection connection = cli().connect()) {
       BackupRuns.Started run = RestoreRuns.start(connection.client(), request);
+      String note = awaitFirstVerdict(connection.client(), run.execution(), (dryRun ? "dry run of a " : "")
+          + (mode == RestoreMode.PROMOTE ? "promote restore" : "restore") + " of " + target);
       if (!await) {
         if (json()) {
-          printJson(Map.of("workflowId", run.workflowId(), "runId", run.runId(), "status", "running"));
+          printStartedJson(run.workflowId(), run.runId(), note);
         } else {
           out().println(started(request) + " (workflow " + run.workflowId() + ", run " + run.runId() + ")");
+          printNote(note);
           out().println("watch it with: runbooks restore status --target " + target);
         }
         return RunbooksCli.EXIT_OK;
       }
       if (!json()) {
         out().println(started(request) + " (workflow " + run.workflowId() + "), operator " + who);
+        printNote(note);
       }
       RestoreRuns.Outcome outcome = RestoreRuns.follow(connection.client(), run, mode == RestoreMode.PROMOTE,
           BackupRuns.pollInterval(), p -> {
