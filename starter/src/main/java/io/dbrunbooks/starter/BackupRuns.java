@@ -39,7 +39,11 @@ import java.util.function.Consumer;
 final class BackupRuns {
   private BackupRuns() {}
 
-  record Started(String workflowId, String runId) {}
+  record Started(String workflowId, String runId) {
+    WorkflowExecution execution() {
+      return WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId).build();
+    }
+  }
 
   /** The end of a followed run: the result, or the failure message. */
   record Outcome(BackupResult result, String failure) {

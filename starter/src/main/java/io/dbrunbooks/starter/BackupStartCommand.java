@@ -38,17 +38,20 @@ final class BackupStartCommand extends CliCommand {
     BackupRequest request = new BackupRequest(target, method, who, ticket, commit);
     try (TemporalConnection connection = cli().connect()) {
       BackupRuns.Started run = BackupRuns.start(connection.client(), request);
+      String note = awaitFirstVerdict(connection.client(), run.execution(), "backup of " + target);
       if (!await) {
         if (json()) {
-          printJson(Map.of("workflowId", run.workflowId(), "runId", run.runId(), "status", "running"));
+          printStartedJson(run.workflowId(), run.runId(), note);
         } else {
           out().println("started backup of " + target + " (workflow " + run.workflowId() + ", run " + run.runId() + ")");
+          printNote(note);
           out().println("watch it with: runbooks status " + run.workflowId());
         }
         return RunbooksCli.EXIT_OK;
       }
       if (!json()) {
         out().println("started backup of " + target + " (workflow " + run.workflowId() + ", run " + run.runId() + "), operator " + who);
+        printNote(note);
       }
       BackupRuns.Outcome outcome = BackupRuns.follow(connection.client(), run, BackupRuns.pollInterval(),
           p -> {

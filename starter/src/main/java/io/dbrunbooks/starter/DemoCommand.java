@@ -70,11 +70,11 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", description = {
     "Run the runbooks end to end in a sandbox: start here.",
-    "PostgreSQL with sample data behind PgBouncer, embedded Temporal, a worker, continuous WAL archiving, a physical",
-    "backup, offline evidence verification, then an accidental DELETE undone by a point-in-time restore that takes",
-    "the traffic through PgBouncer after an (automatic) approval. Everything lives in --work-dir; a re-run starts over.",
-    "Needs the PostgreSQL server binaries and pgbouncer; uses 127.0.0.1:7233 (and the Web UI on 8233 when the temporal",
-    "CLI is installed)."})
+    "PostgreSQL with sample data behind PgBouncer, embedded Temporal, a worker, continuous WAL archiving, a physical"
+        + " backup, offline evidence verification, then an accidental DELETE undone by a point-in-time restore that takes"
+        + " the traffic through PgBouncer after an (automatic) approval.",
+    "Everything lives in --work-dir; a re-run starts over. Needs the PostgreSQL server binaries and pgbouncer; uses"
+        + " 127.0.0.1:7233 (and the Web UI on 8233 when the temporal CLI is installed)."})
 final class DemoCommand extends CliCommand {
   static final String TARGET = "orders";
   /** Who starts the demo's runs. */
@@ -217,7 +217,7 @@ final class DemoCommand extends CliCommand {
       });
 
       String slot = config.target(TARGET).walArchive().slotFor(TARGET);
-      step(out, "archiving " + TARGET + "'s WAL continuously (as: runbooks wal archive start --target " + TARGET + ")");
+      step(out, "archiving the WAL of " + TARGET + " continuously (as: runbooks wal archive start --target " + TARGET + ")");
       TargetResources resources = new TargetResources(config);
       AutoCloseable stopArchiver = () -> stopArchiver(out, connection.client(), resources, slot);
       DemoRestore.startArchiving(connection.client(), cluster, TARGET, slot, Duration.ofSeconds(60));

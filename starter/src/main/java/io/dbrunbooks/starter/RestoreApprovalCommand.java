@@ -76,8 +76,8 @@ abstract class RestoreApprovalCommand extends CliCommand {
 
   @Command(name = "approve", description = {
       "Approve the switch of traffic to a promote restore's checked cluster (update 'approve' of restore/<target>).",
-      "Accepted only while it awaits approval, from someone on the target's approver list who did not start it;",
-      "a refusal prints the restore's reason and exits 2. No restore of the target running: exit 1."})
+      "Accepted only while it awaits approval, from someone on the target's approver list who did not start it; a"
+          + " refusal prints the restore's reason and exits 2. No restore of the target running: exit 1."})
   static final class Approve extends RestoreApprovalCommand {
     @Override
     String updateName() {
@@ -91,9 +91,9 @@ abstract class RestoreApprovalCommand extends CliCommand {
   }
 
   @Command(name = "approve-decommission", description = {
-      "Approve removing the stopped blue cluster a promoted restore left (update 'approve-decommission' of its",
-      "decommission/<restore id> workflow); blue is removed once its keep period has also passed. Without --restore-id,",
-      "the restore is the target's last one. Same rules and exit codes as approve."})
+      "Approve removing the stopped blue cluster a promoted restore left (update 'approve-decommission' of its"
+          + " decommission/<restore id> workflow); blue is removed once its keep period has also passed.",
+      "Without --restore-id, the restore is the target's last one. Same rules and exit codes as approve."})
   static final class ApproveDecommission extends RestoreApprovalCommand {
     @Option(names = "--restore-id", paramLabel = "ID", description = "The promoted restore whose blue to remove"
         + " (default: the target's last restore).")

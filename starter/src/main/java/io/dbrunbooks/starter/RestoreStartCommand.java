@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 @Command(name = "start", description = {
     "Restore a target to a moment into a new cluster (workflow restore/<target> on task queue db-runbooks).",
     "Exactly one of --time, --lsn, --restore-point or --latest. One restore per target at a time: a second start exits 3.",
-    "With --mode promote the checked cluster then waits for an approval (runbooks restore approve) to take the traffic",
-    "of the target's PgBouncer alias; --wait then returns once it waits, printing how to approve."})
+    "With --mode promote the checked cluster then waits for an approval (runbooks restore approve) to take the traffic"
+        + " of the target's PgBouncer alias; --wait then returns once it waits, printing how to approve."})
 final class RestoreStartCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the worker's targets file.")
   String target;
@@ -87,17 +87,21 @@ final class RestoreStartCommand extends CliCommand {
         keepOnFailure, dryRun, who, ticket);
     try (TemporalConnection connection = cli().connect()) {
       BackupRuns.Started run = RestoreRuns.start(connection.client(), request);
+      String note = awaitFirstVerdict(connection.client(), run.execution(), (dryRun ? "dry run of a " : "")
+          + (mode == RestoreMode.PROMOTE ? "promote restore" : "restore") + " of " + target);
       if (!await) {
         if (json()) {
-          printJson(Map.of("workflowId", run.workflowId(), "runId", run.runId(), "status", "running"));
+          printStartedJson(run.workflowId(), run.runId(), note);
         } else {
           out().println(started(request) + " (workflow " + run.workflowId() + ", run " + run.runId() + ")");
+          printNote(note);
           out().println("watch it with: runbooks restore status --target " + target);
         }
         return RunbooksCli.EXIT_OK;
       }
       if (!json()) {
         out().println(started(request) + " (workflow " + run.workflowId() + "), operator " + who);
+        printNote(note);
       }
       RestoreRuns.Outcome outcome = RestoreRuns.follow(connection.client(), run, mode == RestoreMode.PROMOTE,
           BackupRuns.pollInterval(), p -> {

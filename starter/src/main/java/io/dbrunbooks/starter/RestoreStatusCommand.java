@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 
 /** {@code runbooks restore status --target T}: {@code runbooks status restore/<T>}. */
 @Command(name = "status", description = {
-    "Show the restore of a target: phase, bytes, elapsed time, last error; for a completed restore its result;",
-    "in mode promote its switchover: approvers, approval deadline, approvals, where PgBouncer points, the bake, blue's fate.",
+    "Show the restore of a target: phase, bytes, elapsed time, last error; for a completed restore its result; in mode"
+        + " promote its switchover: approvers, approval deadline, approvals, where PgBouncer points, the bake, blue's fate.",
     "Same as: runbooks status restore/<target>"})
 final class RestoreStatusCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the worker's targets file.")

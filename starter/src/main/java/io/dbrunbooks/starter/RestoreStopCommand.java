@@ -49,8 +49,8 @@ abstract class RestoreStopCommand extends CliCommand {
   }
 
   @Command(name = "abort", description = {
-      "Stop a promote restore before the switch (signal 'abort' of restore/<target>): its cluster is torn down",
-      "unless it was started with --keep-on-failure. The restore ignores it after the switch: use rollback.",
+      "Stop a promote restore before the switch (signal 'abort' of restore/<target>): its cluster is torn down unless it"
+          + " was started with --keep-on-failure. The restore ignores it after the switch: use rollback.",
       "Prints the restore's phase once it acted on it. No restore of the target running: exit 1."})
   static final class Abort extends RestoreStopCommand {
     @Override
@@ -60,8 +60,8 @@ abstract class RestoreStopCommand extends CliCommand {
   }
 
   @Command(name = "rollback", description = {
-      "During the bake, switch the target's PgBouncer back to blue and tear green down (signal 'rollback' of",
-      "restore/<target>); before the switch it aborts; ignored once blue is stopped.",
+      "During the bake, switch the target's PgBouncer back to blue and tear green down (signal 'rollback' of"
+          + " restore/<target>); before the switch it aborts; ignored once blue is stopped.",
       "Prints the restore's phase once it acted on it. No restore of the target running: exit 1."})
   static final class Rollback extends RestoreStopCommand {
     @Override

@@ -12,6 +12,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,6 +51,10 @@ final class RetentionApplyCommand extends CliCommand {
       } catch (WorkflowExecutionAlreadyStarted e) {
         throw new CliFailure(RunbooksCli.EXIT_ALREADY_RUNNING, "retention of " + target + " is already running (workflow "
             + workflowId + "); watch it with: temporal workflow show --workflow-id " + workflowId, e);
+      }
+      String note = awaitFirstVerdict(connection.client(), WorkflowStub.fromTyped(stub).getExecution(), "retention of " + target);
+      if (note != null) {
+        err().println("retention of " + target + " waits: " + note);
       }
       RetentionResult result;
       try {

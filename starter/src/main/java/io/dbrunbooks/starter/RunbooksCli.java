@@ -31,7 +31,6 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(
     name = "runbooks",
-    mixinStandardHelpOptions = true,
     version = "runbooks 0.1.0",
     description = "Database runbooks as durable Temporal workflows.",
     synopsisSubcommandLabel = "COMMAND",
@@ -50,15 +49,17 @@ import picocli.CommandLine.ScopeType;
     },
     footerHeading = "%n",
     footer = {
-      "Temporal: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE,",
-      "TEMPORAL_API_KEY, TEMPORAL_TLS* or a temporal.toml profile, as for the temporal CLI.",
+      "Temporal: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS* or a"
+          + " temporal.toml profile, as for the temporal CLI.",
       "",
       "Exit codes:",
       "  0  ok",
       "  1  the operation failed (backup failed, evidence mismatch, not found)",
-      "  2  bad usage or configuration (unknown option, invalid targets file), or an approval the restore refused",
+      "  2  bad usage or configuration (unknown option, invalid targets file), input a runbook refused at its start,"
+          + " or an approval the restore refused",
       "  3  already running (a backup or WAL archiver of that target is in progress)",
-      "  4  cannot reach Temporal"
+      "  4  cannot reach Temporal: nothing listens at its address, or it did not answer within RUNBOOKS_TEMPORAL_WAIT"
+          + " seconds (default 60)"
     })
 public final class RunbooksCli extends CommandGroup {
   public static final int EXIT_OK = 0;
@@ -71,6 +72,9 @@ public final class RunbooksCli extends CommandGroup {
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
+  boolean version;
 
   @Option(names = "--json", scope = ScopeType.INHERIT, description = "Machine-readable JSON on stdout instead of text.")
   boolean json;
@@ -140,6 +144,28 @@ public final class RunbooksCli extends CommandGroup {
     return env.getOrDefault("USER", System.getProperty("user.name"));
   }
 
+  /**
+   * A duration in whole seconds from the environment variable {@code name}, or {@code dflt} when it
+   * is not set.
+   *
+   * @throws CliFailure exit 2 when it is not a whole number of seconds from 0 to 86400
+   */
+  Duration seconds(String name, int dflt) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return Duration.ofSeconds(dflt);
+    }
+    try {
+      int s = Integer.parseInt(v.strip());
+      if (s >= 0 && s <= 86_400) {
+        return Duration.ofSeconds(s);
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the message
+    }
+    throw CliFailure.usage(name + "='" + v + "' is not a number of seconds: use a whole number from 0 to 86400 (default " + dflt + ")");
+  }
+
   /** The validated targets file named by {@code --targets}. */
   TargetsConfig loadTargets() {
     try {
@@ -161,13 +187,18 @@ public final class RunbooksCli extends CommandGroup {
     } catch (StartupException e) {
       throw new CliFailure(EXIT_USAGE, e.getMessage(), e);
     }
+    Duration wait = seconds("RUNBOOKS_TEMPORAL_WAIT", 60);
     TemporalConnection connection = TemporalConnection.connect(profile);
     try {
-      connection.checkReachable(Duration.ofSeconds(5));
+      connection.awaitReachable(wait, slow -> {
+        err().println(slow);
+        err().flush();
+      });
     } catch (StartupException e) {
       connection.close();
-      throw new CliFailure(EXIT_UNREACHABLE, e.getMessage()
-          + "\nIs a Temporal service running? Start one with a worker: runbooks worker (no TEMPORAL_ADDRESS: it embeds one), or try everything at once: runbooks demo", e);
+      throw new CliFailure(EXIT_UNREACHABLE, e.getMessage() + (e.getMessage().contains("nothing listens")
+          ? "\nIs a Temporal service running? Start one with a worker: runbooks worker (no TEMPORAL_ADDRESS: it embeds one),"
+              + " or try everything at once: runbooks demo" : ""), e);
     }
     return connection;
   }

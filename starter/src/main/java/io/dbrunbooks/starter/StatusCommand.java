@@ -30,8 +30,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code runbooks status <workflow-id>}: where a run is, from Temporal and the run's progress query. */
 @Command(name = "status", description = {
-    "Show a run: status, phase, bytes, throughput, elapsed time, last error; for a completed backup or restore its result;",
-    "for a promote restore its switchover: approvals, where PgBouncer points, the bake, blue's fate.",
+    "Show a run: status, phase, bytes, throughput, elapsed time, last error; for a completed backup or restore its result;"
+        + " for a promote restore its switchover: approvals, where PgBouncer points, the bake, blue's fate.",
     "Exits 0 for a running or completed run, 1 for a failed, canceled, terminated or timed-out one."})
 final class StatusCommand extends CliCommand {
   @Parameters(paramLabel = "WORKFLOW-ID", description = "e.g. backup/orders")

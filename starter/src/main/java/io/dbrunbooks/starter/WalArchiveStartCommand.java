@@ -10,7 +10,6 @@ import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,10 +43,12 @@ final class WalArchiveStartCommand extends CliCommand {
             + workflowId + ", run " + already.getExecution().getRunId() + "); watch it with: runbooks wal archive status --target "
             + target, already);
       }
+      String note = awaitFirstVerdict(connection.client(), e, "WAL archiving of " + target);
       if (json()) {
-        printJson(Map.of("workflowId", e.getWorkflowId(), "runId", e.getRunId(), "status", "running"));
+        printStartedJson(e.getWorkflowId(), e.getRunId(), note);
       } else {
         out().println("started WAL archiving of " + target + " (workflow " + e.getWorkflowId() + ", run " + e.getRunId() + ")");
+        printNote(note);
         out().println("watch it with: runbooks wal archive status --target " + target);
       }
       return RunbooksCli.EXIT_OK;

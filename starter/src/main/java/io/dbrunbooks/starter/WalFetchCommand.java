@@ -12,8 +12,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "fetch", description = {
     "Fetch one WAL file from a target's archive, for restore_command:",
     "  restore_command = 'runbooks wal fetch --targets /etc/db-runbooks/targets.yaml --target orders %f %p'",
-    "Exits 0 fetched, 1 not in the archive, 126 error (reason on stderr; PostgreSQL then aborts recovery",
-    "instead of ending it early)."})
+    "Exits 0 fetched, 1 not in the archive, 126 error (reason on stderr; PostgreSQL then aborts recovery instead of"
+        + " ending it early)."})
 final class WalFetchCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target whose archive to read.")
   String target;

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code runbooks wal verify}: is the archive continuous, and (deep) is every object intact. */
 @Command(name = "verify", description = {
-    "Check a target's WAL archive: first and last segment of each timeline, every gap (naming the missing segments),",
-    "timeline breaks (a timeline without its history file, or not joined to its parent at the switch point).",
+    "Check a target's WAL archive: first and last segment of each timeline, every gap (naming the missing segments),"
+        + " timeline breaks (a timeline without its history file, or not joined to its parent at the switch point).",
     "--deep also reads every object back: decryption, checksum, and each segment's own page address.",
     "Reads the targets file (--targets); no Temporal needed. Exits 1 when any problem is found."})
 final class WalVerifyCommand extends CliCommand {

@@ -23,11 +23,13 @@ class BackupStartCommandTest {
       port = s.getLocalPort();
     }
     try (EmbeddedTemporal temporal = EmbeddedTemporal.startJavaTestServer(port)) {
-      Map<String, String> env = Map.of("TEMPORAL_ADDRESS", temporal.address());
+      Map<String, String> env = Map.of("TEMPORAL_ADDRESS", temporal.address(), "RUNBOOKS_START_WAIT", "1");
 
       Cli.Result first = Cli.run(env, "backup", "start", "--target", "orders", "--operator", "alice", "--json");
       assertEquals(0, first.exitCode(), first.toString());
       assertTrue(first.out().contains("\"workflowId\" : \"backup/orders\""), first.out());
+      assertTrue(first.out().contains("\"note\" : \"no worker has picked it up yet (task queue db-runbooks)"),
+          "started, and no worker has said anything about it yet: " + first);
 
       Cli.Result second = Cli.run(env, "backup", "start", "--target", "orders");
       assertEquals(3, second.exitCode(), second.toString());
@@ -36,6 +38,8 @@ class BackupStartCommandTest {
 
       Cli.Result other = Cli.run(env, "backup", "start", "--target", "billing", "--method", "logical");
       assertEquals(0, other.exitCode(), "another target is not blocked: " + other);
+      assertTrue(other.out().contains("started backup of billing"), other.toString());
+      assertTrue(other.out().contains("no worker has picked it up yet (task queue db-runbooks)"), other.toString());
     }
   }
 

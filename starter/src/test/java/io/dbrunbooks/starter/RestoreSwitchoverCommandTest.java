@@ -72,6 +72,40 @@ class RestoreSwitchoverCommandTest {
   }
 
   @Test
+  void aStartTheWorkflowRefusesExits2WithItsReasonAndNeverSaysStarted() {
+    // RestoreValidation refuses a time in the future in the workflow's first task, 30 ms after the start.
+    Cli.Result future = cli("restore", "start", "--target", "orders", "--time", "2999-01-01T00:00:00Z");
+    assertEquals(2, future.exitCode(), future.toString());
+    assertTrue(future.err().contains("restore of orders refused: recovery time 2999-01-01T00:00:00Z is in the future"),
+        future.toString());
+    assertFalse(future.out().contains("started"), future.toString());
+
+    Cli.Result waiting = cli("restore", "start", "--target", "orders", "--time", "2999-01-01T00:00:00Z", "--wait", "--json");
+    assertEquals(2, waiting.exitCode(), "with --wait a refusal is a refusal too: " + waiting);
+    assertFalse(waiting.out().contains("started") || waiting.out().contains("running"), waiting.toString());
+
+    // The refused runs ended, so they hold no lock: the corrected command starts.
+    Cli.Result ok = cli("restore", "start", "--target", "orders", "--latest", "--dry-run");
+    assertEquals(0, ok.exitCode(), ok.toString());
+    assertTrue(ok.out().startsWith("started a dry run of a restore of orders to latest"), ok.toString());
+  }
+
+  @Test
+  void aStartWhoseFirstTaskFailsIsRefusedAndEndedSoItHoldsNoLock() {
+    // This worker runs no BackupWorkflow: its first workflow task fails, and the server would retry it forever.
+    Map<String, String> e = new HashMap<>(env);
+    e.put("RUNBOOKS_START_WAIT", "2");
+    Cli.Result b = Cli.run(e, "backup", "start", "--target", "orders");
+    assertEquals(2, b.exitCode(), b.toString());
+    assertTrue(b.err().startsWith("backup of orders refused: "), b.toString());
+    assertTrue(b.err().contains("BackupWorkflow") && b.err().contains("the run (backup/orders) was terminated"), b.toString());
+    assertFalse(b.out().contains("started"), b.toString());
+
+    Cli.Result again = Cli.run(e, "backup", "start", "--target", "orders");
+    assertEquals(2, again.exitCode(), "refused again, not 'already running' (exit 3): " + again);
+  }
+
+  @Test
   void promoteWaitsForApprovalRefusesTheOperatorThenApproveAndRollbackReachTheRestore() throws Exception {
     pgbouncer.bakeBlocks = true;
     Cli.Result start = cli("restore", "start", "--target", "orders", "--latest", "--mode", "promote", "--wait");

@@ -52,9 +52,32 @@ class RunbooksCliTest {
     try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {
       closedPort = s.getLocalPort();
     }
-    Cli.Result r = Cli.run(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + closedPort), "status", "backup/orders");
+    // A long wait allowed: nothing listening is known at once, and said so.
+    Cli.Result r = Cli.run(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + closedPort, "RUNBOOKS_TEMPORAL_WAIT", "600"),
+        "status", "backup/orders");
     assertEquals(4, r.exitCode(), r.toString());
-    assertTrue(r.err().contains("127.0.0.1:" + closedPort), r.toString());
+    assertTrue(r.err().contains("nothing listens at 127.0.0.1:" + closedPort), r.toString());
+    assertTrue(!r.err().contains("slow"), r.toString());
+  }
+
+  @Test
+  void aServerThatAcceptsButDoesNotAnswerIsCalledSlowNotUnreachable() throws IOException {
+    // The kernel accepts connections on a bound socket's backlog; nobody ever reads or answers.
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      String address = "127.0.0.1:" + silent.getLocalPort();
+      Cli.Result r = Cli.run(Map.of("TEMPORAL_ADDRESS", address, "RUNBOOKS_TEMPORAL_WAIT", "1"), "status", "backup/orders");
+      assertEquals(4, r.exitCode(), r.toString());
+      assertTrue(r.err().contains("Temporal at " + address + " did not answer within 1 s (it is reachable but slow"), r.toString());
+      assertTrue(r.err().contains("RUNBOOKS_TEMPORAL_WAIT"), "says how to wait longer: " + r);
+      assertTrue(!r.err().contains("nothing listens"), r.toString());
+    }
+  }
+
+  @Test
+  void aWaitThatIsNotANumberOfSecondsIsAUsageError() {
+    Cli.Result r = Cli.run(Map.of("RUNBOOKS_TEMPORAL_WAIT", "1m"), "status", "backup/orders");
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("RUNBOOKS_TEMPORAL_WAIT='1m' is not a number of seconds"), r.toString());
   }
 
   @Test

@@ -103,7 +103,8 @@ public final class WorkerMain {
         javaTestServer = embedded.kind() == EmbeddedTemporal.Kind.JAVA_TEST_SERVER;
         connection = remember(TemporalConnection.local(embedded.address()));
       }
-      connection.checkReachable(Duration.ofSeconds(10));
+      // A busy machine answers late: wait for a server that accepted the connection, fail at once if nothing listens.
+      connection.awaitReachable(Duration.ofSeconds(60), log::warn);
       if (!javaTestServer) {
         // The Java test server cannot list search attributes; EmbeddedTemporal registered them.
         SearchAttributeCheck.verify(connection.service(), connection.namespace());

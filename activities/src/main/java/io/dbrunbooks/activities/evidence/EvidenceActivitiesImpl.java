@@ -138,7 +138,7 @@ public class EvidenceActivitiesImpl implements EvidenceActivities {
     try {
       TargetConfig t = targets.target(target);
       if (path == null || !path.startsWith(t.name() + "/")) {
-        throw new IllegalArgumentException("evidence path '" + path + "' is outside target " + t.name() + "'s namespace '" + t.name() + "/'");
+        throw new IllegalArgumentException("evidence path '" + path + "' is outside the namespace '" + t.name() + "/' of target " + t.name());
       }
       return body.run();
     } catch (UnknownTargetException e) {

@@ -95,7 +95,7 @@ class EvidenceActivitiesImplTest {
   @Test
   void badRequestsAreNonRetryableAndNamed() throws Exception {
     assertNonRetryable("UnknownTarget", "unknown target 'billing'", () -> activities.sealManifest(new SealRequest("billing", "billing/m", manifest(1))));
-    assertNonRetryable("InvalidEvidenceRequest", "outside target orders", () -> activities.sealManifest(new SealRequest("orders", "billing/m", manifest(1))));
+    assertNonRetryable("InvalidEvidenceRequest", "outside the namespace 'orders/' of target orders", () -> activities.sealManifest(new SealRequest("orders", "billing/m", manifest(1))));
     assertNonRetryable("InvalidEvidenceRequest", "invalid evidence path", () -> activities.sealManifest(new SealRequest("orders", "orders/../../etc/m", manifest(1))));
 
     Files.delete(dir.resolve("keyring.json"));

@@ -168,14 +168,14 @@ public class BlueDecommissionWorkflowImpl implements BlueDecommissionWorkflow {
   @Override
   public void validateApproveDecommission(Approval a) {
     if (request == null) {
-      throw new IllegalArgumentException("the decommission has not started yet; try again in a moment");
+      throw Approvals.refused("the decommission has not started yet; try again in a moment");
     }
     if (approval != null) {
-      throw new IllegalArgumentException("removing blue of " + request.target() + " was already approved by "
+      throw Approvals.refused("removing blue of " + request.target() + " was already approved by "
           + approval.approver() + " at " + approval.at());
     }
     if (phase != DecommissionPhase.KEPT) {
-      throw new IllegalArgumentException("blue of " + request.target() + " is not awaiting decommission (phase " + phase + ")");
+      throw Approvals.refused("blue of " + request.target() + " is not awaiting decommission (phase " + phase + ")");
     }
     Approvals.check("removing blue " + request.blue().dataDirectory() + " of " + request.target(), a, request.initiator(),
         request.approvers());

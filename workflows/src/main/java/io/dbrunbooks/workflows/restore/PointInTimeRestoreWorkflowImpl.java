@@ -1016,19 +1016,19 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
   @Override
   public void validateApprove(Approval a) {
     if (!promote) {
-      throw new IllegalArgumentException("restore " + restoreId + " of " + target + " runs in mode isolated: there is no"
+      throw Approvals.refused("restore " + restoreId + " of " + target + " runs in mode isolated: there is no"
           + " switch to approve");
     }
     if (approval != null) {
-      throw new IllegalArgumentException("the switch of " + target + " was already approved by " + approval.approver()
+      throw Approvals.refused("the switch of " + target + " was already approved by " + approval.approver()
           + " at " + approval.at());
     }
     if (phase != RestorePhase.AWAIT_APPROVAL || stopRequest != null) {
-      throw new IllegalArgumentException("nothing awaits approval: restore " + restoreId + " of " + target + " is in phase "
+      throw Approvals.refused("nothing awaits approval: restore " + restoreId + " of " + target + " is in phase "
           + phase + (stopRequest != null ? " (stopped by " + stopRequest.by() + ")" : "")
           + (phase.ordinal() < RestorePhase.AWAIT_APPROVAL.ordinal() ? "; approve once it is ready and checked" : ""));
     }
-    Approvals.check("the switch of " + target + "'s traffic to restore " + restoreId, a, operator, policy.approvers());
+    Approvals.check("the switch of the traffic of " + target + " to restore " + restoreId, a, operator, policy.approvers());
   }
 
   @Override

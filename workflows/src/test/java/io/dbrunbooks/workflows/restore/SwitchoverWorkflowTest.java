@@ -3,6 +3,7 @@ package io.dbrunbooks.workflows.restore;
 import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,9 +100,43 @@ class SwitchoverWorkflowTest {
     return (ApplicationFailure) e.getCause();
   }
 
+  /** The sentence a refused update reaches its caller with, and nothing under it (see {@link #rawRefusal} for the stack trace). */
   private static String rejection(Runnable update) {
     WorkflowUpdateException e = assertThrows(WorkflowUpdateException.class, update::run);
-    return e.getCause() instanceof ApplicationFailure af ? af.getOriginalMessage() : String.valueOf(e.getCause());
+    ApplicationFailure af = assertInstanceOf(ApplicationFailure.class, e.getCause(), "the refusal: " + e.getCause());
+    assertEquals(null, af.getCause(), "the sentence alone");
+    return af.getOriginalMessage();
+  }
+
+  /**
+   * The refusal exactly as the server hands it to any client (the Web UI, the temporal CLI): the
+   * Failure proto. The Java client's exception cannot show it: without a stack trace in the failure,
+   * it keeps the one of its own making.
+   */
+  private io.temporal.api.failure.v1.Failure rawRefusal(String workflowId, String update, Approval approval) {
+    io.temporal.api.workflowservice.v1.UpdateWorkflowExecutionResponse r = env.getWorkflowServiceStubs().blockingStub()
+        .updateWorkflowExecution(io.temporal.api.workflowservice.v1.UpdateWorkflowExecutionRequest.newBuilder()
+            .setNamespace(env.getNamespace())
+            .setWorkflowExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+            .setWaitPolicy(io.temporal.api.update.v1.WaitPolicy.newBuilder().setLifecycleStage(
+                io.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED))
+            .setRequest(io.temporal.api.update.v1.Request.newBuilder()
+                .setMeta(io.temporal.api.update.v1.Meta.newBuilder().setUpdateId(java.util.UUID.randomUUID().toString()))
+                .setInput(io.temporal.api.update.v1.Input.newBuilder().setName(update)
+                    .setArgs(io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE.toPayloads(approval).orElseThrow())))
+            .build());
+    assertTrue(r.getOutcome().hasFailure(), "refused: " + r);
+    return r.getOutcome().getFailure();
+  }
+
+  @Test
+  void aRefusedApprovalReachesEveryClientAsTheSentenceAlone() {
+    startAndAwait(promote(false), phase(RestorePhase.AWAIT_APPROVAL));
+    io.temporal.api.failure.v1.Failure f = rawRefusal("restore/orders", "approve", new Approval("mallory", null));
+    assertTrue(f.getMessage().startsWith("mallory is not on the approver list for the switch of the traffic of orders to restore "),
+        f.getMessage());
+    assertEquals("", f.getStackTrace(), "no Java stack trace under the sentence");
+    assertFalse(f.hasCause(), f.toString());
   }
 
   @Test
@@ -120,7 +155,9 @@ class SwitchoverWorkflowTest {
     assertTrue(rejection(() -> wf.approve(new Approval("alice", "lgtm"))).contains("alice started this restore"));
     assertTrue(rejection(() -> wf.approve(new Approval("Alice ", null))).contains("started this restore"),
         "the initiator check ignores case and spaces");
-    assertTrue(rejection(() -> wf.approve(new Approval("mallory", null))).contains("not on the approver list"));
+    String notOnTheList = rejection(() -> wf.approve(new Approval("mallory", null)));
+    assertTrue(notOnTheList.startsWith("mallory is not on the approver list for the switch of the traffic of orders to restore "),
+        notOnTheList);
     assertTrue(rejection(() -> wf.approve(new Approval(" ", null))).contains("needs an approver"));
     assertEquals(List.of(), wf.progress().switchover().approvals(), "rejected approvals leave no trace in the run");
 
@@ -155,6 +192,8 @@ class SwitchoverWorkflowTest {
     BlueDecommissionWorkflow decommission = client.newWorkflowStub(BlueDecommissionWorkflow.class, s.decommissionWorkflowId());
     assertEquals(DecommissionPhase.KEPT, decommission.progress().phase());
     assertTrue(rejection(() -> decommission.approveDecommission(new Approval("alice", null))).contains("started this restore"));
+    io.temporal.api.failure.v1.Failure raw = rawRefusal(s.decommissionWorkflowId(), "approve-decommission", new Approval("alice", null));
+    assertEquals("", raw.getStackTrace(), "no Java stack trace under: " + raw.getMessage());
     decommission.approveDecommission(new Approval("carol", "a week is enough"));
     env.sleep(Duration.ofDays(6));
     assertFalse(pgbouncer.blueRemoved, "not before the keep period has passed");
