@@ -76,7 +76,7 @@ class RestoreSwitchoverCommandTest {
     // RestoreValidation refuses a time in the future in the workflow's first task, 30 ms after the start.
     Cli.Result future = cli("restore", "start", "--target", "orders", "--time", "2999-01-01T00:00:00Z");
     assertEquals(2, future.exitCode(), future.toString());
-    assertTrue(future.err().contains("restore of orders refused: recovery time 2999-01-01T00:00:00Z is in the future"),
+    assertTrue(future.err().contains("restore of orders refused: field 'recoveryTarget.value': recovery time 2999-01-01T00:00:00Z is in the future"),
         future.toString());
     assertFalse(future.out().contains("started"), future.toString());
 
