@@ -39,7 +39,14 @@ record TimelinePath(List<Integer> timelines, Map<Integer, Lsn> ends) {
       for (String line : new String(archive.readVerified(key), StandardCharsets.UTF_8).split("\n")) {
         String[] f = line.strip().split("\\s+");
         if (f.length >= 2 && !f[0].isEmpty() && !f[0].startsWith("#")) {
-          ends.put(Integer.parseInt(f[0]), Lsn.parse(f[1]));
+          try {
+            ends.put(Integer.parseInt(f[0]), Lsn.parse(f[1]));
+          } catch (IllegalArgumentException e) {
+            // Checksummed when archived, so written like this: a retry reads the same line.
+            throw RestoreFailures.nonRetryable(RestoreFailures.PLAN_REFUSED, String.format("the history file of timeline"
+                + " %d at %s has a line that is not '<parent timeline> <switch LSN> <reason>': '%s' (%s); check the"
+                + " archive with: runbooks wal verify --target T", newest, archive.location(), line.strip(), e.getMessage()));
+          }
         }
       }
     }

@@ -234,8 +234,8 @@ public final class WalVerifier {
     return first;
   }
 
-  /** Contiguous end of the newest archived WAL on {@code tli}, or null. */
-  static Lsn lastArchived(WalListing listing, int tli) {
+  /** End (exclusive) of the newest WAL archived on {@code tli}, complete segments and partial deltas alike, or null. */
+  public static Lsn lastArchived(WalListing listing, int tli) {
     long best = -1;
     for (WalSegment s : listing.segments().keySet()) {
       if (s.timeline() == tli) {
