@@ -97,7 +97,14 @@ public final class WalVerifier {
           + " follow the switch to it", tli, tli)));
       return;
     }
-    Branch b = Branch.parse(new String(archive.readVerified(key), StandardCharsets.UTF_8));
+    Branch b;
+    try {
+      b = Branch.parse(new String(archive.readVerified(key), StandardCharsets.UTF_8));
+    } catch (WalArchiveException | IllegalArgumentException e) {
+      // A report names every problem: one damaged history file must not end it with an exception.
+      problems.add(new Problem("timeline", String.format("%08X.history cannot be used: %s", tli, e.getMessage())));
+      return;
+    }
     if (b == null) {
       problems.add(new Problem("timeline", String.format("%08X.history names no parent timeline", tli)));
       return;
@@ -128,13 +135,22 @@ public final class WalVerifier {
       return all.isEmpty() ? null : all.get(all.size() - 1);
     }
 
-    /** Every line of a history file, oldest first: each ancestor timeline and where its child branched off it. */
+    /**
+     * Every line of a history file, oldest first: each ancestor timeline and where its child branched off it.
+     *
+     * @throws IllegalArgumentException quoting the first line that is not {@code <timeline> <LSN> <reason>}
+     */
     public static List<Branch> all(String history) {
       List<Branch> all = new ArrayList<>();
       for (String line : history.split("\n")) {
         String[] f = line.strip().split("\\s+");
         if (f.length >= 2 && !f[0].isEmpty() && !f[0].startsWith("#")) {
-          all.add(new Branch(Integer.parseInt(f[0]), Lsn.parse(f[1])));
+          try {
+            all.add(new Branch(Integer.parseInt(f[0]), Lsn.parse(f[1])));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("its line '" + line.strip() + "' is not '<parent timeline> <switch LSN>"
+                + " <reason>'", e);
+          }
         }
       }
       return all;

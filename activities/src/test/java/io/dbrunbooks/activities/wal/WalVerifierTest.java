@@ -140,6 +140,16 @@ class WalVerifierTest {
   }
 
   @Test
+  void aHistoryFileThatDoesNotParseIsReportedNotThrown() throws Exception {
+    put(1, 1, 2);
+    put(2, 2, 3);
+    archive.putHistory(2, "1\tnot-an-lsn\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8));
+
+    assertEquals(List.of("timeline: 00000002.history cannot be used: its line '1\tnot-an-lsn\tno recovery target specified'"
+        + " is not '<parent timeline> <switch LSN> <reason>'"), problems(true));
+  }
+
+  @Test
   void anEmptyArchiveIsAProblem() throws Exception {
     List<String> p = problems(false);
     assertEquals(1, p.size());
