@@ -95,6 +95,8 @@ final class RestoreRuns {
         + p.recoveryTarget().describe() + (r.dryRun() ? "" : ", ready in " + Human.seconds(r.rtoSeconds()) + " (RTO)"));
     row(out, "backup", p.backupId() + " (LSN " + p.backupStartLsn() + " .. " + p.backupStopLsn() + ", timeline " + p.timeline()
         + ", finished " + p.backupStopTime() + ")");
+    // A newer backup passed over is never silent: it means more to move, and something to look into.
+    p.skipped().forEach(k -> row(out, "skipped", k.backupId() + ": " + k.reason()));
     row(out, "WAL", p.walSegments() + " segment(s) " + p.walFirstSegment() + " .. " + p.walLastSegment()
         + ", checked to " + p.walCheckedToLsn());
     row(out, "to move", Human.bytes(p.bytesToMove()) + " (base backup stored bytes plus WAL)");

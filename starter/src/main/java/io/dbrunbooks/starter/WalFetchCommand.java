@@ -9,11 +9,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code runbooks wal fetch}: PostgreSQL's {@code restore_command}. */
-@Command(name = "fetch", description = {
+// Bad usage exits 128, not 2: PostgreSQL would take 2 for "not archived" and end recovery early.
+@Command(name = "fetch", exitCodeOnInvalidInput = WalFetchMain.BAD_ARGUMENTS, description = {
     "Fetch one WAL file from a target's archive, for restore_command:",
     "  restore_command = 'runbooks wal fetch --targets /etc/db-runbooks/targets.yaml --target orders %f %p'",
-    "Exits 0 fetched, 1 not in the archive, 126 error (reason on stderr; PostgreSQL then aborts recovery instead of"
-        + " ending it early)."})
+    "Exits 0 fetched, 1 not in the archive (quietly), 126 error, 128 arguments PostgreSQL never passes (a path or"
+        + " no WAL file name as %f, a missing argument). Reasons on stderr; above 125 PostgreSQL aborts recovery"
+        + " instead of ending it early."})
 final class WalFetchCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target whose archive to read.")
   String target;

@@ -113,6 +113,29 @@ class WalCommandTest {
   }
 
   @Test
+  void fetchRefusesAPathAsTheFileNameLoudlyAndAboveWhatPostgresqlTakesForNotArchived() throws Exception {
+    put(1);
+    // A restore_command with %p and %f swapped: PostgreSQL passes pg_wal/RECOVERYXLOG as the name.
+    Cli.Result swapped = wal("fetch", "--target", "orders", "pg_wal/RECOVERYXLOG", tmp.resolve("000000010000000000000001").toString());
+    assertEquals(128, swapped.exitCode(), swapped.toString());
+    assertTrue(swapped.err().contains("the WAL file name (%f) is 'pg_wal/RECOVERYXLOG', a path")
+        && swapped.err().contains("restore_command passes %f, the name, before %p"), swapped.err());
+    assertFalse(Files.exists(tmp.resolve("000000010000000000000001")));
+
+    Cli.Result traversal = wal("fetch", "--target", "orders", "../../orders/wal/archive.json", tmp.resolve("x").toString());
+    assertEquals(128, traversal.exitCode(), traversal.toString());
+    assertTrue(traversal.err().contains("a path"), traversal.err());
+
+    Cli.Result usage = wal("fetch", "--target", "orders", "000000010000000000000001");
+    assertEquals(128, usage.exitCode(), "a missing %p is no 'not archived' either: " + usage);
+
+    // What PostgreSQL does ask for and the archive lacks stays a quiet 1.
+    Cli.Result history = wal("fetch", "--target", "orders", "00000002.history", tmp.resolve("h").toString());
+    assertEquals(1, history.exitCode(), history.toString());
+    assertEquals("", history.err().strip());
+  }
+
+  @Test
   void archiveStatusShowsTheCallRetryingAndWhy() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getByName("127.0.0.1"))) {

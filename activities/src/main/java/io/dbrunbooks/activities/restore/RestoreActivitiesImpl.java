@@ -13,6 +13,7 @@ import io.dbrunbooks.activities.progress.ActivityProgress;
 import io.dbrunbooks.activities.store.BackupStore;
 import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalArchive;
+import io.dbrunbooks.activities.wal.WalArchiveException;
 import io.dbrunbooks.activities.wal.WalArchiveInfo;
 import io.dbrunbooks.workflows.restore.ChecksRequest;
 import io.dbrunbooks.workflows.restore.PlanRequest;
@@ -88,7 +89,12 @@ public class RestoreActivitiesImpl implements RestoreActivities {
     // Hashing the stored artifact reads it whole and moves no bytes we count: heartbeats only.
     try (ActivityProgress progress = ActivityProgress.heartbeatsOnly(Activity.getExecutionContext()).keepAlive(() -> {})) {
       progress.stopWatchdog();
+      // Backups it passed over are in the plan, and the workflow logs and audits them.
       return new RestorePlanner(t.name(), registryFor.apply(t.name()), storeFor.apply(t.name()), keys(t)).plan(request);
+    } catch (WalArchiveException e) {
+      // A damaged object or an archive of another cluster: the same bytes next time.
+      throw nonRetryable(RestoreFailures.PLAN_REFUSED, "planning the restore of '" + t.name() + "': " + e.getMessage()
+          + "; check the archive with: runbooks wal verify --target " + t.name() + " --deep");
     } catch (IOException e) {
       throw retryable(RestoreFailures.STORE_ERROR, "planning the restore of '" + t.name() + "' could not read the"
           + " evidence registry, store or WAL archive: " + e);

@@ -17,11 +17,12 @@ import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.activities.wal.WalArchiveInfo;
 import io.dbrunbooks.activities.wal.WalListing;
 import io.dbrunbooks.activities.wal.WalSegment;
+import io.dbrunbooks.activities.wal.WalVerifier;
 import io.dbrunbooks.workflows.backup.BackupArtifact;
 import io.dbrunbooks.workflows.restore.PlanRequest;
 import io.dbrunbooks.workflows.restore.RecoveryTarget;
-import io.dbrunbooks.workflows.restore.RecoveryTargetKind;
 import io.dbrunbooks.workflows.restore.RestorePlan;
+import io.dbrunbooks.workflows.restore.SkippedBackup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -53,6 +54,7 @@ final class RestorePlanner {
 
   RestorePlan plan(PlanRequest request) throws IOException {
     RecoveryTarget to = request.recoveryTarget();
+    Goal goal = Goal.of(to);
     WalArchive archive = new WalArchive(store, keys, target);
     Optional<WalArchiveInfo> info = archive.info();
     if (info.isEmpty()) {
@@ -61,26 +63,66 @@ final class RestorePlanner {
     }
     WalListing listing = archive.list();
     TimelinePath path = TimelinePath.of(archive, listing);
-    BackupCatalog.Entry chosen = choose(BackupCatalog.read(registry, store, target), request, path);
+    List<SkippedBackup> skipped = new ArrayList<>();
+    BackupCatalog.Entry chosen = choose(BackupCatalog.read(registry, store, target), request, goal, path, skipped);
     List<String> provenance = new ArrayList<>();
     BackupArtifact artifact = verifiedArtifact(chosen, provenance);
-    Wal wal = walCoverage(chosen, to, archive, info.get(), listing, path, provenance);
+    Wal wal = walCoverage(chosen, goal, archive, info.get(), listing, path, provenance);
     return new RestorePlan(target, chosen.backupId(), chosen.manifestLocation(), artifact, chosen.timeline(),
         chosen.startLsn(), chosen.stopLsn(), chosen.startedAt(), chosen.finishedAt(), to, wal.first().name(),
         wal.last().name(), wal.checkedTo().toString(), wal.segments(), wal.bytes(), artifact.storedBytes() + wal.bytes(),
-        List.copyOf(provenance));
+        List.copyOf(provenance), skipped);
   }
 
-  /** The requested backup, or the newest physical one that is consistent at or before the recovery target. */
-  private BackupCatalog.Entry choose(List<BackupCatalog.Entry> catalog, PlanRequest request, TimelinePath path) {
-    RecoveryTarget to = request.recoveryTarget();
+  /**
+   * The recovery target, parsed once. A value that cannot be one is refused at once: retrying a
+   * parse cannot help. The workflow refuses these before planning; this holds for any other caller.
+   */
+  private record Goal(RecoveryTarget to, Lsn lsn, Instant time) {
+    static Goal of(RecoveryTarget to) {
+      String v = to.value() == null ? null : to.value().strip();
+      try {
+        return switch (to.kind()) {
+          case LSN -> new Goal(to, Lsn.parse(v), null);
+          case TIME -> new Goal(to, null, OffsetDateTime.parse(String.valueOf(v)).toInstant());
+          case NAME, LATEST -> new Goal(to, null, null);
+        };
+      } catch (IllegalArgumentException | java.time.DateTimeException e) {
+        throw nonRetryable(PLAN_REFUSED, "recoveryTarget.value: " + e.getMessage());
+      }
+    }
+
+    /**
+     * Whether recovery from {@code e} can stop here: a time at or after the backup finished, an LSN
+     * at or after its stop LSN. A restore point's position is unknown until replay finds it, and
+     * {@code latest} is after every backup: the newest backup serves both.
+     */
+    boolean after(BackupCatalog.Entry e) {
+      return switch (to.kind()) {
+        case TIME -> !e.finished().orElse(Instant.MAX).isAfter(time);
+        case LSN -> Lsn.parse(e.stopLsn()).compareTo(lsn) <= 0;
+        case NAME, LATEST -> true;
+      };
+    }
+  }
+
+  /**
+   * The requested backup, or the newest physical one that is consistent at or before the recovery
+   * target. Newer backups passed over for a defect land in {@code skipped} with the reason, and so
+   * does every unreadable manifest (its age is unknown): a restore never falls back silently.
+   */
+  private BackupCatalog.Entry choose(List<BackupCatalog.Entry> catalog, PlanRequest request, Goal goal,
+      TimelinePath path, List<SkippedBackup> skipped) {
+    RecoveryTarget to = goal.to();
     String list = "; list them with: runbooks backups list --target " + target;
     if (request.backupId() != null) {
       BackupCatalog.Entry e = catalog.stream().filter(c -> request.backupId().equals(c.backupId())).findFirst()
           .orElseThrow(() -> nonRetryable(PLAN_REFUSED, "target '" + target + "' has no sealed backup '" + request.backupId()
               + "' in its evidence registry " + registry.uri() + list));
-      if (e.error() != null) {
-        throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + ": " + e.error());
+      String unreadable = unreadable(e);
+      if (unreadable != null) {
+        throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + " cannot be restored: " + unreadable + "; restore from"
+            + " another backup, or leave backupId out to use the newest one that can be read" + list);
       }
       if (!e.physical()) {
         throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + " is a " + e.method() + " backup; a point-in-time"
@@ -95,44 +137,98 @@ final class RestorePlanner {
         throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + " cannot be restored: " + offPath
             + "; choose a backup on that path or leave backupId out");
       }
-      if (!endsBefore(e, to)) {
+      if (!goal.after(e)) {
         throw nonRetryable(PLAN_REFUSED, "backup " + e.backupId() + " is consistent only from " + e.stopLsn() + " ("
             + e.finishedAt() + "), after the recovery target " + to.describe() + "; choose an earlier backup or leave"
             + " backupId out");
       }
       return e;
     }
-    List<BackupCatalog.Entry> physical = catalog.stream()
-        .filter(c -> c.error() == null && c.physical() && c.present() && c.stopLsn() != null && c.finished().isPresent())
-        // A backup of a timeline the newest one left before it was taken (the old primary after a promotion) cannot be used.
-        .filter(c -> path.excludes(c.timeline(), Lsn.parse(c.stopLsn())) == null)
-        .sorted(Comparator.comparing((BackupCatalog.Entry c) -> Lsn.parse(c.stopLsn())).reversed())
-        .toList();
+    List<BackupCatalog.Entry> physical = new ArrayList<>();
+    List<BackupCatalog.Entry> passedOver = new ArrayList<>();
+    for (BackupCatalog.Entry c : catalog) {
+      if (c.error() == null && !c.physical()) {
+        continue; // a logical backup never starts a point-in-time restore
+      }
+      String why = unusable(c, path);
+      if (why == null) {
+        physical.add(c);
+      } else {
+        passedOver.add(c);
+        skipped.add(new SkippedBackup(c.backupId(), why));
+      }
+    }
+    physical.sort(Comparator.comparing((BackupCatalog.Entry c) -> Lsn.parse(c.stopLsn())).reversed());
+    String skippedNote = skipped.isEmpty() ? "" : "; passed over: " + String.join("; ", skipped.stream()
+        .map(k -> k.backupId() + " (" + k.reason() + ")").toList());
     if (physical.isEmpty()) {
       throw nonRetryable(PLAN_REFUSED, "target '" + target + "' has no sealed physical backup whose artifact is in the"
-          + " store " + store.uri() + " and that recovery along " + path + " can start from; take one with: runbooks backup"
-          + " start --target " + target);
+          + " store " + store.uri() + " and that recovery along " + path + " can start from" + skippedNote
+          + "; take one with: runbooks backup start --target " + target);
     }
-    return physical.stream().filter(c -> endsBefore(c, to)).findFirst().orElseThrow(() -> {
+    BackupCatalog.Entry chosen = physical.stream().filter(goal::after).findFirst().orElseThrow(() -> {
       BackupCatalog.Entry earliest = physical.get(physical.size() - 1);
       return nonRetryable(PLAN_REFUSED, "recovery target " + to.describe() + " is before the earliest physical backup of '"
           + target + "' is consistent (" + earliest.backupId() + ", finished " + earliest.finishedAt() + " at "
           + earliest.stopLsn() + "): there is nothing to restore from that far back; the earliest restorable time is "
-          + earliest.finishedAt());
+          + earliest.finishedAt() + skippedNote);
     });
+    // Only what could have been used instead: older backups, and those consistent after the target, were never candidates.
+    Instant chosenSealed = chosen.sealed().orElse(Instant.EPOCH);
+    for (BackupCatalog.Entry c : passedOver) {
+      boolean older = c.sealed().isPresent() && !c.sealed().get().isAfter(chosenSealed);
+      if (older || c.error() == null && !couldServe(c, goal)) {
+        skipped.removeIf(k -> k.backupId().equals(c.backupId()));
+      }
+    }
+    return chosen;
+  }
+
+  /** Why the physical backup {@code c} cannot start a recovery along {@code path}; null when it can. */
+  private String unusable(BackupCatalog.Entry c, TimelinePath path) {
+    String unreadable = unreadable(c);
+    if (unreadable != null) {
+      return unreadable;
+    }
+    if (!c.present()) {
+      return "its artifact is missing from the backup store " + store.uri();
+    }
+    // A backup of a timeline the newest one left before it was taken (the old primary after a promotion) cannot be used.
+    return path.excludes(c.timeline(), Lsn.parse(c.stopLsn()));
   }
 
   /**
-   * Whether recovery from {@code e} can stop at {@code to}: a time at or after the backup finished,
-   * an LSN at or after its stop LSN. A restore point's position is unknown until replay finds it,
-   * and {@code latest} is after every backup: the newest backup serves both.
+   * Why the catalog cannot use {@code e}'s manifest: it does not parse, or lacks or garbles what a
+   * plan needs (its WAL range and finish time). Null when it is readable.
    */
-  private static boolean endsBefore(BackupCatalog.Entry e, RecoveryTarget to) {
-    return switch (to.kind()) {
-      case TIME -> !e.finished().orElse(Instant.MAX).isAfter(OffsetDateTime.parse(to.value().strip()).toInstant());
-      case LSN -> Lsn.parse(e.stopLsn()).compareTo(Lsn.parse(to.value().strip())) <= 0;
-      case NAME, LATEST -> true;
-    };
+  private static String unreadable(BackupCatalog.Entry e) {
+    if (e.error() != null) {
+      return "its manifest " + e.manifestLocation() + " cannot be read (" + e.error().lines().findFirst().orElse("")
+          .replaceFirst("^unreadable manifest: ", "") + ")";
+    }
+    if (!e.physical()) {
+      return null; // a logical backup records no WAL range
+    }
+    for (String[] field : new String[][] {{"startLsn", e.startLsn()}, {"stopLsn", e.stopLsn()}}) {
+      try {
+        Lsn.parse(field[1]);
+      } catch (IllegalArgumentException ex) {
+        return "its manifest " + e.manifestLocation() + " gives no usable artifact." + field[0] + " (" + ex.getMessage() + ")";
+      }
+    }
+    if (e.finished().isEmpty()) {
+      return "its manifest " + e.manifestLocation() + " gives no usable artifact.finishedAt ('" + e.finishedAt() + "')";
+    }
+    return null;
+  }
+
+  /** Whether a backup passed over could have served the target had it been usable: consistent at or before it. */
+  private static boolean couldServe(BackupCatalog.Entry c, Goal goal) {
+    try {
+      return goal.after(c);
+    } catch (RuntimeException e) {
+      return true; // an LSN that does not parse: the reason already says so
+    }
   }
 
   /** Checks the evidence offline, as {@code runbooks evidence verify} does, and returns the signed artifact record. */
@@ -169,8 +265,9 @@ final class RestorePlanner {
    * only for an LSN; for a time, a restore point or {@code latest} the whole archive from the backup
    * on must be unbroken, which is what a later recovery would read.
    */
-  private Wal walCoverage(BackupCatalog.Entry e, RecoveryTarget to, WalArchive archive, WalArchiveInfo info,
+  private Wal walCoverage(BackupCatalog.Entry e, Goal goal, WalArchive archive, WalArchiveInfo info,
       WalListing listing, TimelinePath path, List<String> provenance) {
+    RecoveryTarget to = goal.to();
     if (e.systemIdentifier() != null && !e.systemIdentifier().equals(info.systemIdentifier())) {
       throw nonRetryable(PLAN_REFUSED, "the WAL archive at " + archive.location() + " belongs to system identifier "
           + info.systemIdentifier() + " but backup " + e.backupId() + " was taken from " + e.systemIdentifier());
@@ -179,8 +276,8 @@ final class RestorePlanner {
     Lsn from = Lsn.parse(e.startLsn());
     Lsn stop = Lsn.parse(e.stopLsn());
     Lsn until;
-    if (to.kind() == RecoveryTargetKind.LSN) {
-      until = Lsn.parse(to.value().strip());
+    if (goal.lsn() != null) {
+      until = goal.lsn();
     } else {
       until = lastArchived(listing, path.newest());
       if (until == null && path.branchPoint() != null) {
@@ -205,6 +302,9 @@ final class RestorePlanner {
       last = b;
       segments += b.segNo() - a.segNo() + 1;
       Optional<WalSegment> missing = listing.firstMissing(r.timeline(), r.from(), r.to());
+      if (missing.isPresent() && goal.lsn() != null && r == ranges.get(ranges.size() - 1)) {
+        beyondTheEnd(missing.get(), goal, archive, listing);
+      }
       if (missing.isPresent()) {
         throw nonRetryable(PLAN_REFUSED, "WAL segment " + missing.get().name() + " is missing from the archive at "
             + archive.location() + ": recovery from backup " + e.backupId() + " to " + to.describe() + " needs every segment"
@@ -217,6 +317,25 @@ final class RestorePlanner {
         + " to " + last.name() + " (" + segments + ") archived, up to " + until
         + (ranges.size() > 1 ? ", along " + path : ""));
     return new Wal(first, last, until, segments, segments * segmentSize);
+  }
+
+  /**
+   * Refuses a recovery LSN past the end of the archive on its timeline as what it is, not as a
+   * missing segment: nothing is archived from {@code missing} on, so there is no gap to explain.
+   * Returns when later WAL exists (a real gap, reported by the caller) or the timeline has none.
+   */
+  private void beyondTheEnd(WalSegment missing, Goal goal, WalArchive archive, WalListing listing) {
+    Lsn end = WalVerifier.lastArchived(listing, missing.timeline());
+    if (end == null || end.value() > missing.startLsn()) {
+      return;
+    }
+    WalSegment lastSegment = WalSegment.containing(missing.timeline(), end.value() - 1, listing.segmentSize());
+    boolean partial = !listing.segments().containsKey(lastSegment);
+    throw nonRetryable(PLAN_REFUSED, "the WAL archive of '" + target + "' at " + archive.location() + " ends at " + end
+        + " on timeline " + missing.timeline() + " (last archived: segment " + lastSegment.name()
+        + (partial ? ", still being filled" : "") + "); the recovery target LSN " + goal.lsn() + " is beyond it."
+        + " Choose an LSN before " + end + ", restore to {\"kind\": \"latest\"}, or wait until the archiver has"
+        + " archived past it (runbooks wal archive status --target " + target + ")");
   }
 
   /** The last LSN the archive holds on {@code timeline}, complete segments and partial deltas alike; null if none. */

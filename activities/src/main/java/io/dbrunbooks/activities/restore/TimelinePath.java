@@ -4,6 +4,7 @@ import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.activities.wal.WalListing;
 import io.dbrunbooks.activities.wal.WalSegment;
+import io.dbrunbooks.activities.wal.WalVerifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,12 +37,16 @@ record TimelinePath(List<Integer> timelines, Map<Integer, Lsn> ends) {
     Map<Integer, Lsn> ends = new LinkedHashMap<>();
     String key = listing.histories().get(newest);
     if (key != null) {
-      for (String line : new String(archive.readVerified(key), StandardCharsets.UTF_8).split("\n")) {
-        String[] f = line.strip().split("\\s+");
-        if (f.length >= 2 && !f[0].isEmpty() && !f[0].startsWith("#")) {
-          ends.put(Integer.parseInt(f[0]), Lsn.parse(f[1]));
-        }
+      List<WalVerifier.Branch> branches;
+      try {
+        branches = WalVerifier.Branch.all(new String(archive.readVerified(key), StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        // Checksummed when archived, so written like this: a retry reads the same line.
+        throw RestoreFailures.nonRetryable(RestoreFailures.PLAN_REFUSED, String.format("the history file of timeline %d"
+            + " at %s cannot be used: %s; check the archive with: runbooks wal verify --target T", newest,
+            archive.location(), e.getMessage()));
       }
+      branches.forEach(b -> ends.put(b.parent(), b.switchPoint()));
     }
     List<Integer> timelines = new ArrayList<>(ends.keySet());
     timelines.add(newest);

@@ -35,6 +35,15 @@ import java.util.Optional;
 public final class RetentionPlanner {
   private RetentionPlanner() {}
 
+  private static boolean isLsn(String text) {
+    try {
+      Lsn.parse(text);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /**
    * @param archiveSystemId system identifier of the cluster whose WAL the archive holds (its
    *     {@code archive.json}), or null when the archive has none yet
@@ -138,14 +147,17 @@ public final class RetentionPlanner {
     } else if (ofThisArchive.isEmpty()) {
       notes.add("no kept base backup belongs to the cluster whose WAL the archive holds (system " + archiveSystemId
           + "), so no WAL is expired");
-    } else if (ofThisArchive.stream().anyMatch(e -> e.startLsn() == null)) {
-      notes.add("left all WAL: a kept base backup records no start LSN");
+    } else if (ofThisArchive.stream().anyMatch(e -> !isLsn(e.startLsn()))) {
+      // Manifests are read unsigned here: a garbled field keeps everything rather than failing (and retrying) the run.
+      notes.add("left all WAL: a kept base backup records no usable start LSN ("
+          + ofThisArchive.stream().filter(e -> !isLsn(e.startLsn())).map(e -> e.backupId() + ": " + e.startLsn()).toList()
+          + ")");
     } else {
       BackupCatalog.Entry lowest = ofThisArchive.stream().min(Comparator.comparing(e -> Lsn.parse(e.startLsn()))).get();
       Lsn from = Lsn.parse(lowest.startLsn());
       String neededBy = lowest.backupId();
       for (RestoreHolds.Hold h : live) {
-        if (h.startLsn() != null && Lsn.parse(h.startLsn()).compareTo(from) < 0) {
+        if (isLsn(h.startLsn()) && Lsn.parse(h.startLsn()).compareTo(from) < 0) {
           from = Lsn.parse(h.startLsn());
           neededBy = "restore " + h.restoreId();
         }

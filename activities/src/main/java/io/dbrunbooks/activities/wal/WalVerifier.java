@@ -97,7 +97,14 @@ public final class WalVerifier {
           + " follow the switch to it", tli, tli)));
       return;
     }
-    Branch b = Branch.parse(new String(archive.readVerified(key), StandardCharsets.UTF_8));
+    Branch b;
+    try {
+      b = Branch.parse(new String(archive.readVerified(key), StandardCharsets.UTF_8));
+    } catch (WalArchiveException | IllegalArgumentException e) {
+      // A report names every problem: one damaged history file must not end it with an exception.
+      problems.add(new Problem("timeline", String.format("%08X.history cannot be used: %s", tli, e.getMessage())));
+      return;
+    }
     if (b == null) {
       problems.add(new Problem("timeline", String.format("%08X.history names no parent timeline", tli)));
       return;
@@ -124,23 +131,42 @@ public final class WalVerifier {
   public record Branch(int parent, Lsn switchPoint) {
     /** The last branch a history file records; null for an empty one. */
     public static Branch parse(String history) {
-      Branch last = null;
+      List<Branch> all = all(history);
+      return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /**
+     * Every line of a history file, oldest first: each ancestor timeline and where its child branched off it.
+     *
+     * @throws IllegalArgumentException quoting the first line that is not {@code <timeline> <LSN> <reason>}
+     */
+    public static List<Branch> all(String history) {
+      List<Branch> all = new ArrayList<>();
       for (String line : history.split("\n")) {
         String[] f = line.strip().split("\\s+");
         if (f.length >= 2 && !f[0].isEmpty() && !f[0].startsWith("#")) {
-          last = new Branch(Integer.parseInt(f[0]), Lsn.parse(f[1]));
+          try {
+            all.add(new Branch(Integer.parseInt(f[0]), Lsn.parse(f[1])));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("its line '" + line.strip() + "' is not '<parent timeline> <switch LSN>"
+                + " <reason>'", e);
+          }
         }
       }
-      return last;
+      return all;
     }
   }
 
-  /** Reads back every object; a segment must also carry its own address in its first page header. */
+  /**
+   * Reads back every object; a segment must also carry its own address in its first page header,
+   * written on the timeline PostgreSQL was on at the segment's start ({@link #firstPageTimeline}).
+   */
   private int readEverything(WalListing listing, List<Problem> problems) {
     SortedMap<String, WalSegment> keys = new TreeMap<>();
     listing.segments().forEach((s, k) -> keys.put(k, s));
     listing.partials().values().forEach(ds -> ds.forEach(d -> keys.put(d.key(), null)));
     listing.histories().values().forEach(k -> keys.put(k, null));
+    Map<Integer, List<Branch>> histories = new java.util.HashMap<>();
     int read = 0;
     for (Map.Entry<String, WalSegment> e : keys.entrySet()) {
       try {
@@ -148,7 +174,7 @@ public final class WalVerifier {
         read++;
         WalSegment s = e.getValue();
         if (s != null) {
-          String wrong = pageHeaderMismatch(s, content);
+          String wrong = pageHeaderMismatch(s, firstPageTimeline(s, history(listing, s.timeline(), histories)), content);
           if (wrong != null) {
             problems.add(new Problem("damaged", "segment " + s + " (" + e.getKey() + "): " + wrong));
           }
@@ -160,14 +186,51 @@ public final class WalVerifier {
     return read;
   }
 
+  /** The branches of {@code tli}'s history file, read once; empty for timeline 1, a missing or unreadable file. */
+  private List<Branch> history(WalListing listing, int tli, Map<Integer, List<Branch>> read) {
+    return read.computeIfAbsent(tli, t -> {
+      String key = listing.histories().get(t);
+      try {
+        return key == null ? List.of() : Branch.all(new String(archive.readVerified(key), StandardCharsets.UTF_8));
+      } catch (IOException | RuntimeException e) {
+        return List.of(); // reported on its own: as damaged, or as a timeline break
+      }
+    });
+  }
+
+  /**
+   * The timeline whose page header opens {@code s}. A promotion in the middle of a segment makes
+   * PostgreSQL copy the parent's segment up to the switch point into the new timeline's: that
+   * segment's first page is the parent's (or an older ancestor's, when several switches fall in one
+   * segment), as {@code history} says for the segment's start. Every other segment opens on its own.
+   */
+  static int firstPageTimeline(WalSegment s, List<Branch> history) {
+    if (history.isEmpty()) {
+      return s.timeline();
+    }
+    WalSegment branch = WalSegment.containing(s.timeline(), history.get(history.size() - 1).switchPoint().value(),
+        s.segmentSize());
+    if (!branch.equals(s)) {
+      return s.timeline();
+    }
+    for (Branch b : history) {
+      if (s.startLsn() < b.switchPoint().value()) {
+        return b.parent();
+      }
+    }
+    return s.timeline(); // the switch is at the segment's very start: nothing was copied
+  }
+
   /** XLogPageHeaderData: magic (2), info (2), timeline (4), page address (8), little-endian on every platform we run. */
-  static String pageHeaderMismatch(WalSegment s, byte[] content) {
+  static String pageHeaderMismatch(WalSegment s, int expectedTimeline, byte[] content) {
     ByteBuffer b = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
     int tli = b.getInt(4);
     long pageAddr = b.getLong(8);
-    if (pageAddr != s.startLsn() || tli != s.timeline()) {
-      return "its first page says timeline " + tli + " at " + new Lsn(pageAddr) + ", not timeline " + s.timeline() + " at "
-          + new Lsn(s.startLsn());
+    // The segment's own timeline is accepted too: that is what a switch at the segment's start writes.
+    if (pageAddr != s.startLsn() || tli != expectedTimeline && tli != s.timeline()) {
+      return "its first page says timeline " + tli + " at " + new Lsn(pageAddr) + ", not timeline " + expectedTimeline + " at "
+          + new Lsn(s.startLsn()) + (expectedTimeline != s.timeline() ? " (the switch to timeline " + s.timeline()
+              + " is in this segment: PostgreSQL copied it from timeline " + expectedTimeline + ")" : "");
     }
     return null;
   }
@@ -187,8 +250,8 @@ public final class WalVerifier {
     return first;
   }
 
-  /** Contiguous end of the newest archived WAL on {@code tli}, or null. */
-  static Lsn lastArchived(WalListing listing, int tli) {
+  /** End (exclusive) of the newest WAL archived on {@code tli}, complete segments and partial deltas alike, or null. */
+  public static Lsn lastArchived(WalListing listing, int tli) {
     long best = -1;
     for (WalSegment s : listing.segments().keySet()) {
       if (s.timeline() == tli) {

@@ -323,9 +323,85 @@ class PointInTimeRestoreTest {
     assertTrue(m.contains("no sealed backup 'orders-20200101T000000Z-000000'"), m);
   }
 
+  /**
+   * A manifest in the evidence registry that no longer parses (here cut in half, as a partial write
+   * or a bad disk would leave it): the plan falls back to the older backup and says which one it
+   * passed over and why, in the result, the history and the audit trail; named, it is refused.
+   */
+  @Test
+  void anUnreadableNewestManifestIsPassedOverOutLoudAndRefusedWhenNamed() throws Exception {
+    Path manifest = tmp.resolve("evidence/orders/backups/" + second.backupId() + "/manifest.jws");
+    byte[] sealed = Files.readAllBytes(manifest);
+    Files.write(manifest, java.util.Arrays.copyOf(sealed, sealed.length / 2));
+    try {
+      RestoreResult r = run(new RestoreRequest("orders", RecoveryTarget.latest(), null, RestoreMode.ISOLATED, List.of(), false,
+          true, "tester", null));
+      assertEquals(first.backupId(), r.plan().backupId(), "the older backup, which can be read");
+      assertEquals(1, r.plan().skipped().size(), r.plan().skipped().toString());
+      assertEquals(second.backupId(), r.plan().skipped().get(0).backupId());
+      String reason = r.plan().skipped().get(0).reason();
+      assertTrue(reason.startsWith("its manifest file:" + manifest + " cannot be read ("), reason);
+      assertTrue(auditOf(r.restoreId()).contains(second.backupId() + ": its manifest file:" + manifest + " cannot be read"),
+          auditOf(r.restoreId()));
+
+      String m = refusal(RecoveryTarget.latest(), second.backupId());
+      assertTrue(m.contains("backup " + second.backupId() + " cannot be restored: its manifest file:" + manifest
+          + " cannot be read (") && m.contains("leave backupId out"), m);
+      assertEquals(List.of(), restoreDirectories());
+    } finally {
+      Files.write(manifest, sealed);
+    }
+  }
+
+  /** Every audit entry a restore wrote, as one string. */
+  static String auditOf(String restoreId) throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (Stream<Path> s = Files.walk(tmp.resolve("evidence/orders"))) {
+      for (Path p : s.filter(Files::isRegularFile).filter(p -> p.toString().contains(restoreId)).sorted().toList()) {
+        all.append(Files.readString(p)).append('\n');
+      }
+    }
+    return all.toString();
+  }
+
+  @Test
+  void anLsnPastTheEndOfTheArchiveIsRefusedAsSuchNotAsAMissingSegment() throws Exception {
+    WalListing listing = new WalArchive(resources.store("orders"), resources.keys("orders"), "orders").list();
+    Lsn end = io.dbrunbooks.activities.wal.WalVerifier.lastArchived(listing, 1);
+    WalSegment last = WalSegment.containing(1, end.value() - 1, pusher.segmentSize());
+
+    String m = refusal(RecoveryTarget.lsn("FF/0"), null);
+
+    assertTrue(m.contains("the WAL archive of 'orders' at ") && m.contains(" ends at " + end + " on timeline 1 (last archived:"
+        + " segment " + last.name() + "); the recovery target LSN FF/0 is beyond it. Choose an LSN before " + end), m);
+    assertFalse(m.contains("missing"), m);
+  }
+
+  /** Refused by the activity itself, for any caller, without a retry: a parse cannot succeed the next time. */
+  @Test
+  void anLsnBeyondAnyWalIsRefusedByThePlanAtOnceNamingTheField() {
+    TestActivityEnvironment activityEnv = TestActivityEnvironment.newInstance();
+    try {
+      activityEnv.registerActivitiesImplementations(restoreActivities);
+      ActivityFailure e = assertThrows(ActivityFailure.class, () -> activityStub(activityEnv)
+          .plan(new PlanRequest("orders", RecoveryTarget.lsn("FFFFFFFF/FFFFFFFF"), null)));
+      ApplicationFailure f = (ApplicationFailure) e.getCause();
+      assertTrue(f.isNonRetryable(), f.toString());
+      assertEquals("RestorePlanRefused", f.getType());
+      assertTrue(f.getOriginalMessage().startsWith("recoveryTarget.value: WAL location 'FFFFFFFF/FFFFFFFF' is beyond the"
+          + " largest one handled, 7FFFFFFF/FFFFFFFF"), f.getOriginalMessage());
+    } finally {
+      activityEnv.close();
+    }
+  }
+
   @Test
   void aGapInTheArchivedWalIsRefusedNamingTheMissingSegment() throws Exception {
-    WalSegment missing = WalSegment.containing(1, Lsn.parse(second.artifact().stopLsn()).value(), pusher.segmentSize()).next();
+    // The second backup's first segment: later WAL is archived (the backup ended with a segment
+    // switch), so this is a hole, not the end of the archive (see the test above).
+    WalSegment missing = WalSegment.containing(1, Lsn.parse(second.artifact().startLsn()).value(), pusher.segmentSize());
+    WalListing listing = new WalArchive(resources.store("orders"), resources.keys("orders"), "orders").list();
+    assertTrue(listing.segments().keySet().stream().anyMatch(s -> s.compareTo(missing) > 0), "WAL after " + missing);
     Path object = walObject(missing);
     Path aside = tmp.resolve("aside");
     Files.move(object, aside);

@@ -242,11 +242,29 @@ class RetentionActivitiesImplTest {
   }
 
   /** A backup as the backup runbook leaves it: an artifact in the store and a sealed manifest. */
+  /** A manifest field no parse accepts (manifests are listed unsigned) must not fail the run, let alone be retried. */
+  @Test
+  void aKeptBackupWithAGarbledStartLsnKeepsAllWalAndSaysWhy() throws Exception {
+    backup("b1", "physical", 1, 3);
+    backup("b2", "physical", 2, 1, "7312345678901234567", "FFFFFFFF/FFFFFFFF");
+    wal.putSegment(seg(1), content(1));
+    RetentionPlan plan = activities(config(new RetentionPolicy(7, 1))).plan(new RetentionRequest("orders", true, "alice",
+        "on-demand"));
+    assertNull(plan.wal());
+    assertTrue(plan.notes().contains("left all WAL: a kept base backup records no usable start LSN ([b2: FFFFFFFF/FFFFFFFF])"),
+        plan.notes().toString());
+  }
+
   private void backup(String id, String method, int daysOld, int startSegment) throws Exception {
     backup(id, method, daysOld, startSegment, "7312345678901234567");
   }
 
   private void backup(String id, String method, int daysOld, int startSegment, String systemId) throws Exception {
+    backup(id, method, daysOld, startSegment, systemId, null);
+  }
+
+  private void backup(String id, String method, int daysOld, int startSegment, String systemId, String startLsn)
+      throws Exception {
     String key = "orders/" + id + (method.equals("physical") ? "/base.tar.zst.aes" : "/dump.zst.aes");
     try (ArtifactUpload up = store.create(key)) {
       up.stream().write(content(id.hashCode()), 0, 1000);
@@ -258,7 +276,7 @@ class RetentionActivitiesImplTest {
     artifact.put("key", key);
     artifact.put("finishedAt", finished.toString());
     if (method.equals("physical")) {
-      artifact.put("startLsn", new Lsn(seg(startSegment).startLsn() + 40).toString());
+      artifact.put("startLsn", startLsn != null ? startLsn : new Lsn(seg(startSegment).startLsn() + 40).toString());
       artifact.put("stopLsn", new Lsn(seg(startSegment).startLsn() + 400).toString());
       artifact.put("timeline", 1);
     }

@@ -194,6 +194,14 @@ class WalArchiveTest {
     assertEquals(WalFetchMain.NOT_FOUND, WalFetchMain.run(targets, "orders", seg(2).name(), tmp.resolve("y"), errs));
     assertEquals(WalFetchMain.FAILED, WalFetchMain.run(targets, "billing", seg(1).name(), tmp.resolve("z"), errs));
     assertTrue(err.toString().contains("billing"), err.toString());
+
+    // The worker-jar form, as a restore_command with %p and %f swapped runs it.
+    err.reset();
+    assertEquals(WalFetchMain.BAD_ARGUMENTS, WalFetchMain.runArgs(List.of("--targets", targets.toString(), "--target",
+        "orders", "pg_wal/RECOVERYXLOG", seg(1).name()), errs));
+    assertTrue(err.toString().contains("'pg_wal/RECOVERYXLOG', a path"), err.toString());
+    assertFalse(Files.exists(tmp.resolve(seg(1).name())));
+    assertEquals(WalFetchMain.BAD_ARGUMENTS, WalFetchMain.runArgs(List.of("--targets", targets.toString(), seg(1).name()), errs));
   }
 
   private static WalSegment seg(long n) {

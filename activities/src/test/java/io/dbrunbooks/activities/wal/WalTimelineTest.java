@@ -115,6 +115,9 @@ class WalTimelineTest {
     }
     CompletableFuture<WalStreamer.Result> onTwo = stream(archive, stop);
     standby.sql("postgres", "INSERT INTO events (payload) SELECT md5(g::text) FROM generate_series(1, 2000) g");
+    // Complete the segment the promotion happened in, so it is archived whole on timeline 2 and --deep reads its header.
+    standby.sql("postgres", "SELECT pg_switch_wal()");
+    standby.sql("postgres", "INSERT INTO events (payload) SELECT md5(g::text) FROM generate_series(1, 500) g");
     Lsn afterPromotion = Lsn.parse(query(standby, "SELECT pg_current_wal_lsn()::text"));
     awaitArchived(archive, 2, afterPromotion, onTwo);
     stop.set(true);
@@ -127,6 +130,16 @@ class WalTimelineTest {
     Path history = tmp.resolve("00000002.history");
     assertTrue(archive.fetch("00000002.history", history));
     assertEquals(Files.readString(standby.dataDirectory().resolve("pg_wal/00000002.history")), Files.readString(history));
+    // The promotion fell mid-segment: PostgreSQL copied timeline 1's segment up to the switch point
+    // into timeline 2's, whose first page therefore says timeline 1. That is intact WAL, not damage.
+    Lsn switchPoint = WalVerifier.Branch.parse(Files.readString(history)).switchPoint();
+    WalSegment switchSegment = WalSegment.containing(2, switchPoint.value(), SEG);
+    assertTrue(switchPoint.value() > switchSegment.startLsn(), "promoted mid-segment at " + switchPoint);
+    assertTrue(listing.segments().containsKey(switchSegment), switchSegment + " is archived whole on timeline 2");
+    Path copied = tmp.resolve("switch-segment");
+    assertTrue(archive.fetch(switchSegment.name(), copied));
+    assertEquals(1, java.nio.ByteBuffer.wrap(Files.readAllBytes(copied)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(4),
+        "the first page of " + switchSegment + " is timeline 1's");
     WalVerifier.Report report = new WalVerifier(archive).verify(true);
     assertEquals(List.of(), report.problems(), "no gap and no timeline break across the promotion");
     assertEquals(List.of(1, 2), report.timelines().stream().map(WalVerifier.TimelineSpan::timeline).toList());

@@ -113,6 +113,42 @@ class WalVerifierTest {
     assertTrue(deep.get(1).contains("its first page says timeline 1 at 0/7000000, not timeline 1 at 0/3000000"), deep.get(1));
   }
 
+  /**
+   * A promotion at 0/4000A28, mid-segment: PostgreSQL copies timeline 1's segment up to there into
+   * timeline 2's, so that segment opens with timeline 1's page header. Intact, not damaged; a
+   * timeline-1 header anywhere else on timeline 2, or another timeline's in that segment, is damage.
+   */
+  @Test
+  void deepAcceptsTheParentsFirstPageInTheSegmentWhereTheTimelineBranchedAndNowhereElse() throws Exception {
+    put(1, 1, 2, 3, 4);
+    archive.putHistory(2, "1\t0/4000A28\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8));
+    archive.putSegment(new WalSegment(2, 4, SEG), segment(1, 4)); // the copy
+    put(2, 5);
+    assertEquals(List.of(), problems(true));
+
+    archive.putSegment(new WalSegment(2, 6, SEG), segment(1, 6)); // after the switch: timeline 1 has no business here
+    archive.putSegment(new WalSegment(3, 7, SEG), segment(1, 7));
+    archive.putHistory(3, "1\t0/4000A28\tno recovery target specified\n2\t0/7000100\tno recovery target specified\n"
+        .getBytes(StandardCharsets.UTF_8));
+    put(2, 7); // timeline 2 up to its switch point, so only the headers are wrong
+    List<String> deep = problems(true);
+    assertEquals(2, deep.size(), deep.toString());
+    assertTrue(deep.get(0).contains("segment 000000020000000000000006") && deep.get(0).contains("its first page says timeline 1"
+        + " at 0/6000000, not timeline 2 at 0/6000000"), deep.get(0));
+    assertTrue(deep.get(1).contains("segment 000000030000000000000007") && deep.get(1).contains("not timeline 2 at 0/7000000"
+        + " (the switch to timeline 3 is in this segment: PostgreSQL copied it from timeline 2)"), deep.get(1));
+  }
+
+  @Test
+  void aHistoryFileThatDoesNotParseIsReportedNotThrown() throws Exception {
+    put(1, 1, 2);
+    put(2, 2, 3);
+    archive.putHistory(2, "1\tnot-an-lsn\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8));
+
+    assertEquals(List.of("timeline: 00000002.history cannot be used: its line '1\tnot-an-lsn\tno recovery target specified'"
+        + " is not '<parent timeline> <switch LSN> <reason>'"), problems(true));
+  }
+
   @Test
   void anEmptyArchiveIsAProblem() throws Exception {
     List<String> p = problems(false);

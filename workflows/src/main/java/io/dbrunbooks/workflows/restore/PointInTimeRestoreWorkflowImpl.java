@@ -271,6 +271,12 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
         restoreId, target, false, ready.plan(), env, point, ready.checks(), ready.rto(), seal, notified[0], null);
   }
 
+  /** The backups the plan passed over, one "id: reason" each, for the audit and the log; null when none. */
+  private static String skippedLine(RestorePlan plan) {
+    return plan.skipped().isEmpty() ? null
+        : String.join("; ", plan.skipped().stream().map(k -> k.backupId() + ": " + k.reason()).toList());
+  }
+
   /** A restored, recovered, checked and sealed cluster; for a dry run only the plan. */
   private record Ready(
       RestorePlan plan,
@@ -307,7 +313,11 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
             "sha256", plan.artifact().sha256(),
             "walFirst", plan.walFirstSegment(),
             "walLast", plan.walLastSegment(),
-            "bytesToMove", String.valueOf(plan.bytesToMove())));
+            "bytesToMove", String.valueOf(plan.bytesToMove()),
+            "skipped", skippedLine(plan)));
+    if (!plan.skipped().isEmpty()) {
+      log.warn("restore of {} passed over newer backup(s) and uses {}: {}", target, plan.backupId(), skippedLine(plan));
+    }
     if (promote) {
       // Before anything is provisioned: a target that cannot be switched over is refused now, not after hours of replay.
       policy = switchoverChecks.policy(new SwitchoverPolicyRequest(target));

@@ -20,6 +20,8 @@ import java.util.List;
  * @param walBytes those segments' size (uncompressed), a bound on the WAL replayed
  * @param bytesToMove stored bytes of the base backup plus {@code walBytes}: what a restore reads
  * @param provenance one human line per provenance check that passed
+ * @param skipped newer backups the plan passed over, and why (an unreadable manifest, a missing
+ *     artifact, another timeline); never null, empty in plans recorded before it existed
  */
 public record RestorePlan(
     String target,
@@ -38,4 +40,11 @@ public record RestorePlan(
     long walSegments,
     long walBytes,
     long bytesToMove,
-    List<String> provenance) {}
+    List<String> provenance,
+    // Last, and null in histories written before it: read as empty.
+    List<SkippedBackup> skipped) {
+
+  public RestorePlan {
+    skipped = skipped == null ? List.of() : List.copyOf(skipped);
+  }
+}

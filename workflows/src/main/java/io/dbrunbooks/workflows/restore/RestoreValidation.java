@@ -69,6 +69,12 @@ final class RestoreValidation {
         if (v == null || !LSN.matcher(v.strip()).matches()) {
           throw invalid("field 'recoveryTarget.value' must be a WAL location like 16/B374D848, got " + InputChecks.shown(v));
         }
+        // 7FFFFFFF/FFFFFFFF is 8 EiB of WAL: anything beyond is no position a server has reached.
+        if (Long.parseLong(v.strip().substring(0, v.strip().indexOf('/')), 16) > 0x7FFFFFFFL) {
+          throw invalid("recovery LSN '" + v.strip() + "' (recoveryTarget.value) is beyond any WAL a server has written;"
+              + " the largest accepted is 7FFFFFFF/FFFFFFFF. Give an LSN from the archive (runbooks wal verify --target T"
+              + " shows where it ends) or {\"kind\": \"latest\"}");
+        }
       }
       case NAME -> {
         if (v == null || v.isBlank() || v.length() > 63) {

@@ -17,6 +17,8 @@ public class FakeRestoreActivities implements RestoreActivities {
   /** Restore ids whose environment exists now. */
   public final Set<String> environments = ConcurrentHashMap.newKeySet();
   public volatile RuntimeException planFailure;
+  /** Backups the plan reports it passed over. */
+  public volatile List<SkippedBackup> skipped = List.of();
   public volatile RuntimeException recoverFailure;
   public volatile boolean smokeQueryFails;
   /** When set, the plan waits for it: lets a test act while the run is in PLAN. */
@@ -42,7 +44,7 @@ public class FakeRestoreActivities implements RestoreActivities {
     return new RestorePlan(r.target(), a.backupId(), "file:/evidence/orders/backups/" + a.backupId() + "/manifest.jws", a, 1,
         "0/2000028", "0/2000100", "2026-11-21 09:00:00 UTC", "2026-11-21T09:01:00Z", r.recoveryTarget(),
         "000000010000000000000002", "000000010000000000000005", "0/6000000", 4, 64L << 20, 20_000_000 + (64L << 20),
-        List.of("manifest signature verified"));
+        List.of("manifest signature verified"), skipped);
   }
 
   @Override

@@ -118,6 +118,28 @@ class PointInTimeRestoreWorkflowTest {
   }
 
   @Test
+  void backupsThePlanPassedOverAreInTheResultAndTheAuditTrail() {
+    restore.skipped = List.of(new SkippedBackup("orders-20261121T100000Z-def456",
+        "its manifest file:/evidence/orders/backups/orders-20261121T100000Z-def456/manifest.jws cannot be read (not a compact JWS)"));
+
+    RestoreResult r = stub("restore/orders").run(RunbookInput.of(request(RecoveryTarget.latest(), false, true, RestoreMode.ISOLATED)));
+
+    assertEquals(restore.skipped, r.plan().skipped());
+    Map<String, String> planned = evidence.entries.stream().filter(e -> e.event().action().equals("restore.planned"))
+        .findFirst().orElseThrow().event().metadata();
+    assertEquals("orders-20261121T100000Z-def456: its manifest file:/evidence/orders/backups/orders-20261121T100000Z-def456"
+        + "/manifest.jws cannot be read (not a compact JWS)", planned.get("skipped"));
+  }
+
+  @Test
+  void aPlanWithoutSkippedBackupsSaysNothingAboutThem() {
+    RestoreResult r = stub("restore/orders").run(RunbookInput.of(request(RecoveryTarget.latest(), false, true, RestoreMode.ISOLATED)));
+
+    assertEquals(List.of(), r.plan().skipped());
+    assertTrue(evidence.entries.stream().noneMatch(e -> e.event().metadata().containsKey("skipped")));
+  }
+
+  @Test
   void aFailedSmokeQueryTearsTheEnvironmentDown() {
     restore.smokeQueryFails = true;
 
@@ -165,6 +187,17 @@ class PointInTimeRestoreWorkflowTest {
     ApplicationFailure none = failure(request(null, false, false, null));
     assertTrue(none.getOriginalMessage().contains("field 'recoveryTarget' is required"), none.getOriginalMessage());
     assertEquals(List.of(), restore.calls);
+  }
+
+  @Test
+  void anLsnBeyondAnyWalIsRefusedAtOnceNamingTheField() {
+    ApplicationFailure f = failure(request(RecoveryTarget.lsn("FFFFFFFF/FFFFFFFF"), false, false, null));
+
+    assertEquals("InvalidRequest", f.getType());
+    assertTrue(f.isNonRetryable());
+    assertTrue(f.getOriginalMessage().contains("'FFFFFFFF/FFFFFFFF' (recoveryTarget.value) is beyond any WAL")
+        && f.getOriginalMessage().contains("7FFFFFFF/FFFFFFFF"), f.getOriginalMessage());
+    assertEquals(List.of(), restore.calls, "refused before the plan activity");
   }
 
   @Test
