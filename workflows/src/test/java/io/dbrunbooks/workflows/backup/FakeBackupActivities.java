@@ -28,7 +28,7 @@ class FakeBackupActivities implements BackupActivities {
       throw precheckFailure;
     }
     return new PrecheckReport(
-        r.target(), "15.18", 150018, "7300000000000000001", "primary", 0.4, 30, List.of(), 1 << 20, 1L << 34, "2026-11-21T10:00:00Z",
+        r.target(), "15.18", 150018, "7300000000000000001", "primary", 0.4, 30, List.of(), List.of(), List.of(), 1 << 20, 1L << 34, "2026-11-21T10:00:00Z",
         retentionPolicy);
   }
 
