@@ -150,9 +150,9 @@ public final class WalStreamer {
     PGReplicationStream stream = startStream(start);
     log.info("streaming WAL of timeline {} from {} through slot {} into {}", timeline, start, slot, archive.location());
     beginAt(start);
-    reportArchived(stream);
     Thread watchdog = startReadWatchdog();
     try {
+      reportArchived(stream);
       long lastFlush = System.nanoTime();
       long lastData = lastFlush;
       long lastTimelineCheck = lastFlush;
