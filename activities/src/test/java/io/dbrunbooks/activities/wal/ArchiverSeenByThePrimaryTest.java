@@ -35,6 +35,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -163,7 +164,13 @@ class ArchiverSeenByThePrimaryTest {
     assertEquals(List.of(), p.notes());
   }
 
+  /**
+   * Fails with pgjdbc 42.7.4 (reply_time 1999-12-21: its status update derives the clock from
+   * System.nanoTime()); passes with 42.7.9 and later, checked with 42.7.14. The upgrade waits until
+   * PgBouncer's admin console accepts the newer driver (42.7.10 and 42.7.14 get "SET failed").
+   */
   @Test
+  @Disabled("pgjdbc 42.7.4 sends reply_time 1999-12-21; the fixed driver (42.7.9+) cannot reach PgBouncer's admin console yet")
   void theArchiversStatusUpdatesCarryTheRealTime() throws Exception {
     awaitArchiverRow("reply_time IS NOT NULL");
     double off = Double.parseDouble(query("SELECT abs(extract(epoch FROM now() - r.reply_time)) FROM pg_stat_replication r"
