@@ -115,7 +115,8 @@ public class PostgresBackupActivities implements BackupActivities {
       if (request.method() != BackupMethod.LOGICAL) {
         requireReplication(t, db);
       }
-      ReplicationLag.Observation lag = ReplicationLag.read(db, inRecovery);
+      ReplicationLag.Observation lag = ReplicationLag.read(db, inRecovery, t.name(), t.walArchive().slotFor(t.name()),
+          t.maxReplicationLagSeconds());
       String refusal = ReplicationLag.refusal(t.name(), server, lag, t.maxReplicationLagSeconds());
       if (refusal != null) {
         throw nonRetryable(PgFailures.LAG_TOO_HIGH, refusal);
@@ -136,7 +137,8 @@ public class PostgresBackupActivities implements BackupActivities {
         requireScratchSpace(t, size);
       }
       return new PrecheckReport(t.name(), version, versionNum, systemId, lag.role(), lag.lagSeconds(),
-          t.maxReplicationLagSeconds(), lag.standbys(), size, free, Instant.now().toString(), t.retention() != null);
+          t.maxReplicationLagSeconds(), lag.standbys(), lag.receivers(), lag.notes(), size, free, Instant.now().toString(),
+          t.retention() != null);
     } catch (SQLException e) {
       throw retryable(PgFailures.DATABASE_ERROR, "precheck of target '" + t.name() + "' at " + server + " failed (SQLSTATE "
           + e.getSQLState() + "): " + e.getMessage());

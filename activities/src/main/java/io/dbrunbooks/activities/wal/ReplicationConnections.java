@@ -9,6 +9,9 @@ import org.postgresql.PGProperty;
 
 /** Physical replication connections for the {@link WalStreamer}. */
 public final class ReplicationConnections {
+  /** How the archiver's walsenders show in {@code pg_stat_replication.application_name}. */
+  public static final String APPLICATION_NAME = "db-runbooks-wal-archiver";
+
   private ReplicationConnections() {}
 
   /**
@@ -26,7 +29,7 @@ public final class ReplicationConnections {
     PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
     PGProperty.SSL_MODE.set(p, sslmode == null ? "prefer" : sslmode);
     PGProperty.CONNECT_TIMEOUT.set(p, 10);
-    PGProperty.APPLICATION_NAME.set(p, "db-runbooks-wal-archiver");
+    PGProperty.APPLICATION_NAME.set(p, APPLICATION_NAME);
     return p;
   }
 

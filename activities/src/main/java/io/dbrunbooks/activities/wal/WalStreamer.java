@@ -152,6 +152,7 @@ public final class WalStreamer {
     beginAt(start);
     Thread watchdog = startReadWatchdog();
     try {
+      reportArchived(stream);
       long lastFlush = System.nanoTime();
       long lastData = lastFlush;
       long lastTimelineCheck = lastFlush;
@@ -338,13 +339,30 @@ public final class WalStreamer {
   private void confirm(PGReplicationStream stream, Listener listener) throws IOException, SQLException {
     long end = seg.startLsn() + uploaded;
     if (end > confirmed) {
-      LogSequenceNumber lsn = LogSequenceNumber.valueOf(end);
-      stream.setFlushedLSN(lsn);
-      stream.setAppliedLSN(lsn);
+      stream.setFlushedLSN(LogSequenceNumber.valueOf(end));
       stream.forceUpdateStatus();
       confirmed = end;
     }
     listener.uploaded(position());
+  }
+
+  /**
+   * The first status update of a stream: the archive already holds everything before the start, so
+   * say so at once. Without it a reconnected archiver on a quiet server reports no flush position
+   * until new WAL arrives, and the walsender's lag columns grow from the moment it connected.
+   *
+   * <p>Only flush (and write, which pgjdbc takes from what it received) is reported, never apply: the
+   * archiver replays nothing, as {@code pg_receivewal} does not, so {@code pg_stat_replication}
+   * shows it with {@code replay_lsn} NULL. A start before the slot's restart_lsn (a new archive, a
+   * gap) is not reported: that would move the slot back; the first upload reports it.
+   */
+  private void reportArchived(PGReplicationStream stream) throws SQLException {
+    long start = seg.startLsn() + uploaded;
+    if (start >= confirmed) {
+      stream.setFlushedLSN(LogSequenceNumber.valueOf(start));
+      confirmed = start;
+    }
+    stream.forceUpdateStatus();
   }
 
   private Position position() {

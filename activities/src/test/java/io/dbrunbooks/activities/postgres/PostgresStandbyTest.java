@@ -116,6 +116,48 @@ class PostgresStandbyTest {
     awaitReplayed(3);
   }
 
+  /**
+   * From the primary: a standby whose replay is paused while writes go on is refused (it reports a
+   * replay position, so it is judged as a standby); once it has replayed everything the primary
+   * flushed it is caught up. (That a stale replay_lag column does not count against a caught-up
+   * standby is in ReplicationLagTest: PostgreSQL's timing of that column cannot be forced here.)
+   */
+  @Test
+  void thePrimaryRefusesALaggingStandbyAndPassesItOnceCaughtUp() throws Exception {
+    String name = "standby-" + standby.port();
+    standby.sql("postgres", "SELECT pg_wal_replay_pause()");
+    try {
+      primary.sql("postgres", "INSERT INTO ticks DEFAULT VALUES");
+      awaitPrimarySees("replay_lsn < pg_current_wal_flush_lsn() AND replay_lag > interval '1.5 s'");
+      ApplicationFailure f = PostgresBackupActivitiesTest.failure("ReplicationLagTooHigh",
+          () -> activities.precheck(new PrecheckRequest("primary", BackupMethod.PHYSICAL)));
+      String m = f.getOriginalMessage();
+      assertTrue(m.contains("standby '" + name + "'") && m.contains("limit of 1.0 s") && m.contains("bytes of WAL not yet replayed"), m);
+    } finally {
+      standby.sql("postgres", "SELECT pg_wal_replay_resume()");
+    }
+    awaitPrimarySees("replay_lsn = pg_current_wal_flush_lsn()");
+    PrecheckReport p = activities.precheck(new PrecheckRequest("primary", BackupMethod.PHYSICAL));
+    assertEquals(0, p.replicationLagSeconds());
+    assertEquals(name, p.standbys().get(0).applicationName());
+    assertEquals(0, p.standbys().get(0).bytesBehind());
+    assertTrue(p.standbys().get(0).judged().startsWith("caught up"), p.standbys().get(0).judged());
+    assertEquals(java.util.List.of(), p.receivers());
+  }
+
+  /** Waits (bounded) until the primary's pg_stat_replication row for the standby matches {@code condition}. */
+  private static void awaitPrimarySees(String condition) throws Exception {
+    String sql = "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'standby-" + standby.port() + "' AND " + condition;
+    for (int i = 0; i < 600; i++) {
+      if ("1".equals(primary.psql("postgres", sql).strip())) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the primary never saw the standby with " + condition + ": "
+        + primary.psql("postgres", "SELECT replay_lsn, replay_lag, pg_current_wal_flush_lsn() FROM pg_stat_replication"));
+  }
+
   @Test
   void aPhysicalBackupOfTheStandbyVerifies() {
     BackupArtifact a = activities.takeBackup(new TakeBackupRequest("standby", "from-standby-1", BackupMethod.PHYSICAL));

@@ -34,7 +34,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
 /**
@@ -131,7 +133,13 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               "role", precheck.role(),
               "replicationLagSeconds", String.valueOf(precheck.replicationLagSeconds()),
               "lagLimitSeconds", String.valueOf(precheck.lagLimitSeconds()),
+              "standbys", lines(precheck.standbys(), StandbyLag::summary),
+              "receivers", lines(precheck.receivers(), WalReceiver::summary),
+              "notes", lines(precheck.notes(), n -> n),
               "databaseBytes", String.valueOf(precheck.databaseBytes())));
+      if (precheck.notes() != null) {
+        precheck.notes().forEach(n -> log.warn("backup {} of {}: {}", backupId, target, n));
+      }
 
       enter(BackupPhase.BACKUP);
       // Set before the call: a call that timed out may still have written the artifact.
@@ -297,6 +305,14 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     }
     InputChecks.workflowId(BackupWorkflow.workflowId(request.target()), "backup of " + request.target());
     return request;
+  }
+
+  /** What the precheck judged (or only reported), one entry a line; null when there is none, so the key is left out. */
+  private static <T> String lines(List<T> items, Function<T, String> line) {
+    if (items == null || items.isEmpty()) {
+      return null;
+    }
+    return items.stream().map(line).collect(Collectors.joining("\n"));
   }
 
   private Map<String, Object> manifest(

@@ -7,8 +7,14 @@ import java.util.List;
  * taken from.
  *
  * @param role {@code primary} or {@code standby}
- * @param replicationLagSeconds the largest lag observed: on a primary the slowest standby's replay
- *     lag, on a standby {@code now() - pg_last_xact_replay_timestamp()}; 0 with no replication
+ * @param replicationLagSeconds the largest lag judged: on a primary the slowest standby's replay
+ *     lag (0 for one that replayed all the primary flushed), on a standby
+ *     {@code now() - pg_last_xact_replay_timestamp()}; 0 with no replication or when caught up
+ * @param standbys on a primary, the walsenders whose clients replay WAL: judged against the limit
+ * @param receivers on a primary, the other walsenders (WAL archiver, pg_receivewal, base backups):
+ *     reported, never judged against the limit
+ * @param notes what a person should know that did not stop the backup (an archiver far behind or
+ *     not running), one sentence each
  * @param databaseBytes size of the data to back up (the cluster for physical, the database for logical)
  * @param destinationFreeBytes free space at the backup store, or -1 where the store has no limit (S3)
  * @param retentionPolicy whether the target has a retention policy, which then runs after the backup
@@ -22,6 +28,8 @@ public record PrecheckReport(
     double replicationLagSeconds,
     double lagLimitSeconds,
     List<StandbyLag> standbys,
+    List<WalReceiver> receivers,
+    List<String> notes,
     long databaseBytes,
     long destinationFreeBytes,
     String checkedAt,

@@ -128,6 +128,23 @@ class BackupWorkflowTest {
   }
 
   @Test
+  void thePrecheckEventSaysWhichWalsendersWereJudgedAndWhichOnlyReported() {
+    backup.standbys = List.of(new StandbyLag("replica-a", "10.0.0.5", "streaming", 0, "0/5000000", 0,
+        "caught up: replayed up to 0/5000000, all the primary has flushed"));
+    backup.receivers = List.of(new WalReceiver("archiver", "db-runbooks-wal-archiver", "10.0.0.9", "streaming",
+        "db_runbooks_orders", "0/4000000", 16777216, 95, "this target's WAL archiver, stored up to 0/4000000; not judged"));
+    backup.notes = List.of("the WAL archiver (slot db_runbooks_orders) has archived only up to 0/4000000");
+    stub("backup/orders").run(RunbookInput.of(request("orders")));
+    Map<String, String> meta = evidence.entries.stream().filter(e -> e.event().action().equals("backup.precheck"))
+        .findFirst().orElseThrow().event().metadata();
+    assertEquals("'replica-a' (10.0.0.5, streaming): caught up: replayed up to 0/5000000, all the primary has flushed",
+        meta.get("standbys"));
+    assertEquals("archiver 'db-runbooks-wal-archiver' (10.0.0.9, streaming, slot db_runbooks_orders): this target's WAL"
+        + " archiver, stored up to 0/4000000; not judged", meta.get("receivers"));
+    assertEquals("the WAL archiver (slot db_runbooks_orders) has archived only up to 0/4000000", meta.get("notes"));
+  }
+
+  @Test
   @SuppressWarnings("unchecked")
   void manifestCarriesProvenanceKeyIdsArtifactsAndTheAuditHead() {
     BackupResult result = stub("backup/orders").run(RunbookInput.of(request("orders")));

@@ -12,6 +12,10 @@ class FakeBackupActivities implements BackupActivities {
   final List<String> calls = new CopyOnWriteArrayList<>();
   final List<String> stored = new CopyOnWriteArrayList<>();
   volatile RuntimeException precheckFailure;
+  /** What the precheck reports it saw on the primary. */
+  volatile List<StandbyLag> standbys = List.of();
+  volatile List<WalReceiver> receivers = List.of();
+  volatile List<String> notes = List.of();
   /** The target has a retention policy: the backup starts retention when it is done. */
   volatile boolean retentionPolicy;
   volatile RuntimeException takeFailure;
@@ -28,7 +32,7 @@ class FakeBackupActivities implements BackupActivities {
       throw precheckFailure;
     }
     return new PrecheckReport(
-        r.target(), "15.18", 150018, "7300000000000000001", "primary", 0.4, 30, List.of(), 1 << 20, 1L << 34, "2026-11-21T10:00:00Z",
+        r.target(), "15.18", 150018, "7300000000000000001", "primary", 0.4, 30, standbys, receivers, notes, 1 << 20, 1L << 34, "2026-11-21T10:00:00Z",
         retentionPolicy);
   }
 
