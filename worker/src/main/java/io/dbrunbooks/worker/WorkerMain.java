@@ -90,6 +90,9 @@ public final class WorkerMain {
       return EXIT_BAD_CONFIG;
     }
 
+    HeapLimit.warning(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(),
+        Runtime.getRuntime().maxMemory()).ifPresent(log::warn);
+
     try {
       String uiAddress = null;
       TemporalConnection connection;
