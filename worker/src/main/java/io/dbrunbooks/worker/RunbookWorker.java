@@ -2,84 +2,199 @@ package io.dbrunbooks.worker;
 
 import io.dbrunbooks.workflows.common.TaskQueues;
 import io.temporal.client.WorkflowClient;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
+import io.temporal.common.interceptors.WorkerInterceptorBase;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.activity.ActivityInfo;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runbooks' worker: one task queue ({@link TaskQueues#RUNBOOKS}) serving every workflow and
- * activity. {@link #close()} stops polling, lets running tasks finish for up to {@link
- * #GRACE_PERIOD}, then interrupts what is left; an interrupted activity is retried by Temporal on
- * the next worker, which is why activities are written to start over cleanly.
+ * The runbooks' worker. The main task queue ({@link TaskQueues#RUNBOOKS} or the one given) serves
+ * every workflow and the light activities (prechecks, evidence, notifications, the WAL archivers);
+ * each kind of heavy step ({@link TaskQueues.Heavy}) has its own queue beside it, polled with that
+ * kind's limit from {@link Concurrency}, so steps beyond the limit wait in the queue where any
+ * worker may take them. Every activity is registered on every queue: a step an older workflow
+ * version scheduled on the main queue still runs.
+ *
+ * <p>{@link #close()} drains: it stops polling every queue, lets running calls end for up to the
+ * drain period (activities learn of the shutdown at their next heartbeat; a WAL archiver hands its
+ * stream back and returns), then interrupts what is left; an interrupted activity is retried by
+ * Temporal on the next worker, which is why activities are written to start over cleanly. Each
+ * step is logged as it really happens.
  */
 public final class RunbookWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RunbookWorker.class);
 
-  /** How long running workflow and activity tasks get to finish on shutdown. */
-  public static final Duration GRACE_PERIOD = Duration.ofSeconds(30);
+  /** How long running activity calls get to end on shutdown by default: below a container platform's 30 s. */
+  public static final Duration GRACE_PERIOD = Duration.ofSeconds(20);
 
   private final WorkerFactory factory;
   private final String taskQueue;
+  private final Concurrency concurrency;
+  private final Running running;
+  private Duration drain = GRACE_PERIOD;
 
-  private RunbookWorker(WorkerFactory factory, String taskQueue) {
+  private RunbookWorker(WorkerFactory factory, String taskQueue, Concurrency concurrency, Running running) {
     this.factory = factory;
     this.taskQueue = taskQueue;
+    this.concurrency = concurrency;
+    this.running = running;
   }
 
   /** Registers {@code workflowTypes} and {@code activities} on {@link TaskQueues#RUNBOOKS} and starts polling. */
   public static RunbookWorker start(WorkflowClient client, List<Class<?>> workflowTypes, List<Object> activities) {
-    return start(client, TaskQueues.RUNBOOKS, workflowTypes, activities);
+    return start(client, TaskQueues.RUNBOOKS, Concurrency.defaults(), workflowTypes, activities);
   }
 
   /** As {@link #start(WorkflowClient, List, List)} on another task queue (tests, per-host queues). */
   public static RunbookWorker start(
       WorkflowClient client, String taskQueue, List<Class<?>> workflowTypes, List<Object> activities) {
-    WorkerFactory factory = WorkerFactory.newInstance(client);
+    return start(client, taskQueue, Concurrency.defaults(), workflowTypes, activities);
+  }
+
+  /** As above, with heavy steps limited to {@code concurrency} on this worker. */
+  public static RunbookWorker start(WorkflowClient client, String taskQueue, Concurrency concurrency,
+      List<Class<?>> workflowTypes, List<Object> activities) {
+    Running running = new Running();
+    WorkerFactory factory = WorkerFactory.newInstance(client,
+        WorkerFactoryOptions.newBuilder().setWorkerInterceptors(running).build());
     // The SDK batches heartbeats for up to 80% of the heartbeat timeout (24 s here), and a cancel
     // only reaches an activity through a heartbeat reply: 5 s stops a cancelled backup promptly.
-    Worker worker =
-        factory.newWorker(
-            taskQueue, WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(Duration.ofSeconds(5)).build());
+    Worker main = factory.newWorker(taskQueue, options().build());
     if (!workflowTypes.isEmpty()) {
-      worker.registerWorkflowImplementationTypes(workflowTypes.toArray(new Class<?>[0]));
+      main.registerWorkflowImplementationTypes(workflowTypes.toArray(new Class<?>[0]));
     }
     if (!activities.isEmpty()) {
-      worker.registerActivitiesImplementations(activities.toArray());
+      main.registerActivitiesImplementations(activities.toArray());
+      for (TaskQueues.Heavy kind : TaskQueues.Heavy.values()) {
+        factory.newWorker(kind.queue(taskQueue), options()
+                .setMaxConcurrentActivityExecutionSize(concurrency.of(kind))
+                .setMaxConcurrentActivityTaskPollers(Math.min(2, concurrency.of(kind)))
+                .build())
+            .registerActivitiesImplementations(activities.toArray());
+      }
     }
     factory.start();
-    log.debug("polling {} with {} workflow types and {} activity implementations", taskQueue, workflowTypes.size(), activities.size());
-    return new RunbookWorker(factory, taskQueue);
+    log.debug("polling {} with {} workflow types and {} activity implementations; {}", taskQueue, workflowTypes.size(),
+        activities.size(), concurrency);
+    return new RunbookWorker(factory, taskQueue, concurrency, running);
+  }
+
+  private static WorkerOptions.Builder options() {
+    return WorkerOptions.newBuilder().setMaxHeartbeatThrottleInterval(Duration.ofSeconds(5));
   }
 
   public String taskQueue() {
     return taskQueue;
   }
 
+  public Concurrency concurrency() {
+    return concurrency;
+  }
+
   public WorkerFactory factory() {
     return factory;
   }
 
-  /** Graceful: stop polling, wait up to {@link #GRACE_PERIOD} for running tasks, then interrupt them. */
+  /** How long {@link #close()} lets running calls end before interrupting them. */
+  public RunbookWorker drainFor(Duration period) {
+    this.drain = period;
+    return this;
+  }
+
+  /** The activity calls running on this worker now, e.g. {@code ArchiveWal of wal-archive/orders (12 s)}. */
+  public List<String> runningActivities() {
+    return running.describe();
+  }
+
+  /**
+   * Drains: stops polling every queue, waits up to the drain period for running calls to end, then
+   * interrupts what is left; logs each step and how long it took.
+   */
   @Override
   public void close() {
     if (factory.isShutdown()) {
       return;
     }
-    factory.shutdown();
     long started = System.nanoTime();
-    factory.awaitTermination(GRACE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    if (!factory.isTerminated()) {
-      // A worker with nothing registered never reports terminated: only a full wait means stuck tasks.
-      if (System.nanoTime() - started >= GRACE_PERIOD.toNanos()) {
-        log.warn("tasks still running after {}s: interrupting them; Temporal retries them on the next worker", GRACE_PERIOD.toSeconds());
-      }
+    List<String> calls = running.describe();
+    factory.shutdown();
+    log.info("stopped polling {} and its heavy-step queues; {}", taskQueue, calls.isEmpty()
+        ? "no activities running"
+        : calls.size() + " activit" + (calls.size() == 1 ? "y" : "ies") + " running, told to end within "
+            + drain.toSeconds() + " s: " + String.join(", ", calls));
+    factory.awaitTermination(drain.toMillis(), TimeUnit.MILLISECONDS);
+    List<String> left = running.describe();
+    if (!left.isEmpty()) {
+      log.warn("after {} s {} still running, interrupting: {}; Temporal retries {} on another worker after its"
+          + " heartbeat timeout", drain.toSeconds(), left.size() == 1 ? "1 activity is" : left.size() + " activities are",
+          String.join(", ", left), left.size() == 1 ? "it" : "them");
       factory.shutdownNow();
       factory.awaitTermination(5, TimeUnit.SECONDS);
+    } else if (!factory.isTerminated()) {
+      // No call left: only idle poll and executor threads remain (a worker with nothing
+      // registered never reports terminated).
+      factory.shutdownNow();
+      factory.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    log.info("drained in {} s", String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9));
+  }
+
+  /** Tracks the activity calls executing on this worker, for the drain's log. */
+  private static final class Running extends WorkerInterceptorBase {
+    private final Map<Long, String> calls = new ConcurrentHashMap<>();
+    private final Map<Long, Long> startedAt = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    @Override
+    public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
+      return new ActivityInboundCallsInterceptorBase(next) {
+        private ActivityExecutionContext ctx;
+
+        @Override
+        public void init(ActivityExecutionContext context) {
+          this.ctx = context;
+          super.init(context);
+        }
+
+        @Override
+        public ActivityOutput execute(ActivityInput input) {
+          long id = ids.incrementAndGet();
+          ActivityInfo info = ctx.getInfo();
+          calls.put(id, info.getActivityType() + " of " + info.getWorkflowId() + " (attempt " + info.getAttempt() + ")");
+          startedAt.put(id, System.nanoTime());
+          try {
+            return super.execute(input);
+          } finally {
+            calls.remove(id);
+            startedAt.remove(id);
+          }
+        }
+      };
+    }
+
+    List<String> describe() {
+      long now = System.nanoTime();
+      List<String> out = new ArrayList<>();
+      calls.forEach((id, what) -> {
+        Long t = startedAt.get(id);
+        out.add(what + (t == null ? "" : ", running " + (now - t) / 1_000_000_000L + " s"));
+      });
+      return out.stream().sorted().collect(Collectors.toList());
     }
   }
 }
