@@ -1,12 +1,13 @@
 package io.dbrunbooks.worker;
 
 import io.dbrunbooks.workflows.common.TaskQueues;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.activity.ActivityInfo;
 import io.temporal.client.WorkflowClient;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
 import io.temporal.common.interceptors.WorkerInterceptorBase;
-import io.temporal.activity.ActivityExecutionContext;
-import io.temporal.activity.ActivityInfo;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
@@ -131,34 +132,57 @@ public final class RunbookWorker implements AutoCloseable {
       return;
     }
     long started = System.nanoTime();
+    // First: nothing starts here any more. A poll already in flight may still deliver a task after
+    // shutdown() (the SDK lets it complete); such a task is handed back unstarted, see Running.
+    running.draining = true;
     List<String> calls = running.describe();
     factory.shutdown();
     log.info("stopped polling {} and its heavy-step queues; {}", taskQueue, calls.isEmpty()
         ? "no activities running"
         : calls.size() + " activit" + (calls.size() == 1 ? "y" : "ies") + " running, told to end within "
             + drain.toSeconds() + " s: " + String.join(", ", calls));
-    factory.awaitTermination(drain.toMillis(), TimeUnit.MILLISECONDS);
+    // Running calls learn of the shutdown at their next heartbeat (ActivityWorkerShutdownException):
+    // a WAL archiver hands its stream back and returns, a take or restore step stops and is retried
+    // elsewhere. Once none is left, the pollers still waiting on the server are cut off.
+    long deadline = started + drain.toNanos();
+    while (!running.isEmpty() && !factory.isTerminated() && System.nanoTime() - deadline < 0) {
+      factory.awaitTermination(100, TimeUnit.MILLISECONDS);
+    }
     List<String> left = running.describe();
     if (!left.isEmpty()) {
-      log.warn("after {} s {} still running, interrupting: {}; Temporal retries {} on another worker after its"
-          + " heartbeat timeout", drain.toSeconds(), left.size() == 1 ? "1 activity is" : left.size() + " activities are",
-          String.join(", ", left), left.size() == 1 ? "it" : "them");
+      log.warn("after {} s {} still running, interrupting: {}; what does not report back is retried on another worker"
+          + " once its heartbeat timeout passes", drain.toSeconds(), left.size() == 1 ? "1 activity is" : left.size()
+          + " activities are", String.join(", ", left));
       factory.shutdownNow();
       factory.awaitTermination(5, TimeUnit.SECONDS);
     } else if (!factory.isTerminated()) {
-      // No call left: only idle poll and executor threads remain (a worker with nothing
-      // registered never reports terminated).
+      // No call left: only polls waiting on the server remain; interrupting them costs nothing.
       factory.shutdownNow();
       factory.awaitTermination(5, TimeUnit.SECONDS);
     }
-    log.info("drained in {} s", String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9));
+    int handedBack = running.refused.get();
+    log.info("drained in {} s{}", String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9),
+        handedBack == 0 ? "" : "; " + handedBack + " task" + (handedBack == 1 ? "" : "s") + " polled after the stop"
+            + " handed back unstarted");
   }
 
-  /** Tracks the activity calls executing on this worker, for the drain's log. */
+  /**
+   * Tracks the activity calls executing on this worker, for the drain's log; once draining, hands
+   * back any task a poll still delivers without running it.
+   */
   private static final class Running extends WorkerInterceptorBase {
+    /** The failure type of a task handed back unstarted by a draining worker; its retry runs elsewhere. */
+    static final String WORKER_STOPPING = "WorkerStopping";
+
     private final Map<Long, String> calls = new ConcurrentHashMap<>();
     private final Map<Long, Long> startedAt = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    volatile boolean draining;
+
+    boolean isEmpty() {
+      return calls.isEmpty();
+    }
 
     @Override
     public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
@@ -173,8 +197,19 @@ public final class RunbookWorker implements AutoCloseable {
 
         @Override
         public ActivityOutput execute(ActivityInput input) {
-          long id = ids.incrementAndGet();
           ActivityInfo info = ctx.getInfo();
+          if (draining) {
+            // Not started, nothing to undo: failing it at once puts it back for another worker
+            // (one attempt spent, after the retry policy's first interval) instead of running
+            // a stream here that the shutdown would cut again.
+            refused.incrementAndGet();
+            log.info("handed back {} of {} (attempt {}) unstarted: polled after this worker began stopping",
+                info.getActivityType(), info.getWorkflowId(), info.getAttempt());
+            throw ApplicationFailure.newFailure("worker "
+                + java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + " was stopping and handed this"
+                + " call back unstarted; another worker runs the retry", WORKER_STOPPING);
+          }
+          long id = ids.incrementAndGet();
           calls.put(id, info.getActivityType() + " of " + info.getWorkflowId() + " (attempt " + info.getAttempt() + ")");
           startedAt.put(id, System.nanoTime());
           try {

@@ -19,13 +19,19 @@ import org.slf4j.LoggerFactory;
  * The worker process.
  *
  * <pre>
- * java -jar db-runbooks-worker.jar [--targets PATH] [--work-dir DIR]
+ * java -Xmx1g -jar db-runbooks-worker.jar [--targets PATH] [--work-dir DIR] [--backup-concurrency N]
+ *     [--restore-concurrency N] [--drain-seconds S]
  * </pre>
  *
  * <ul>
  *   <li>{@code --targets}: the targets file (else {@code RUNBOOKS_TARGETS}, else {@code ./targets.yaml}).
  *   <li>{@code --work-dir}: where the embedded Temporal server keeps its database and log (else
  *       {@code RUNBOOKS_WORK_DIR}, else {@code ~/.local/share/db-runbooks}).
+ *   <li>{@code --backup-concurrency N}, {@code --restore-concurrency N}: heavy steps of each kind run
+ *       at once (else {@code RUNBOOKS_BACKUP_CONCURRENCY}, {@code RUNBOOKS_RESTORE_CONCURRENCY}, else
+ *       half the processors); see {@link Concurrency}.
+ *   <li>{@code --drain-seconds S}: on SIGTERM, how long running calls get to end (else {@code
+ *       RUNBOOKS_DRAIN_SECONDS}, else 20).
  *   <li>Temporal connection: {@code TEMPORAL_ADDRESS}, {@code TEMPORAL_NAMESPACE}, TLS and API key
  *       variables or a {@code temporal.toml} profile; with no address, the embedded server.
  * </ul>
