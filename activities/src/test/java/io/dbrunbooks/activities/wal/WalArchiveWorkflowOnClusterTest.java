@@ -131,7 +131,7 @@ class WalArchiveWorkflowOnClusterTest {
         factory.start();
         WalArchiveWorkflow archiver = client.newWorkflowStub(WalArchiveWorkflow.class,
             WorkflowOptions.newBuilder().setWorkflowId("wal-archive/orders").setTaskQueue(TaskQueues.RUNBOOKS).build());
-        WorkflowClient.start(archiver::run, new WalArchiveInput("orders", "alice", null, 300));
+        WorkflowClient.start(archiver::run, RunbookInput.of(new WalArchiveInput("orders", "alice", null, 300)));
         cluster.sql("postgres", "CREATE TABLE events (id bigserial PRIMARY KEY)");
         Lsn committed = currentLsn(cluster);
         awaitProgress(client, committed);

@@ -111,7 +111,7 @@ class BackupWorkflowTest {
 
   @Test
   void takeAndVerifyAreScheduledOnTheBackupQueueEverythingElseOnTheMainQueue() {
-    stub("backup/orders").run(request("orders"));
+    stub("backup/orders").run(RunbookInput.of(request("orders")));
     Map<String, String> queueByActivity = new java.util.TreeMap<>();
     client.fetchHistory("backup/orders").getEvents().stream()
         .filter(e -> e.hasActivityTaskScheduledEventAttributes())
