@@ -1,5 +1,6 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.config.TargetsConfigLoader;
@@ -10,6 +11,7 @@ import io.dbrunbooks.activities.pgbouncer.LocalPgBouncer;
 import io.dbrunbooks.activities.postgres.LocalCluster;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.activities.restore.RestoreServing;
+import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.worker.EmbeddedTemporal;
 import io.dbrunbooks.worker.Registrations;
 import io.dbrunbooks.worker.RunbookWorker;
@@ -42,6 +44,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -88,7 +91,8 @@ final class DemoCommand extends CliCommand {
       description = "Where the cluster, keys, backups, evidence and Temporal state go (default ./${DEFAULT-VALUE}).")
   Path workDir;
 
-  @Option(names = "--keep-running", description = "Leave PostgreSQL, Temporal and the worker running until Ctrl-C.")
+  @Option(names = "--keep-running", description = "Leave PostgreSQL, PgBouncer, Temporal, the worker and the WAL archiver running"
+      + " until Ctrl-C or SIGTERM, which stop it all within about 30 s.")
   boolean keepRunning;
 
   @Option(names = "--temporal-port", hidden = true, defaultValue = "7233")
@@ -97,8 +101,20 @@ final class DemoCommand extends CliCommand {
   @Option(names = "--ui-port", hidden = true, defaultValue = "8233")
   int uiPort;
 
-  private final Deque<AutoCloseable> running = new ArrayDeque<>();
+  /**
+   * How long the stop gives the WAL archiver to upload what it holds and end, and then the worker's
+   * running tasks to finish before they are interrupted: with Temporal, PgBouncer and PostgreSQL the
+   * demo stops within about 30 s, which container platforms wait before they kill.
+   */
+  static final Duration ARCHIVER_STOP = Duration.ofSeconds(10);
+  static final Duration WORKER_GRACE = Duration.ofSeconds(10);
+
+  /** Something the demo started, and what to call it when it is stopped. */
+  private record Started(String what, AutoCloseable stop) {}
+
+  private final Deque<Started> running = new ArrayDeque<>();
   private volatile boolean stopping;
+  private final java.util.concurrent.atomic.AtomicBoolean archiverStopped = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * pgjdbc warns "Unsupported Server Version: 1.18.0/bouncer" on every connection to PgBouncer's
@@ -119,8 +135,8 @@ final class DemoCommand extends CliCommand {
     }
     if (!LocalPgBouncer.installed()) {
       throw CliFailure.failed("the demo needs PgBouncer (the restored database takes the application's traffic through it),"
-          + " but there is no pgbouncer at " + LocalPgBouncer.program() + ": install it (apt-get install pgbouncer)"
-          + " or set PGBOUNCER to its path");
+          + " but there is no pgbouncer at " + LocalPgBouncer.program() + ": install it (apt-get install pgbouncer;"
+          + " ./runbooks demo does so when run as root) or set PGBOUNCER to its path");
     }
     // Ctrl-C or SIGTERM at any point stops what was started; PostgreSQL runs detached and would
     // otherwise outlive the demo.
@@ -133,7 +149,7 @@ final class DemoCommand extends CliCommand {
       main.interrupt();
       stopAll(out());
       try {
-        finished.await(30, TimeUnit.SECONDS);
+        finished.await(5, TimeUnit.SECONDS); // stopAll is done; the main thread only unwinds
       } catch (InterruptedException ignored) {
         // the JVM is going down either way
       }
@@ -147,7 +163,7 @@ final class DemoCommand extends CliCommand {
       step(out, "creating a sandbox PostgreSQL cluster");
       LocalCluster cluster = LocalCluster.start(dir.resolve("postgres"));
       // Blue: the promotion stops it (and the decommission removes its data directory) before the demo ends.
-      remember(() -> {
+      remember("PostgreSQL (blue)", () -> {
         if (Files.exists(cluster.dataDirectory().resolve("postmaster.pid"))) {
           cluster.close();
         }
@@ -159,7 +175,7 @@ final class DemoCommand extends CliCommand {
       out.println("  application role " + APP_ROLE + " (SCRAM password in " + appPasswordFile + ", mode 0600)");
 
       step(out, "starting PgBouncer in front of it: the application connects there, never to PostgreSQL directly");
-      LocalPgBouncer pgbouncer = remember(LocalPgBouncer.start(dir.resolve("pgbouncer"),
+      LocalPgBouncer pgbouncer = remember("PgBouncer", LocalPgBouncer.start(dir.resolve("pgbouncer"),
           Map.of(TARGET, new Backend("127.0.0.1", cluster.port(), TARGET)),
           Map.of(APP_ROLE, LocalPgBouncer.scramSecret(cluster, APP_ROLE))));
       DemoRestore.App app = new DemoRestore.App(pgbouncer.port(), TARGET, APP_ROLE, appPasswordFile);
@@ -174,12 +190,12 @@ final class DemoCommand extends CliCommand {
           APPROVER);
       out.println("  targets " + targetsFile + " (password read from " + cluster.passwordFile() + ", mode 0600);"
           + " promote restores switch PgBouncer once " + APPROVER + " approves");
-      TargetsConfig config = TargetsConfigLoader.load(targetsFile, cli().env);
+      TargetsConfig config = TargetsConfigLoader.loadForWorker(targetsFile, cli().env);
 
       step(out, "starting Temporal on 127.0.0.1:" + temporalPort);
       EmbeddedTemporal temporal;
       try {
-        temporal = remember(EmbeddedTemporal.start(dir.resolve("temporal"), temporalPort, uiPort));
+        temporal = remember("Temporal", EmbeddedTemporal.start(dir.resolve("temporal"), temporalPort, uiPort));
       } catch (StartupException e) {
         throw new CliFailure(e.getMessage().contains("already in use") ? RunbooksCli.EXIT_USAGE : RunbooksCli.EXIT_FAILED,
             "cannot start Temporal: " + e.getMessage(), e);
@@ -187,19 +203,26 @@ final class DemoCommand extends CliCommand {
       out.println("  " + (temporal.kind() == EmbeddedTemporal.Kind.DEV_SERVER
           ? "temporal server start-dev, Web UI " + temporal.uiAddress()
           : "the SDK's Java test server (install the temporal CLI for the Web UI)"));
-      TemporalConnection connection = remember(TemporalConnection.local(temporal.address()));
+      TemporalConnection connection = remember("the Temporal client", TemporalConnection.local(temporal.address()));
       connection.checkReachable(Duration.ofSeconds(10));
 
       step(out, "starting a worker on task queue db-runbooks");
       Registrations registrations = Registrations.forConfig(config, cli().env);
-      remember(RunbookWorker.start(connection.client(), registrations.workflowTypes(), registrations.activities()));
+      RunbookWorker worker = RunbookWorker.start(connection.client(), registrations.workflowTypes(), registrations.activities());
+      remember("the worker", () -> {
+        boolean finishedOnTime = worker.close(WORKER_GRACE);
+        if (!finishedOnTime) {
+          out.println("  the worker's running tasks did not finish within " + WORKER_GRACE.toSeconds() + " s: interrupted");
+        }
+      });
 
       String slot = config.target(TARGET).walArchive().slotFor(TARGET);
       step(out, "archiving " + TARGET + "'s WAL continuously (as: runbooks wal archive start --target " + TARGET + ")");
+      TargetResources resources = new TargetResources(config);
+      AutoCloseable stopArchiver = () -> stopArchiver(out, connection.client(), resources, slot);
       DemoRestore.startArchiving(connection.client(), cluster, TARGET, slot, Duration.ofSeconds(60));
-      // The bad day stops it once it has followed the promotion; this is for a demo that ends
-      // earlier. Stopped before the worker (resources close in reverse): it uploads what it holds, then ends.
-      remember(() -> DemoRestore.stopArchiving(connection.client(), TARGET));
+      // Stopped before the worker (resources close in reverse): it uploads what it holds, then ends.
+      remember("the WAL archiver", stopArchiver);
       out.println("  workflow " + WalArchiveWorkflow.workflowId(TARGET) + " streams over replication slot " + slot
           + " into " + dir.resolve("backups").resolve(TARGET).resolve("wal"));
 
@@ -222,7 +245,6 @@ final class DemoCommand extends CliCommand {
       BackupResult result = outcome.result();
 
       step(out, "verifying the evidence offline (as: runbooks evidence verify " + result.backupId() + ")");
-      TargetResources resources = new TargetResources(config);
       EvidenceVerifier.Report report = new EvidenceVerifier(resources.evidence(TARGET), resources.store(TARGET),
           resources.keys(TARGET)::verificationKey).verify(TARGET, result.backupId());
       EvidenceVerifyCommand.print(out, report);
@@ -233,7 +255,7 @@ final class DemoCommand extends CliCommand {
         return RunbooksCli.EXIT_FAILED;
       }
 
-      RestoreResult restored = badDay(out, dir, cluster, app, pgbouncer, connection, resources, config);
+      RestoreResult restored = badDay(out, dir, cluster, app, pgbouncer, connection, resources, config, stopArchiver);
       if (restored == null) {
         return RunbooksCli.EXIT_FAILED;
       }
@@ -241,12 +263,13 @@ final class DemoCommand extends CliCommand {
         decommissionBlue(out, connection, restored);
       }
       out.println();
-      whereNext(out, dir, targetsFile, temporal, result, restored, app);
+      whereNext(out, dir, targetsFile, temporal, result, restored, app, slot, cluster.passwordFile());
       if (keepRunning) {
         out.println();
         out.println("everything keeps running (PgBouncer on 127.0.0.1:" + pgbouncer.port() + " in front of the restored "
             + TARGET + " on 127.0.0.1:" + restored.environment().port() + ", Temporal on " + temporal.address()
-            + ", the worker); press Ctrl-C to stop it all.");
+            + ", the worker, the WAL archiver streaming from the restored copy); press Ctrl-C (or send SIGTERM) to stop it all"
+            + " within about 30 s.");
         out.flush();
         awaitCtrlC();
       }
@@ -269,7 +292,7 @@ final class DemoCommand extends CliCommand {
    * Returns null when it failed.
    */
   private RestoreResult badDay(PrintWriter out, Path dir, LocalCluster cluster, DemoRestore.App app, LocalPgBouncer pgbouncer,
-      TemporalConnection connection, TargetResources resources, TargetsConfig config) throws Exception {
+      TemporalConnection connection, TargetResources resources, TargetsConfig config, AutoCloseable stopArchiver) throws Exception {
     WorkflowClient client = connection.client();
     if (DemoSandbox.isRoot()) {
       // The restored server runs as postgres, and so does its restore_command, which unwraps data keys.
@@ -295,7 +318,10 @@ final class DemoCommand extends CliCommand {
         List.of(new SmokeQuery("order items", null, "SELECT count(*) FROM order_items")), false, false, OPERATOR, null);
     BackupRuns.Started run = RestoreRuns.start(client, request);
     // Whatever the restore leaves (green, serving or not) goes when the demo stops, first of all.
-    remember(() -> removeGreen(out, dir, pgbouncer, config, resources));
+    remember("the restored copy (green)", () -> removeGreen(out, dir, pgbouncer, config, resources));
+    // ...but the archiver, which streams from green once it is promoted, stops before green goes (moved
+    // up the stack): it uploads what it holds, and its replication slot is dropped.
+    remember("the WAL archiver", stopArchiver);
     out.println("  workflow " + run.workflowId() + ", run " + run.runId());
     Consumer<RestoreProgress> progress = p -> {
       out.println(RestoreRuns.progressLine(p));
@@ -362,8 +388,9 @@ final class DemoCommand extends CliCommand {
     RestoreRuns.row(out, "archive", String.format("follows green: an order written through PgBouncer after the"
         + " promotion (LSN %s, timeline %d) was archived %.1f s later", onGreen.lsn(), onGreen.timeline(),
         followed.toMillis() / 1000.0));
-    DemoRestore.stopArchiving(client, TARGET); // before green goes with the demo: it streams from green now
-    DemoRestore.awaitArchiverEnded(client, TARGET, Duration.ofSeconds(60));
+    if (!keepRunning) {
+      stopNow(stopArchiver); // before green goes with the demo: it streams from green now
+    }
     if (onGreen.timeline() <= 1) {
       err().println("the application still writes on timeline " + onGreen.timeline() + ": not on the promoted copy");
       return null;
@@ -414,7 +441,7 @@ final class DemoCommand extends CliCommand {
   }
 
   private void whereNext(PrintWriter out, Path dir, Path targetsFile, EmbeddedTemporal temporal, BackupResult result,
-      RestoreResult restored, DemoRestore.App app) {
+      RestoreResult restored, DemoRestore.App app, String slot, Path superuserPasswordFile) {
     String whileRunning = keepRunning ? "" : "   (while the demo runs: --keep-running)";
     String decommission = restored.switchover().decommissionWorkflowId();
     out.println("where to look next:");
@@ -435,6 +462,13 @@ final class DemoCommand extends CliCommand {
       out.println("  remove blue     " + runbooks + " restore approve-decommission --target " + TARGET + " --approver " + APPROVER);
     }
     out.println("  WAL archive     runbooks wal verify --target " + TARGET + " --targets " + targetsFile);
+    if (keepRunning) {
+      // Stopped by hand, the archiver leaves its slot on green holding WAL; the demo's own stop drops it.
+      out.println("  stop archiving  " + runbooks + " wal archive stop --target " + TARGET + ", then on green: PGPASSWORD=$(cat "
+          + superuserPasswordFile + ") psql -h 127.0.0.1 -p "
+          + restored.environment().port() + " -U " + LocalCluster.SUPERUSER + " postgres -c \"SELECT pg_drop_replication_slot('"
+          + slot + "')\"");
+    }
     out.println("  files           " + dir + "/{backups,evidence,restores,pgbouncer,keyring.json,targets.yaml}");
   }
 
@@ -453,30 +487,74 @@ final class DemoCommand extends CliCommand {
     return binary.isEmpty() || onPath ? "temporal" : binary.get().toString();
   }
 
-  private synchronized <T extends AutoCloseable> T remember(T resource) throws Exception {
+  private synchronized <T extends AutoCloseable> T remember(String what, T resource) throws Exception {
     if (stopping) {
       resource.close(); // started after Ctrl-C: stop it at once
       throw new InterruptedException("the demo is stopping");
     }
-    running.push(resource);
+    running.removeIf(r -> r.stop() == resource); // remembered again: it now stops earlier
+    running.push(new Started(what, resource));
     return resource;
   }
 
-  /** Green first (PgBouncer, then the restored cluster), then the worker (lets a running task finish), the client, Temporal, and blue last. */
+  /** Stops a remembered resource now, ahead of the others. */
+  private synchronized void stopNow(AutoCloseable resource) throws Exception {
+    running.removeIf(r -> r.stop() == resource);
+    resource.close();
+  }
+
+  /**
+   * The archiver first (it uploads what it holds, its slot is dropped), then green (PgBouncer, then
+   * the restored cluster), the worker (running tasks get {@link #WORKER_GRACE}), the client,
+   * Temporal, and blue last. Says what it stops and how long each took.
+   */
   private synchronized void stopAll(PrintWriter out) {
     if (running.isEmpty()) {
       return;
     }
-    step(out, "stopping the worker, Temporal, PgBouncer and PostgreSQL");
+    step(out, "stopping the WAL archiver, the worker, Temporal, PgBouncer and PostgreSQL");
+    long all = System.nanoTime();
     while (!running.isEmpty()) {
-      AutoCloseable r = running.pop();
+      Started r = running.pop();
+      long one = System.nanoTime();
       try {
-        r.close();
+        r.stop().close();
+        out.println(String.format("  stopped %s (%.1f s)", r.what(), (System.nanoTime() - one) / 1e9));
       } catch (Exception e) {
-        err().println("while stopping " + r.getClass().getSimpleName() + ": " + e.getMessage());
+        err().println("while stopping " + r.what() + ": " + e.getMessage());
       }
+      out.flush();
     }
+    out.println(String.format("  everything stopped after %.1f s", (System.nanoTime() - all) / 1e9));
     out.flush();
+  }
+
+  /**
+   * Stops the WAL archiver as {@code runbooks wal archive stop} does and waits up to {@link
+   * #ARCHIVER_STOP} for it to upload what it holds and end (then terminates it), and drops its
+   * replication slot on the server the target lives on now, so no WAL piles up behind a slot nobody
+   * reads. Once only: later calls do nothing.
+   */
+  private void stopArchiver(PrintWriter out, WorkflowClient client, TargetResources resources, String slot) throws Exception {
+    if (archiverStopped.getAndSet(true)) {
+      return;
+    }
+    DemoRestore.stopArchiving(client, TARGET);
+    if (!DemoRestore.awaitArchiverEnded(client, TARGET, ARCHIVER_STOP)) {
+      client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(TARGET)).terminate("the demo stops");
+      out.println("  the WAL archiver did not end within " + ARCHIVER_STOP.toSeconds() + " s of its cancel: terminated");
+    }
+    TargetConfig serving = Promotions.resolver(resources).apply(TARGET);
+    String where = serving.connection().host() + ":" + serving.connection().port();
+    try {
+      out.println(DemoRestore.dropSlot(serving, slot)
+          ? "  replication slot " + slot + " dropped on " + where
+          : "  no replication slot " + slot + " left on " + where);
+    } catch (SQLException | RuntimeException e) {
+      out.println("  could not drop replication slot " + slot + " on " + where + " (" + e.getMessage() + "); drop it with: psql -h "
+          + serving.connection().host() + " -p " + serving.connection().port() + " -U " + serving.connection().user()
+          + " -c \"SELECT pg_drop_replication_slot('" + slot + "')\"");
+    }
   }
 
   /** Waits for Ctrl-C; the shutdown hook registered in {@link #call()} stops everything in order. */

@@ -1,8 +1,10 @@
 package io.dbrunbooks.starter;
 
 import io.dbrunbooks.workflows.common.RunbookInput;
+import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.postgres.LocalCluster;
+import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
 import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.workflows.common.TaskQueues;
@@ -19,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -53,11 +56,32 @@ final class DemoRestore {
     });
   }
 
-  /** Waits until the archiver's workflow has ended, after {@link #stopArchiving}. */
-  static void awaitArchiverEnded(WorkflowClient client, String target, Duration timeout) throws Exception {
+  /** Waits up to {@code timeout} until the archiver's workflow has ended, after {@link #stopArchiving}; false when it has not. */
+  static boolean awaitArchiverEnded(WorkflowClient client, String target, Duration timeout) throws Exception {
     WorkflowStub stub = client.newUntypedWorkflowStub(WalArchiveWorkflow.workflowId(target));
-    awaitTrue("the WAL archiver to end", timeout,
-        () -> stub.describe().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (stub.describe().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(200);
+    }
+    return true;
+  }
+
+  /**
+   * Drops the archiver's replication slot on the server the target lives on now (green after a
+   * promotion), unless a walsender still uses it. Returns whether a slot was dropped.
+   */
+  static boolean dropSlot(TargetConfig serving, String slot) throws SQLException {
+    try (Connection c = PostgresBackupActivities.connect(serving);
+        PreparedStatement s = c.prepareStatement(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
+      s.setString(1, slot);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next();
+      }
+    }
   }
 
   /**

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbrunbooks.activities.restore.ReadableClasspath;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -16,8 +18,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -104,6 +113,56 @@ class DemoCommandTest {
     assertEquals(1, tampered.exitCode(), tampered.toString());
     assertTrue(tampered.out().contains("✗ artifact orders/" + backupId + "/" + artifact.getFileName()), tampered.out());
     assertTrue(tampered.out().contains("✓ manifest signature"), "only the artifact is named: " + tampered.out());
+  }
+
+  /**
+   * With --keep-running the WAL archiver really keeps running: its slot on the promoted copy is in
+   * use while the demo waits, and the demo's stop ends the archiver before green goes and drops
+   * the slot, so no WAL piles up behind it.
+   */
+  @Test
+  void keepRunningKeepsTheArchiverStreamingFromGreenAndItsStopDropsTheSlot() throws Exception {
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    Path work = tmp.resolve("demo");
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.remove("TEMPORAL_ADDRESS");
+    env.put(RestoreActivitiesImpl.WAL_FETCH_ENV, ReadableClasspath.fetchProgram(tmp.resolve("classpath")));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    AtomicInteger exit = new AtomicInteger(-1);
+    Thread demo = new Thread(() -> exit.set(RunbooksCli.run(new String[] {"demo", "--keep-running", "--work-dir", work.toString(),
+        "--temporal-port", String.valueOf(freePort()), "--ui-port", String.valueOf(freePort())},
+        new PrintWriter(out, true), new PrintWriter(err, true), env)), "demo");
+    demo.start();
+    try {
+      while (demo.isAlive() && !out.toString().contains("everything keeps running")) {
+        demo.join(200);
+      }
+      assertTrue(demo.isAlive(), "the demo keeps running:\n" + out + "\n" + err);
+      Matcher green = Pattern.compile("in front of the restored orders on 127.0.0.1:(\\d+)").matcher(out.toString());
+      assertTrue(green.find(), out.toString());
+      assertTrue(out.toString().contains("the WAL archiver streaming from the restored copy"), out.toString());
+      assertTrue(out.toString().contains("pg_drop_replication_slot('db_runbooks_orders')"), "says how to drop the slot: " + out);
+      Properties p = new Properties();
+      p.setProperty("user", "postgres");
+      p.setProperty("password", Files.readString(work.resolve("postgres/pwfile")).strip());
+      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + green.group(1) + "/postgres", p);
+          Statement st = c.createStatement();
+          ResultSet r = st.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = 'db_runbooks_orders'")) {
+        assertTrue(r.next(), "green has the archiver's slot");
+        assertTrue(r.getBoolean(1), "the archiver streams from green while the demo keeps running:\n" + out);
+      }
+    } finally {
+      demo.interrupt(); // as Ctrl-C does, through the shutdown hook
+      demo.join(180_000);
+    }
+    String text = out.toString();
+    assertEquals(0, exit.get(), text + "\n" + err);
+    int archiver = text.indexOf("stopped the WAL archiver");
+    int greenGone = text.indexOf("stopped the restored copy (green)");
+    assertTrue(archiver >= 0 && greenGone > archiver, "the archiver stops before green goes:\n" + text);
+    assertTrue(text.contains("replication slot db_runbooks_orders dropped on 127.0.0.1:"), text);
+    assertEquals(List.of(), processesUnder(work), "nothing the demo started keeps running");
   }
 
   private static Path onlyFile(Path dir) throws IOException {

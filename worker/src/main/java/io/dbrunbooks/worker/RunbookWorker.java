@@ -128,8 +128,18 @@ public final class RunbookWorker implements AutoCloseable {
    */
   @Override
   public void close() {
+    close(drain);
+  }
+
+  /**
+   * {@link #close()} with a drain period of {@code grace}: at most {@code grace} plus 5 s in all.
+   * Returns whether the running calls ended on their own (false: some were interrupted, and
+   * Temporal retries them elsewhere).
+   */
+  public boolean close(Duration grace) {
+    Duration drain = grace;
     if (factory.isShutdown()) {
-      return;
+      return true;
     }
     long started = System.nanoTime();
     // First: nothing starts here any more. A poll already in flight may still deliver a task after
@@ -164,6 +174,7 @@ public final class RunbookWorker implements AutoCloseable {
     log.info("drained in {} s{}", String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9),
         handedBack == 0 ? "" : "; " + handedBack + " task" + (handedBack == 1 ? "" : "s") + " polled after the stop"
             + " handed back unstarted");
+    return left.isEmpty();
   }
 
   /**

@@ -117,7 +117,7 @@ public final class WorkerMain {
 
     TargetsConfig config;
     try {
-      config = TargetsConfigLoader.load(targets, env);
+      config = TargetsConfigLoader.loadForWorker(targets, env);
     } catch (ConfigException e) {
       err.println(e.getMessage());
       return EXIT_BAD_CONFIG;

@@ -38,7 +38,7 @@ class EmbeddedDevServerTest {
   @BeforeAll
   static void start() {
     assertTrue(EmbeddedTemporal.findTemporalBinary(System.getenv()).isPresent(),
-        "these tests need the temporal CLI on PATH, in TEMPORAL_CLI or in ~/.cache/db-runbooks/bin (.ci/run installs it)");
+        "these tests need the temporal CLI on PATH, in TEMPORAL_CLI or in ~/.cache/db-runbooks/bin (./run-tests installs it: scripts/prerequisites.sh --tests)");
     port = Ports.free();
     uiPort = Ports.free();
     server = EmbeddedTemporal.start(workDir, port, uiPort);

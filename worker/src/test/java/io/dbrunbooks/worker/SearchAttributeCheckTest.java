@@ -25,7 +25,7 @@ class SearchAttributeCheckTest {
   @BeforeAll
   static void start() {
     Path binary = EmbeddedTemporal.findTemporalBinary(System.getenv()).orElseThrow(
-        () -> new AssertionError("these tests need the temporal CLI (.ci/run installs it)"));
+        () -> new AssertionError("these tests need the temporal CLI (./run-tests installs it: scripts/prerequisites.sh --tests)"));
     server = TemporalDevServer.start(TemporalDevServerOptions.newBuilder()
         .setExistingPath(binary.toString())
         .setDownloadEnabled(false)

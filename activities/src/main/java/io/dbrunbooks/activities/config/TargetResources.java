@@ -65,7 +65,7 @@ public final class TargetResources implements AutoCloseable {
     return registries.computeIfAbsent(target, n -> {
       RegistryConfig c = config.target(n).evidence();
       if (!c.isS3()) {
-        return new FileEvidenceRegistry(filePath(c.uri()));
+        return new FileEvidenceRegistry(filePath(c.uri()), c.immutable());
       }
       try {
         return new S3EvidenceRegistry(aws.s3(c.aws()), c.uri(), c.retentionDays());

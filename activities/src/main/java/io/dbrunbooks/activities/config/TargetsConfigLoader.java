@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.dbrunbooks.activities.evidence.FileEvidenceRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -37,7 +38,8 @@ import java.util.regex.Pattern;
  *       password: { env: ORDERS_PGPASSWORD }    # or { file: /run/secrets/orders-pg }; omit for trust/peer auth
  *       sslmode: prefer                         # optional: disable|allow|prefer|require|verify-ca|verify-full
  *     backupStore: file:/var/lib/db-runbooks/backups     # absolute file: URI, or s3://bucket/prefix (see below)
- *     evidence: file:/var/lib/db-runbooks/evidence       # absolute file: URI, or an S3 Object Lock mapping (see below)
+ *     evidence: file:/var/lib/db-runbooks/evidence       # absolute file: URI, { uri: file:/..., immutable: true } (chattr +i,
+ *                                                        # checked here), or an S3 Object Lock mapping (see below)
  *     keys: { keyring: /etc/db-runbooks/keyring.json }   # absolute path of a readable keyring file, or { kms: ... }
  *     maxReplicationLagSeconds: 30              # optional, >= 0, default 60
  *     maxBackupRate: 50MiB/s                    # optional: read the backup no faster (B, KiB, MiB, GiB, KB, MB, GB per s); default unlimited
@@ -115,10 +117,13 @@ public final class TargetsConfigLoader {
 
   private final Path file;
   private final Map<String, String> env;
+  /** A worker writes evidence: check here that what the file asks of its registries can be done. */
+  private final boolean forWorker;
 
-  private TargetsConfigLoader(Path file, Map<String, String> env) {
+  private TargetsConfigLoader(Path file, Map<String, String> env, boolean forWorker) {
     this.file = file;
     this.env = env;
+    this.forWorker = forWorker;
   }
 
   /**
@@ -135,7 +140,16 @@ public final class TargetsConfigLoader {
    * the process environment (for tests and for tools that validate a file for another host).
    */
   public static TargetsConfig load(Path file, Map<String, String> env) {
-    return new TargetsConfigLoader(file, env).load();
+    return new TargetsConfigLoader(file, env, false).load();
+  }
+
+  /**
+   * As {@link #load(Path, Map)} for a worker, which writes evidence: an {@code immutable: true}
+   * registry is also checked by setting the attribute on a probe file in its directory. Tools that
+   * only read (the CLI) load with {@link #load(Path, Map)} and need neither root nor the attribute.
+   */
+  public static TargetsConfig loadForWorker(Path file, Map<String, String> env) {
+    return new TargetsConfigLoader(file, env, true).load();
   }
 
   private TargetsConfig load() {
@@ -440,8 +454,27 @@ public final class TargetsConfigLoader {
     return s.startsWith("s3://") ? new StoreConfig(s3Uri(f, path), AwsEndpoint.DEFAULT) : new StoreConfig(fileUri(f, path));
   }
 
-  /** As {@link #store}, but an S3 registry must say how long Object Lock keeps each entry. */
+  /**
+   * As {@link #store}, but an S3 registry must say how long Object Lock keeps each entry, and a
+   * {@code file:} registry may be a mapping {@code { uri: file:/..., immutable: true }}, checked for a
+   * worker by setting the attribute on a probe file in the directory.
+   */
   private RegistryConfig registry(Field f, String path) {
+    if (f.value() instanceof MapNode map && isFileUri(map.fields().get("uri"))) {
+      Obj m = new Obj(f.value(), path, f.keyLoc(), Set.of("uri", "immutable"));
+      String uri = fileUri(m.required("uri"), path + ".uri");
+      Field imm = m.optional("immutable");
+      boolean immutable = imm != null && bool(imm, path + ".immutable");
+      if (immutable && forWorker) {
+        String why = FileEvidenceRegistry.immutableUnsupported(Path.of(URI.create(uri)));
+        if (why != null) {
+          throw error(imm.keyLoc(), path + ".immutable", "the immutable attribute (chattr +i) cannot be set in " + Path.of(URI.create(uri))
+              + ": " + why + ". It needs a worker running as root on a file system that supports it (ext4, xfs, btrfs, tmpfs);"
+              + " or set immutable: false (mode 0444 only)");
+        }
+      }
+      return new RegistryConfig(uri, null, 0, immutable);
+    }
     if (f.value() instanceof MapNode) {
       Obj m = new Obj(f.value(), path, f.keyLoc(), Set.of("uri", "endpoint", "region", "pathStyle", "retentionDays"));
       String uri = s3Uri(m.required("uri"), path + ".uri");
@@ -467,15 +500,20 @@ public final class TargetsConfigLoader {
     if (r != null) {
       region = region(r, path + ".region");
     }
-    boolean pathStyle = false;
     Field ps = m.optional("pathStyle");
-    if (ps != null) {
-      if (!(ps.value() instanceof Scalar s) || !(s.token() == JsonToken.VALUE_TRUE || s.token() == JsonToken.VALUE_FALSE)) {
-        throw error(ps.keyLoc(), path + ".pathStyle", "expected true or false, got " + describe(ps.value()));
-      }
-      pathStyle = s.token() == JsonToken.VALUE_TRUE;
-    }
+    boolean pathStyle = ps != null && bool(ps, path + ".pathStyle");
     return new AwsEndpoint(endpoint, region, pathStyle);
+  }
+
+  private static boolean isFileUri(Field f) {
+    return f != null && f.value() instanceof Scalar s && s.text() != null && s.text().startsWith("file:");
+  }
+
+  private boolean bool(Field f, String path) {
+    if (!(f.value() instanceof Scalar s) || !(s.token() == JsonToken.VALUE_TRUE || s.token() == JsonToken.VALUE_FALSE)) {
+      throw error(f.keyLoc(), path, "expected true or false, got " + describe(f.value()));
+    }
+    return s.token() == JsonToken.VALUE_TRUE;
   }
 
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");

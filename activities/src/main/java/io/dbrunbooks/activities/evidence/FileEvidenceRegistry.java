@@ -9,10 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -24,18 +26,44 @@ import java.util.stream.Stream;
  * whatever appeared in between), no interleaving of two writers can replace an entry. The entry is
  * then chmod 0444 and the directory fsynced so the new name survives a power cut.
  *
- * <p>This protects against mistakes and retries, not a local root user; S3 Object Lock in
- * compliance mode is the registry for tamper resistance. Tampering is still detected: manifests are
- * signed and audit entries hash-chained.
+ * <p>Mode 0444 protects against mistakes and retries, not a local root user, who can overwrite such a
+ * file with a plain {@code cp}. With {@code immutable} each entry also gets the immutable attribute
+ * ({@code chattr +i}, for workers running as root): then root's {@code cp}, {@code rm} and {@code mv}
+ * fail too, until someone with root removes the attribute ({@code chattr -i}) first, which a
+ * deliberate attacker with root can do. S3 Object Lock in compliance mode is the registry for
+ * tamper resistance. Tampering is still detected: manifests are signed and audit entries
+ * hash-chained.
  */
 public final class FileEvidenceRegistry implements EvidenceRegistry {
 
   private static final String TMP_PREFIX = ".tmp-";
 
   private final Path root;
+  private final boolean immutable;
 
   public FileEvidenceRegistry(Path root) {
+    this(root, false);
+  }
+
+  /**
+   * @param immutable each entry also gets {@code chattr +i} once written; check the file system with
+   *     {@link #immutableUnsupported} first (the targets file loader does)
+   */
+  public FileEvidenceRegistry(Path root, boolean immutable) {
     this.root = root.toAbsolutePath().normalize();
+    this.immutable = immutable;
+  }
+
+  /**
+   * Why entries under {@code root} cannot be made immutable (not root, a file system without the
+   * attribute, no {@code chattr}), or null when they can. Creates {@code root} when missing.
+   */
+  public static String immutableUnsupported(Path root) {
+    return ImmutableFlag.unsupportedIn(root.toAbsolutePath().normalize());
+  }
+
+  public boolean immutable() {
+    return immutable;
   }
 
   public Path root() {
@@ -80,7 +108,7 @@ public final class FileEvidenceRegistry implements EvidenceRegistry {
     } finally {
       Files.deleteIfExists(tmp);
     }
-    makeReadOnly(target);
+    seal(target);
     fsyncDirectory(dir);
     return true;
   }
@@ -113,13 +141,21 @@ public final class FileEvidenceRegistry implements EvidenceRegistry {
     }
   }
 
-  /** A retry writing the same bytes is fine, and also finishes a chmod an earlier crash missed. */
+  /** A retry writing the same bytes is fine, and also finishes a chmod or chattr an earlier crash missed. */
   private boolean sameAsExisting(String path, Path target, byte[] content) throws IOException {
     if (!Arrays.equals(Files.readAllBytes(target), content)) {
       throw new EvidenceConflictException(locationOf(path));
     }
-    makeReadOnly(target);
+    seal(target);
     return false;
+  }
+
+  /** Mode 0444, then the immutable attribute when configured (after which not even chmod works). */
+  private void seal(Path file) throws IOException {
+    makeReadOnly(file);
+    if (immutable) {
+      ImmutableFlag.set(file);
+    }
   }
 
   /**
@@ -137,7 +173,10 @@ public final class FileEvidenceRegistry implements EvidenceRegistry {
 
   private static void makeReadOnly(Path file) throws IOException {
     if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
+      Set<PosixFilePermission> readOnly = PosixFilePermissions.fromString("r--r--r--");
+      if (!Files.getPosixFilePermissions(file).equals(readOnly)) { // an immutable file refuses even a chmod to the same mode
+        Files.setPosixFilePermissions(file, readOnly);
+      }
     } else {
       file.toFile().setReadOnly();
     }

@@ -52,7 +52,7 @@ public final class MotoServer implements AutoCloseable {
       p = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", String.valueOf(port))
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     } catch (IOException e) {
-      throw new IllegalStateException("moto_server is not installed or not on PATH (pip install 'moto[server]==5.2.1'): " + e.getMessage(), e);
+      throw new IllegalStateException("moto_server is not installed or not on PATH (./run-tests installs it: scripts/prerequisites.sh --tests): " + e.getMessage(), e);
     }
     MotoServer m = new MotoServer(p, log, port);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

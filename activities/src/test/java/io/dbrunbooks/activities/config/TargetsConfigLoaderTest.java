@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dbrunbooks.activities.FileSystems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -403,6 +404,64 @@ class TargetsConfigLoaderTest {
         "targets.orders.evidence.retentionDays", "expected a whole number of days 1-36500");
     assertMessage(refused(AWS.replace("retentionDays: 365", "retentionDays: 1.5")), 12, 42,
         "targets.orders.evidence.retentionDays", "got 1.5");
+  }
+
+  /** VALID with orders' evidence as a file: mapping with the immutable option, in {@code evidence}. */
+  private static String immutableIn(Path evidence, String value) {
+    return VALID.replace("evidence: file:///var/lib/db-runbooks/evidence",
+        "evidence: { uri: file:" + evidence + ", immutable: " + value + " }");
+  }
+
+  private static int columnOf(String yaml, String key) {
+    String line = yaml.lines().filter(l -> l.contains(key)).findFirst().orElseThrow();
+    return line.indexOf(key) + 1;
+  }
+
+  @Test
+  void aFileRegistryMayAskForTheImmutableAttribute() throws Exception {
+    FileSystems.requireRoot("chattr +i needs root (CAP_LINUX_IMMUTABLE)");
+    Path evidence = dir.resolve("evidence");
+    TargetConfig orders = TargetsConfigLoader.loadForWorker(write(immutableIn(evidence, "true")), ENV).target("orders");
+    assertEquals(new RegistryConfig("file:" + evidence, null, 0, true), orders.evidence());
+    assertTrue(orders.evidence().immutable());
+    try (var left = Files.list(evidence)) {
+      assertEquals(0, left.count(), "the configuration check leaves no probe file behind");
+    }
+    TargetConfig plain = TargetsConfigLoader.load(write(immutableIn(evidence, "false")), ENV).target("orders");
+    assertEquals(new RegistryConfig("file:" + evidence), plain.evidence());
+    assertFalse(TargetsConfigLoader.load(write(VALID), ENV).target("orders").evidence().immutable());
+  }
+
+  /** ramfs has no file attributes: the option must stop the worker at load, not fail its first backup. */
+  @Test
+  void theImmutableAttributeOnAFileSystemWithoutItIsRefusedAtLoad() throws Exception {
+    FileSystems.requireRoot("mounting a ramfs needs root");
+    Path ramfs = dir.resolve("ramfs");
+    FileSystems.mount(ramfs, "ramfs", "");
+    try {
+      String yaml = immutableIn(ramfs.resolve("evidence"), "true");
+      Path f = write(yaml);
+      ConfigException e = assertThrows(ConfigException.class, () -> TargetsConfigLoader.loadForWorker(f, ENV));
+      assertMessage(e, 12, columnOf(yaml, "immutable"), "targets.orders.evidence.immutable",
+          "the immutable attribute (chattr +i) cannot be set in " + ramfs.resolve("evidence"));
+      assertTrue(e.getMessage().contains("or set immutable: false"), e.getMessage());
+      // Tools that only read (the CLI) load it without the check; without the option it is a valid registry, as before.
+      assertTrue(TargetsConfigLoader.load(f, ENV).target("orders").evidence().immutable());
+      assertFalse(TargetsConfigLoader.loadForWorker(write(immutableIn(ramfs.resolve("evidence"), "false")), ENV)
+          .target("orders").evidence().immutable());
+    } finally {
+      FileSystems.unmount(ramfs);
+    }
+  }
+
+  @Test
+  void theImmutableOptionIsABooleanOfFileRegistriesOnly() throws IOException {
+    String yaml = immutableIn(dir.resolve("evidence"), "yes please");
+    assertMessage(refused(yaml), 12, columnOf(yaml, "immutable"), "targets.orders.evidence.immutable", "expected true or false");
+    String s3 = AWS.replace("retentionDays: 365", "retentionDays: 365, immutable: true");
+    assertMessage(refused(s3), 12, columnOf(s3, "immutable"), "targets.orders.evidence.immutable", "unknown key \"immutable\"");
+    String relative = VALID.replace("evidence: file:///var/lib/db-runbooks/evidence", "evidence: { uri: file:evidence, immutable: true }");
+    assertMessage(refused(relative), 12, columnOf(relative, "uri:"), "targets.orders.evidence.uri", "expected a file: URI with an absolute path");
   }
 
   @Test

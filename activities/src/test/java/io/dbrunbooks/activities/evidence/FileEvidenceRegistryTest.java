@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dbrunbooks.activities.FileSystems;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,12 +18,34 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileEvidenceRegistryTest {
 
   @TempDir Path dir;
+
+  /** Immutable entries would stop JUnit from removing the temp directory. */
+  @AfterEach
+  void clearImmutable() throws Exception {
+    if (FileSystems.isRoot()) {
+      new ProcessBuilder("chattr", "-R", "-i", dir.toString()).inheritIO().start().waitFor();
+    }
+  }
+
+  /** A plain {@code cp FROM TO} as the test's user; its exit status. */
+  private static int cp(Path from, Path to) throws Exception {
+    return new ProcessBuilder("cp", from.toString(), to.toString()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+  }
+
+  private static String lsattr(Path file) throws Exception {
+    Process p = new ProcessBuilder("lsattr", "-d", file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out.split(" ", 2)[0];
+  }
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -38,6 +61,54 @@ class FileEvidenceRegistryTest {
     assertArrayEquals(utf8("sealed"), reg.get("orders/backups/b1/manifest.jws").orElseThrow());
     assertEquals("file:" + file, reg.locationOf("orders/backups/b1/manifest.jws"));
     assertEquals("file:" + dir, reg.uri());
+  }
+
+  /** The finding: mode 0444 alone does not stop root. Unchanged without the option, and documented. */
+  @Test
+  void withoutTheImmutableOptionRootCanStillOverwriteASealedEntry() throws Exception {
+    FileSystems.requireRoot("root's overwrite of a 0444 file");
+    FileEvidenceRegistry reg = new FileEvidenceRegistry(dir);
+    reg.putOnce("o/backups/b1/manifest.jws", utf8("sealed"));
+    Path file = dir.resolve("o/backups/b1/manifest.jws");
+    assertFalse(lsattr(file).contains("i"), lsattr(file));
+    Path forged = Files.writeString(dir.resolve("forged"), "forged");
+
+    assertEquals(0, cp(forged, file), "root overwrites a mode 0444 file");
+    assertArrayEquals(utf8("forged"), Files.readAllBytes(file));
+  }
+
+  @Test
+  void anImmutableEntryRefusesRootsPlainOverwriteRenameAndDelete() throws Exception {
+    FileSystems.requireRoot("chattr +i needs root (CAP_LINUX_IMMUTABLE)");
+    assertEquals(null, FileEvidenceRegistry.immutableUnsupported(dir), "the test directory's file system takes chattr +i");
+    FileEvidenceRegistry reg = new FileEvidenceRegistry(dir, true);
+    assertTrue(reg.putOnce("o/backups/b1/manifest.jws", utf8("sealed")));
+    Path file = dir.resolve("o/backups/b1/manifest.jws");
+    assertTrue(lsattr(file).contains("i"), lsattr(file));
+    assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    Path forged = Files.writeString(dir.resolve("forged"), "forged");
+
+    assertTrue(cp(forged, file) != 0, "cp over an immutable entry fails, for root too");
+    assertThrows(java.nio.file.FileSystemException.class, () -> Files.delete(file));
+    assertThrows(java.nio.file.FileSystemException.class, () -> Files.move(forged, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING));
+    assertArrayEquals(utf8("sealed"), Files.readAllBytes(file));
+
+    // A retried activity writing the same bytes is still accepted (no chmod on the immutable file), different bytes refused.
+    assertFalse(reg.putOnce("o/backups/b1/manifest.jws", utf8("sealed")));
+    assertThrows(EvidenceConflictException.class, () -> reg.putOnce("o/backups/b1/manifest.jws", utf8("other")));
+    assertEquals(List.of("o/backups/b1/manifest.jws"), reg.list("o/"), "no probe or temp file is listed");
+  }
+
+  /** An entry written before a crash skipped its chattr gets it on the retry. */
+  @Test
+  void aRetryFinishesTheImmutableAttributeACrashMissed() throws Exception {
+    FileSystems.requireRoot("chattr +i needs root (CAP_LINUX_IMMUTABLE)");
+    new FileEvidenceRegistry(dir).putOnce("o/audit/00000001.json", utf8("one"));
+    Path file = dir.resolve("o/audit/00000001.json");
+    assertFalse(lsattr(file).contains("i"), lsattr(file));
+
+    assertFalse(new FileEvidenceRegistry(dir, true).putOnce("o/audit/00000001.json", utf8("one")));
+    assertTrue(lsattr(file).contains("i"), lsattr(file));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.dbrunbooks.activities.restore;
 
+import io.dbrunbooks.workflows.common.RunbookInput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -197,13 +198,13 @@ class RestoreOfAPromotedCopyTest {
   static BackupResult backup() {
     return env.getWorkflowClient().newWorkflowStub(BackupWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId("backup/orders").setTaskQueue(TaskQueues.RUNBOOKS).build())
-        .run(new BackupRequest("orders", BackupMethod.PHYSICAL, "tester", null, null));
+        .run(RunbookInput.of(new BackupRequest("orders", BackupMethod.PHYSICAL, "tester", null, null)));
   }
 
   static RestoreResult restore(RecoveryTarget to, String backupId) {
     return env.getWorkflowClient().newWorkflowStub(PointInTimeRestoreWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId("restore/orders").setTaskQueue(TaskQueues.RUNBOOKS).build())
-        .run(new RestoreRequest("orders", to, backupId, RestoreMode.ISOLATED, List.of(), false, false, "tester", "TEST-8"));
+        .run(RunbookInput.of(new RestoreRequest("orders", to, backupId, RestoreMode.ISOLATED, List.of(), false, false, "tester", "TEST-8")));
   }
 
   static Connection connect(RestoreResult r) throws SQLException {

@@ -148,7 +148,7 @@ class BackupEndToEndIT {
     // The postgres user (LocalCluster under root) must be able to reach into the temp dir.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     temporalBinary = EmbeddedTemporal.findTemporalBinary(System.getenv()).orElseThrow(() -> new AssertionError(
-        "the end-to-end tests need the temporal CLI on PATH, in TEMPORAL_CLI or in ~/.cache/db-runbooks/bin (.ci/run installs it)"));
+        "the end-to-end tests need the temporal CLI on PATH, in TEMPORAL_CLI or in ~/.cache/db-runbooks/bin (./run-tests installs it: scripts/prerequisites.sh --tests)"));
     assertTrue(Files.isRegularFile(workerJar()), "the shaded worker jar must be packaged before the ITs run: " + workerJar());
 
     cluster = LocalCluster.start(tmp.resolve("pg"));
