@@ -5,13 +5,16 @@ import io.dbrunbooks.workflows.walarchive.WalArchiveCheckpoint;
 import io.dbrunbooks.workflows.walarchive.WalArchiveProgress;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
 import io.grpc.StatusRuntimeException;
-import io.temporal.api.workflow.v1.PendingActivityInfo;
+import io.temporal.api.enums.v1.PendingActivityState;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.failure.v1.Failure;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowStub;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -96,13 +99,52 @@ final class WalArchiveStatusCommand extends CliCommand {
    * workflow only sees the outcome: the pending activity's attempt and last failure say it now.
    */
   private static String retrying(WorkflowExecutionDescription d) {
-    for (PendingActivityInfo a : d.getRawDescription().getPendingActivitiesList()) {
-      if (a.getAttempt() > 1 && a.hasLastFailure()) {
+    return retrying(d.getRawDescription().getPendingActivitiesList());
+  }
+
+  /**
+   * "attempt N of ArchiveWal, last failure: REASON" while a call is being retried; null once the
+   * current attempt has heartbeated since it started (it is streaming: archiving has recovered,
+   * although Temporal keeps the attempt number and the last failure until the call ends).
+   */
+  static String retrying(List<PendingActivityInfo> pending) {
+    for (PendingActivityInfo a : pending) {
+      if (a.getAttempt() <= 1 || !a.hasLastFailure()) {
+        continue;
+      }
+      boolean streaming = a.getState() == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+          && a.hasLastHeartbeatTime() && a.hasLastStartedTime()
+          && seconds(a.getLastHeartbeatTime()) > seconds(a.getLastStartedTime());
+      if (!streaming) {
         return "attempt " + a.getAttempt() + " of " + a.getActivityType().getName() + ", last failure: "
-            + a.getLastFailure().getMessage();
+            + reason(a.getLastFailure());
       }
     }
     return null;
+  }
+
+  private static double seconds(com.google.protobuf.Timestamp t) {
+    return t.getSeconds() + t.getNanos() / 1e9;
+  }
+
+  /**
+   * What went wrong, in the failure's own words: the deepest cause's message (the outer ones only
+   * name the workflow and activity), or for a worker that was shut down mid-call, that.
+   */
+  static String reason(Failure failure) {
+    Failure f = failure;
+    String message = f.getMessage();
+    while (f.hasCause()) {
+      f = f.getCause();
+      if (!f.getMessage().isBlank()) {
+        message = f.getMessage();
+      }
+    }
+    String type = f.hasApplicationFailureInfo() ? f.getApplicationFailureInfo().getType() : "";
+    if (type.endsWith("ActivityWorkerShutdownException")) {
+      return "the worker running the call shut down; the retry resumes from the archive's end";
+    }
+    return message.isBlank() ? (type.isBlank() ? "no reason given" : type) : message;
   }
 
   private String workflowId() {

@@ -20,12 +20,33 @@ final class WorkerCommand extends CliCommand {
       description = "Where the embedded Temporal service keeps its database and log (env RUNBOOKS_WORK_DIR, default ~/.local/share/db-runbooks).")
   Path workDir;
 
+  @Option(names = "--backup-concurrency", paramLabel = "N",
+      description = "Backup takes and verifications this worker runs at once; more wait in the task queue db-runbooks-backup (env RUNBOOKS_BACKUP_CONCURRENCY, default half the processors, at least 1).")
+  Integer backupConcurrency;
+
+  @Option(names = "--restore-concurrency", paramLabel = "N",
+      description = "Restore steps (plan, unpack, replay, checks) this worker runs at once; more wait in the task queue db-runbooks-restore (env RUNBOOKS_RESTORE_CONCURRENCY, default half the processors, at least 1).")
+  Integer restoreConcurrency;
+
+  @Option(names = "--drain-seconds", paramLabel = "S",
+      description = "On SIGTERM, how long running activity calls get to end before they are interrupted (env RUNBOOKS_DRAIN_SECONDS, default 20).")
+  Integer drainSeconds;
+
   @Override
   public Integer call() {
     List<String> args = new ArrayList<>(List.of("--targets", cli().targets.toString()));
     if (workDir != null) {
       args.add("--work-dir");
       args.add(workDir.toString());
+    }
+    if (backupConcurrency != null) {
+      args.add("--backup-concurrency=" + backupConcurrency);
+    }
+    if (restoreConcurrency != null) {
+      args.add("--restore-concurrency=" + restoreConcurrency);
+    }
+    if (drainSeconds != null) {
+      args.add("--drain-seconds=" + drainSeconds);
     }
     out().flush();
     WorkerMain.main(args.toArray(new String[0])); // runs until stopped, then System.exit

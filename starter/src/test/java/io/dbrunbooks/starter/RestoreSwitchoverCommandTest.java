@@ -49,6 +49,7 @@ class RestoreSwitchoverCommandTest {
     Worker worker = factory.newWorker(TaskQueues.RUNBOOKS);
     worker.registerWorkflowImplementationTypes(PointInTimeRestoreWorkflowImpl.class, BlueDecommissionWorkflowImpl.class);
     worker.registerActivitiesImplementations(restore, pgbouncer, new FakeEvidenceActivities(), new FakeNotifyActivities());
+    factory.newWorker(TaskQueues.Heavy.RESTORE.queue(TaskQueues.RUNBOOKS)).registerActivitiesImplementations(restore);
     factory.start();
     // alice is the operator of every restore she starts; the approvers are bob and carol.
     env = Map.of("TEMPORAL_ADDRESS", temporal.address(), "USER", "alice");

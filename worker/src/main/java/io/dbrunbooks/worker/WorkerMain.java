@@ -19,13 +19,19 @@ import org.slf4j.LoggerFactory;
  * The worker process.
  *
  * <pre>
- * java -jar db-runbooks-worker.jar [--targets PATH] [--work-dir DIR]
+ * java -Xmx1g -jar db-runbooks-worker.jar [--targets PATH] [--work-dir DIR] [--backup-concurrency N]
+ *     [--restore-concurrency N] [--drain-seconds S]
  * </pre>
  *
  * <ul>
  *   <li>{@code --targets}: the targets file (else {@code RUNBOOKS_TARGETS}, else {@code ./targets.yaml}).
  *   <li>{@code --work-dir}: where the embedded Temporal server keeps its database and log (else
  *       {@code RUNBOOKS_WORK_DIR}, else {@code ~/.local/share/db-runbooks}).
+ *   <li>{@code --backup-concurrency N}, {@code --restore-concurrency N}: heavy steps of each kind run
+ *       at once (else {@code RUNBOOKS_BACKUP_CONCURRENCY}, {@code RUNBOOKS_RESTORE_CONCURRENCY}, else
+ *       half the processors); see {@link Concurrency}.
+ *   <li>{@code --drain-seconds S}: on SIGTERM, how long running calls get to end (else {@code
+ *       RUNBOOKS_DRAIN_SECONDS}, else 20).
  *   <li>Temporal connection: {@code TEMPORAL_ADDRESS}, {@code TEMPORAL_NAMESPACE}, TLS and API key
  *       variables or a {@code temporal.toml} profile; with no address, the embedded server.
  * </ul>
@@ -40,6 +46,9 @@ public final class WorkerMain {
   public static final int EXIT_OK = 0;
   public static final int EXIT_CANNOT_START = 1;
   public static final int EXIT_BAD_CONFIG = 2;
+
+  static final String DRAIN_ENV = "RUNBOOKS_DRAIN_SECONDS";
+  private static final String USAGE = "usage: db-runbooks-worker [--targets PATH] [--work-dir DIR] [--backup-concurrency N] [--restore-concurrency N] [--drain-seconds S]";
 
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -60,9 +69,33 @@ public final class WorkerMain {
     Path workDir = env.containsKey("RUNBOOKS_WORK_DIR")
         ? Path.of(env.get("RUNBOOKS_WORK_DIR"))
         : Path.of(System.getProperty("user.home"), ".local", "share", "db-runbooks");
+    Concurrency concurrency;
+    Duration drain;
+    try {
+      concurrency = Concurrency.fromEnv(Concurrency.defaults(), env);
+      drain = Duration.ofSeconds(env.containsKey(DRAIN_ENV) ? drainSeconds(DRAIN_ENV, env.get(DRAIN_ENV)) : RunbookWorker.GRACE_PERIOD.toSeconds());
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      return EXIT_BAD_CONFIG;
+    }
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
-      if ((a.equals("--targets") || a.equals("--work-dir")) && i + 1 < args.length) {
+      String option = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      if (option.equals("--backup-concurrency") || option.equals("--restore-concurrency") || option.equals("--drain-seconds")) {
+        String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : i + 1 < args.length ? args[++i] : "";
+        try {
+          if (option.equals("--drain-seconds")) {
+            drain = Duration.ofSeconds(drainSeconds(option, value));
+          } else if (option.equals("--backup-concurrency")) {
+            concurrency = new Concurrency(Concurrency.parse(option, value), concurrency.restores());
+          } else {
+            concurrency = new Concurrency(concurrency.backups(), Concurrency.parse(option, value));
+          }
+        } catch (IllegalArgumentException e) {
+          err.println(e.getMessage());
+          return EXIT_BAD_CONFIG;
+        }
+      } else if ((a.equals("--targets") || a.equals("--work-dir")) && i + 1 < args.length) {
         Path value = Path.of(args[++i]);
         if (a.equals("--targets")) {
           targets = value;
@@ -74,10 +107,10 @@ public final class WorkerMain {
       } else if (a.startsWith("--work-dir=")) {
         workDir = Path.of(a.substring("--work-dir=".length()));
       } else if (a.equals("--help") || a.equals("-h")) {
-        err.println("usage: db-runbooks-worker [--targets PATH] [--work-dir DIR]");
+        err.println(USAGE);
         return EXIT_OK;
       } else {
-        err.println("unknown argument: " + a + "\nusage: db-runbooks-worker [--targets PATH] [--work-dir DIR]");
+        err.println("unknown argument: " + a + "\n" + USAGE);
         return EXIT_BAD_CONFIG;
       }
     }
@@ -89,6 +122,9 @@ public final class WorkerMain {
       err.println(e.getMessage());
       return EXIT_BAD_CONFIG;
     }
+
+    HeapLimit.warning(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(),
+        Runtime.getRuntime().maxMemory()).ifPresent(log::warn);
 
     try {
       String uiAddress = null;
@@ -110,9 +146,11 @@ public final class WorkerMain {
         SearchAttributeCheck.verify(connection.service(), connection.namespace());
       }
       Registrations registrations = Registrations.forConfig(config);
-      remember(RunbookWorker.start(connection.client(), registrations.workflowTypes(), registrations.activities()));
-      log.info("worker ready: task queue {} on {} namespace {}{}", TaskQueues.RUNBOOKS, connection.address(),
-          connection.namespace(), uiAddress == null ? "" : "; web UI " + uiAddress);
+      remember(RunbookWorker.start(connection.client(), TaskQueues.RUNBOOKS, concurrency, registrations.workflowTypes(),
+          registrations.activities()).drainFor(drain));
+      log.info("worker ready: task queue {} on {} namespace {}{}; heavy steps: {}; heap limit {} MiB; drains for up to {} s on SIGTERM",
+          TaskQueues.RUNBOOKS, connection.address(), connection.namespace(), uiAddress == null ? "" : "; web UI " + uiAddress,
+          concurrency, Runtime.getRuntime().maxMemory() >> 20, drain.toSeconds());
     } catch (StartupException e) {
       err.println("cannot start the worker: " + e.getMessage());
       closeAll();
@@ -136,10 +174,23 @@ public final class WorkerMain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    log.info("stopping: finishing running tasks");
+    log.info("stopping: no new tasks are taken; running activity calls get up to {} s to end", drain.toSeconds());
     closeAll();
     log.info("stopped");
     return EXIT_OK;
+  }
+
+  /** Seconds from 1 to 600, else an {@link IllegalArgumentException} naming {@code what}. */
+  private static long drainSeconds(String what, String value) {
+    try {
+      long n = Long.parseLong(value.strip());
+      if (n >= 1 && n <= 600) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(what + " must be a whole number of seconds from 1 to 600, got \"" + value + "\"");
   }
 
   /** True once the worker is polling (for tests that run the worker in a thread). */

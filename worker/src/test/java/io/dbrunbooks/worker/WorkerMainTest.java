@@ -41,4 +41,14 @@ class WorkerMainTest {
   void unknownArgumentExitsWith2() {
     assertTrue(run(WorkerMain.EXIT_BAD_CONFIG, Map.of(), "--tragets", "x").startsWith("unknown argument: --tragets"));
   }
+
+  @Test
+  void aBadConcurrencyOrDrainPeriodIsRefusedSayingWhatIsAccepted() {
+    assertEquals("--backup-concurrency must be a whole number from 1 to 200, got \"0\"",
+        run(WorkerMain.EXIT_BAD_CONFIG, Map.of(), "--backup-concurrency", "0").strip());
+    assertEquals("RUNBOOKS_RESTORE_CONCURRENCY must be a whole number from 1 to 200, got \"many\"",
+        run(WorkerMain.EXIT_BAD_CONFIG, Map.of("RUNBOOKS_RESTORE_CONCURRENCY", "many")).strip());
+    assertEquals("--drain-seconds must be a whole number of seconds from 1 to 600, got \"0\"",
+        run(WorkerMain.EXIT_BAD_CONFIG, Map.of(), "--drain-seconds=0").strip());
+  }
 }

@@ -15,6 +15,7 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.client.ActivityCompletionException;
+import io.temporal.client.ActivityWorkerShutdownException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
@@ -95,9 +96,17 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
     } catch (SQLException e) {
       throw reporter.stoppedOr(streamFailed(t, slot, e));
     }
+    WalStreamer.Position p = result.position();
+    if (reporter.workerStopping()) {
+      // The worker is shutting down: the call has uploaded what it held and ends normally, so the
+      // workflow's next call resumes from here on whichever worker polls first, with no failure
+      // and no retry (a failed call used to be retried on the draining worker itself).
+      log.info("target {}: WAL archiver stream handed back at {} on timeline {}: this worker is stopping ({} segments,"
+          + " {} bytes this call)", t.name(), p.archivedEnd(), p.timeline(), p.segmentsArchived(), p.bytesArchived());
+      return checkpoint(p, result.gaps());
+    }
     // A cancelled call has uploaded what it held; it still ends as cancelled so the workflow stops.
     reporter.rethrowCompletion();
-    WalStreamer.Position p = result.position();
     log.info("target {}: archived WAL to {} on timeline {} ({} segments, {} bytes this call)", t.name(), p.archivedEnd(),
         p.timeline(), p.segmentsArchived(), p.bytesArchived());
     return checkpoint(p, result.gaps());
@@ -197,6 +206,11 @@ public class WalArchiveActivitiesImpl implements WalArchiveActivities {
     /** A cancellation learned while streaming wins over the failure it caused. */
     RuntimeException stoppedOr(RuntimeException failure) {
       return completion != null ? completion : failure;
+    }
+
+    /** True when the call ended because this worker is shutting down (not cancelled, not timed out). */
+    boolean workerStopping() {
+      return completion instanceof ActivityWorkerShutdownException;
     }
 
     void rethrowCompletion() {

@@ -75,6 +75,10 @@ final class RestoreFixture {
     worker.registerActivitiesImplementations(new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
         new NotifyActivitiesImpl(config));
     worker.registerActivitiesImplementations(activities);
+    // Heavy steps run on their own queues, where a worker limits how many run at once.
+    for (TaskQueues.Heavy kind : TaskQueues.Heavy.values()) {
+      env.newWorker(kind.queue(TaskQueues.RUNBOOKS)).registerActivitiesImplementations(activities);
+    }
     env.start();
     return env;
   }

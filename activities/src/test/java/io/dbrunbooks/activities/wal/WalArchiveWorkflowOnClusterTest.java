@@ -62,11 +62,7 @@ class WalArchiveWorkflowOnClusterTest {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     try (LocalCluster cluster = LocalCluster.start(tmp.resolve("pg"))) {
       cluster.sql("postgres", "CREATE TABLE events (id bigserial PRIMARY KEY, payload text)");
-      TargetConfig orders = new TargetConfig("orders", "postgres", cluster.connection("postgres"),
-          new StoreConfig("file:" + tmp.resolve("store")), new RegistryConfig("file:" + tmp.resolve("evidence")),
-          new KeySourceConfig(tmp.resolve("keyring.json").toString()), 30, new NotifierConfig(null), 0, null, null,
-          new WalArchiveConfig(null, Duration.ofMillis(200)));
-      TargetsConfig config = new TargetsConfig(tmp.resolve("targets.yaml"), Map.of("orders", orders));
+      TargetsConfig config = config(cluster);
       TargetResources resources = new TargetResources(config);
 
       TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
@@ -85,12 +81,7 @@ class WalArchiveWorkflowOnClusterTest {
         String runId = WorkflowClient.start(archiver::run, RunbookInput.of(new WalArchiveInput("orders", "alice", null, 3))).getRunId();
 
         cluster.sql("postgres", "INSERT INTO events (payload) VALUES ('archived by the workflow')");
-        Lsn committed;
-        try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement();
-            ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-          rs.next();
-          committed = Lsn.parse(rs.getString(1));
-        }
+        Lsn committed = currentLsn(cluster);
         WalArchiveProgress p = awaitProgress(client, committed);
         assertEquals("archiving", p.state());
         assertTrue(awaitRunningReport(client, cluster), "a running call reports its position to the progress query");
@@ -117,6 +108,70 @@ class WalArchiveWorkflowOnClusterTest {
         env.close();
         resources.close();
       }
+    }
+  }
+
+  @Test
+  void aStoppingWorkerHandsTheStreamBackWithoutAFailure() throws Exception {
+    LocalKeyring.create(tmp.resolve("keyring.json"));
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    try (LocalCluster cluster = LocalCluster.start(tmp.resolve("pg"))) {
+      TargetsConfig config = config(cluster);
+      TargetResources resources = new TargetResources(config);
+      TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+      try {
+        RunbookSearchAttributes.ALL.forEach(k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+        WorkflowClient client = env.getWorkflowClient();
+        // A factory of its own, stopped the way the worker stops on SIGTERM.
+        io.temporal.worker.WorkerFactory factory = io.temporal.worker.WorkerFactory.newInstance(client);
+        Worker worker = factory.newWorker(TaskQueues.RUNBOOKS);
+        worker.registerWorkflowImplementationTypes(WalArchiveWorkflowImpl.class);
+        worker.registerActivitiesImplementations(new WalArchiveActivitiesImpl(config, resources::store, resources::keys),
+            new EvidenceActivitiesImpl(config, resources::evidence, resources::keys), new NotifyActivitiesImpl(config));
+        factory.start();
+        WalArchiveWorkflow archiver = client.newWorkflowStub(WalArchiveWorkflow.class,
+            WorkflowOptions.newBuilder().setWorkflowId("wal-archive/orders").setTaskQueue(TaskQueues.RUNBOOKS).build());
+        WorkflowClient.start(archiver::run, RunbookInput.of(new WalArchiveInput("orders", "alice", null, 300)));
+        cluster.sql("postgres", "CREATE TABLE events (id bigserial PRIMARY KEY)");
+        Lsn committed = currentLsn(cluster);
+        awaitProgress(client, committed);
+
+        factory.shutdown();
+        factory.awaitTermination(30, TimeUnit.SECONDS);
+
+        // The call ended with its checkpoint (before: failed with the shutdown, retried with a
+        // reasonless "last failure" and, often, restarted on the draining worker itself).
+        assertTrue(client.fetchHistory("wal-archive/orders").getEvents().stream()
+            .anyMatch(e -> e.hasActivityTaskCompletedEventAttributes()), "the archiving call completed");
+        var pending = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+            io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(client.getOptions().getNamespace())
+                .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId("wal-archive/orders"))
+                .build()).getPendingActivitiesList();
+        assertTrue(pending.stream().noneMatch(a -> a.hasLastFailure()), pending.toString());
+        WalListing listing = new WalArchive(resources.store("orders"), resources.keys("orders"), "orders").list();
+        assertTrue(listing.firstMissing(1, committed, committed).isEmpty(), "the WAL up to the stop is archived");
+      } finally {
+        env.close();
+        resources.close();
+      }
+    }
+  }
+
+  /** The target "orders" on {@code cluster}, with a file store and registry under the test's directory. */
+  private TargetsConfig config(LocalCluster cluster) {
+    TargetConfig orders = new TargetConfig("orders", "postgres", cluster.connection("postgres"),
+        new StoreConfig("file:" + tmp.resolve("store")), new RegistryConfig("file:" + tmp.resolve("evidence")),
+        new KeySourceConfig(tmp.resolve("keyring.json").toString()), 30, new NotifierConfig(null), 0, null, null,
+        new WalArchiveConfig(null, Duration.ofMillis(200)));
+    return new TargetsConfig(tmp.resolve("targets.yaml"), Map.of("orders", orders));
+  }
+
+  private static Lsn currentLsn(LocalCluster cluster) throws java.sql.SQLException {
+    try (Connection c = cluster.connect("postgres"); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      return Lsn.parse(rs.getString(1));
     }
   }
 

@@ -13,6 +13,7 @@ import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
+import io.dbrunbooks.workflows.common.TaskQueues;
 import io.dbrunbooks.workflows.retention.RetentionRequest;
 import io.dbrunbooks.workflows.retention.RetentionWorkflow;
 import io.temporal.api.enums.v1.ParentClosePolicy;
@@ -63,8 +64,10 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), 5))
               .build());
 
-  // Hours-long streaming steps: the retry starts the artifact over under the same backup id.
-  private final BackupActivities streaming = Workflow.newActivityStub(BackupActivities.class, RunbookOptions.STREAMING);
+  // Hours-long streaming steps: the retry starts the artifact over under the same backup id. Heavy:
+  // they wait in the backup queue for one of the worker's backup slots.
+  private final BackupActivities streaming =
+      Workflow.newActivityStub(BackupActivities.class, RunbookOptions.on(TaskQueues.Heavy.BACKUP, RunbookOptions.STREAMING));
 
   // Deleting is idempotent, so it may retry for a long time.
   private final BackupActivities cleanup = Workflow.newActivityStub(BackupActivities.class, RunbookOptions.CLEANUP);

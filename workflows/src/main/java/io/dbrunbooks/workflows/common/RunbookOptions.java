@@ -51,6 +51,16 @@ public final class RunbookOptions {
           .setRetryOptions(Retries.backoff(Duration.ofSeconds(10), Duration.ofMinutes(5), 4))
           .build();
 
+  /**
+   * {@code options} on the queue of {@code kind} beside the running workflow's own queue, where the
+   * worker bounds how many such steps run at once; the excess waits in that queue for a free slot
+   * here or another worker. Call from workflow code. Activities already scheduled on the main queue
+   * by an older version stay there and are still served: the main worker registers every activity.
+   */
+  public static ActivityOptions on(TaskQueues.Heavy kind, ActivityOptions options) {
+    return ActivityOptions.newBuilder(options).setTaskQueue(kind.queue(Workflow.getInfo().getTaskQueue())).build();
+  }
+
   /** Compensation must eventually happen; it is idempotent, so it may retry for a long time. */
   public static final ActivityOptions CLEANUP =
       ActivityOptions.newBuilder()

@@ -13,6 +13,7 @@ import io.dbrunbooks.workflows.common.RunbookOptions;
 import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
 import io.dbrunbooks.workflows.common.SealRequest;
 import io.dbrunbooks.workflows.common.SealedManifest;
+import io.dbrunbooks.workflows.common.TaskQueues;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
@@ -47,15 +48,16 @@ import org.slf4j.Logger;
 public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflow {
   private static final Logger log = Workflow.getLogger(PointInTimeRestoreWorkflowImpl.class);
 
-  // Planning re-reads the whole base backup to hash it: long, but it only reads, so a retry is harmless.
+  // Planning re-reads the whole base backup to hash it: long, but it only reads, so a retry is
+  // harmless. Heavy, like unpacking and replaying: these wait for one of the worker's restore slots.
   private final RestoreActivities planning =
       Workflow.newActivityStub(
           RestoreActivities.class,
-          ActivityOptions.newBuilder()
+          RunbookOptions.on(TaskQueues.Heavy.RESTORE, ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofHours(6))
               .setHeartbeatTimeout(Duration.ofMinutes(1))
               .setRetryOptions(Retries.backoff(Duration.ofSeconds(5), Duration.ofMinutes(2), 4))
-              .build());
+              .build()));
 
   // An abort during provisioning waits for it to finish, so the teardown that follows sees the directory.
   private final RestoreActivities quick =
@@ -70,7 +72,8 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
   // Unpacking and replaying WAL take hours on a big cluster; a retried unpack starts the data
   // directory over, a retried replay finds the server it started. On cancel the teardown that
   // follows waits for the step to stop, so it does not race a tar still unpacking.
-  private final RestoreActivities streaming = Workflow.newActivityStub(RestoreActivities.class, RunbookOptions.STREAMING);
+  private final RestoreActivities streaming =
+      Workflow.newActivityStub(RestoreActivities.class, RunbookOptions.on(TaskQueues.Heavy.RESTORE, RunbookOptions.STREAMING));
 
   // Teardown is idempotent, so it may retry for a long time.
   private final RestoreActivities cleanup = Workflow.newActivityStub(RestoreActivities.class, RunbookOptions.CLEANUP);

@@ -62,6 +62,8 @@ class BackupWorkflowTest {
     Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
     worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, RetentionWorkflowImpl.class);
     worker.registerActivitiesImplementations(backup, evidence, notify, retention);
+    // Takes and verifications run on the backup queue, where the worker limits how many run at once.
+    env.newWorker(TaskQueues.Heavy.BACKUP.queue(TaskQueues.RUNBOOKS)).registerActivitiesImplementations(backup);
     env.start();
     client = env.getWorkflowClient();
   }
@@ -105,6 +107,20 @@ class BackupWorkflowTest {
     assertTrue(retentionRuns.isEmpty());
     assertThrows(io.temporal.client.WorkflowNotFoundException.class,
         () -> client.newUntypedWorkflowStub(RetentionWorkflow.workflowId("orders")).describe());
+  }
+
+  @Test
+  void takeAndVerifyAreScheduledOnTheBackupQueueEverythingElseOnTheMainQueue() {
+    stub("backup/orders").run(RunbookInput.of(request("orders")));
+    Map<String, String> queueByActivity = new java.util.TreeMap<>();
+    client.fetchHistory("backup/orders").getEvents().stream()
+        .filter(e -> e.hasActivityTaskScheduledEventAttributes())
+        .map(e -> e.getActivityTaskScheduledEventAttributes())
+        .forEach(a -> queueByActivity.merge(a.getActivityType().getName(), a.getTaskQueue().getName(),
+            (x, y) -> x.equals(y) ? x : x + "," + y));
+    Map<String, String> heavy = new java.util.TreeMap<>(queueByActivity);
+    heavy.values().removeIf(q -> q.equals(TaskQueues.RUNBOOKS));
+    assertEquals(Map.of("TakeBackup", "db-runbooks-backup", "VerifyBackup", "db-runbooks-backup"), heavy, queueByActivity.toString());
   }
 
   @Test

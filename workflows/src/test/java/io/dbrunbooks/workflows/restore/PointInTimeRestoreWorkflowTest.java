@@ -39,6 +39,7 @@ class PointInTimeRestoreWorkflowTest {
     Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
     worker.registerWorkflowImplementationTypes(PointInTimeRestoreWorkflowImpl.class);
     worker.registerActivitiesImplementations(restore, evidence, notify);
+    env.newWorker(TaskQueues.Heavy.RESTORE.queue(TaskQueues.RUNBOOKS)).registerActivitiesImplementations(restore);
     env.start();
     client = env.getWorkflowClient();
   }

@@ -46,6 +46,7 @@ class SwitchoverWorkflowTest {
     Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
     worker.registerWorkflowImplementationTypes(PointInTimeRestoreWorkflowImpl.class, BlueDecommissionWorkflowImpl.class);
     worker.registerActivitiesImplementations(restore, pgbouncer, evidence, notify);
+    env.newWorker(TaskQueues.Heavy.RESTORE.queue(TaskQueues.RUNBOOKS)).registerActivitiesImplementations(restore);
     env.start();
     client = env.getWorkflowClient();
   }
