@@ -64,8 +64,8 @@ final class BackupRuns {
         .setWorkflowId(workflowId)
         .setTaskQueue(TaskQueues.RUNBOOKS)
         // The workflow list's one line about this run: what, on which target, by whom.
-        .setStaticSummary("backup of " + request.target() + " (" + request.methodOrDefault().name().toLowerCase() + ") by "
-            + request.operator())
+        .setStaticSummary(StaticSummary.of("backup of " + request.target() + " ("
+            + request.methodOrDefault().name().toLowerCase() + ") by " + request.operator()))
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
         .build());
     try {

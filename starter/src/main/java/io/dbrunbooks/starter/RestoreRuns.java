@@ -41,8 +41,9 @@ final class RestoreRuns {
     PointInTimeRestoreWorkflow stub = client.newWorkflowStub(PointInTimeRestoreWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(workflowId)
         .setTaskQueue(TaskQueues.RUNBOOKS)
-        .setStaticSummary("restore of " + request.target() + " to " + request.recoveryTarget().describe() + " ("
-            + request.modeOrDefault().name().toLowerCase() + (request.dryRun() ? ", dry run" : "") + ") by " + request.operator())
+        .setStaticSummary(StaticSummary.of("restore of " + request.target() + " to " + request.recoveryTarget().describe()
+            + " (" + request.modeOrDefault().name().toLowerCase() + (request.dryRun() ? ", dry run" : "") + ") by "
+            + request.operator()))
         .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
         .build());
     try {

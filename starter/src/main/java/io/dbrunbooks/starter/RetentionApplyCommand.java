@@ -43,7 +43,7 @@ final class RetentionApplyCommand extends CliCommand {
       RetentionWorkflow stub = connection.client().newWorkflowStub(RetentionWorkflow.class, WorkflowOptions.newBuilder()
           .setWorkflowId(workflowId)
           .setTaskQueue(TaskQueues.RUNBOOKS)
-          .setStaticSummary("retention of " + target + (dryRun ? " (dry run)" : "") + " by " + who)
+          .setStaticSummary(StaticSummary.of("retention of " + target + (dryRun ? " (dry run)" : "") + " by " + who))
           .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
           .build());
       try {

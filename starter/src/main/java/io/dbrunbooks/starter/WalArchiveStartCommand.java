@@ -32,7 +32,7 @@ final class WalArchiveStartCommand extends CliCommand {
       WalArchiveWorkflow stub = connection.client().newWorkflowStub(WalArchiveWorkflow.class, WorkflowOptions.newBuilder()
           .setWorkflowId(workflowId)
           .setTaskQueue(TaskQueues.RUNBOOKS)
-          .setStaticSummary("WAL archive of " + target + " started by " + who)
+          .setStaticSummary(StaticSummary.of("WAL archive of " + target + " started by " + who))
           .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
           .build());
       WorkflowExecution e;

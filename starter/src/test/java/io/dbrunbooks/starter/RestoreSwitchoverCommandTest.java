@@ -92,6 +92,17 @@ class RestoreSwitchoverCommandTest {
   }
 
   @Test
+  void anOperatorWithTerminalEscapesIsRefusedAndNeverReachesTheWorkflowListRaw() {
+    Cli.Result r = cli("restore", "start", "--target", "orders", "--latest", "--dry-run", "--operator", "alice\n\u001b[31mroot");
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("field 'operator' contains the control character U+000A"), r.toString());
+    assertFalse(r.err().contains("\u001b") || r.out().contains("\u001b"), "the CLI prints no escape it was given: " + r);
+    // The run's one-line summary in the workflow list was stored before the workflow refused it: printable.
+    String summary = connection.client().newUntypedWorkflowStub("restore/orders").describe().getStaticSummary();
+    assertEquals("restore of orders to latest (isolated, dry run) by alice\\u000A\\u001B[31mroot", summary);
+  }
+
+  @Test
   void aStartWhoseFirstTaskFailsIsRefusedAndEndedSoItHoldsNoLock() {
     // This worker runs no BackupWorkflow: its first workflow task fails, and the server would retry it forever.
     Map<String, String> e = new HashMap<>(env);
