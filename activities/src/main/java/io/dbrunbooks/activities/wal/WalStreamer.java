@@ -73,6 +73,8 @@ public final class WalStreamer {
   private int filled;
   private int uploaded;
   private long confirmed;
+  /** Status updates of the current stream. */
+  private StandbyStatus status;
   private WalSegment lastComplete;
   private long segments;
   private long bytes;
@@ -148,6 +150,7 @@ public final class WalStreamer {
 
   private void stream(Lsn start, BooleanSupplier keepGoing, Listener listener) throws IOException, SQLException {
     PGReplicationStream stream = startStream(start);
+    status = StandbyStatus.of(stream);
     log.info("streaming WAL of timeline {} from {} through slot {} into {}", timeline, start, slot, archive.location());
     beginAt(start);
     Thread watchdog = startReadWatchdog();
@@ -190,6 +193,7 @@ public final class WalStreamer {
           flushPartial(stream, listener);
           lastFlush = System.nanoTime();
         }
+        status.keepAlive();
       }
       flushPartial(stream, listener);
       // Ending the COPY waits for the server's answer: still under the watchdog.
@@ -266,7 +270,8 @@ public final class WalStreamer {
     return replication.unwrap(PGConnection.class).getReplicationAPI().replicationStream().physical()
         .withSlotName(slot)
         .withStartPosition(LogSequenceNumber.valueOf(start.value()))
-        .withStatusInterval(10, TimeUnit.SECONDS)
+        // pgjdbc's own updates carry a wrong time (see StandbyStatus), which sends ours every 10 s instead.
+        .withStatusInterval(1, TimeUnit.DAYS)
         .start();
   }
 
@@ -340,7 +345,7 @@ public final class WalStreamer {
     long end = seg.startLsn() + uploaded;
     if (end > confirmed) {
       stream.setFlushedLSN(LogSequenceNumber.valueOf(end));
-      stream.forceUpdateStatus();
+      status.send(true);
       confirmed = end;
     }
     listener.uploaded(position());
@@ -362,7 +367,7 @@ public final class WalStreamer {
       stream.setFlushedLSN(LogSequenceNumber.valueOf(start));
       confirmed = start;
     }
-    stream.forceUpdateStatus();
+    status.send(true);
   }
 
   private Position position() {

@@ -163,6 +163,24 @@ class ArchiverSeenByThePrimaryTest {
     assertEquals(List.of(), p.notes());
   }
 
+  /**
+   * pgjdbc 42.7.4's own updates say 1999-12-21 (their clock is System.nanoTime()): the archiver sends
+   * its own (StandbyStatus). Failed before that with reply_time 850,481,995 s off.
+   */
+  @Test
+  void theArchiversStatusUpdatesCarryTheRealTime() throws Exception {
+    awaitArchiverRow("reply_time IS NOT NULL");
+    String sql = "SELECT abs(extract(epoch FROM now() - r.reply_time)) FROM pg_stat_replication r"
+        + " JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = '" + SLOT + "'";
+    // Twice, 11 s apart: the first update of a stream and the periodic ones after it.
+    for (int i = 0; i < 2; i++) {
+      double off = Double.parseDouble(query(sql));
+      assertTrue(off < 60, "reply_time is " + query("SELECT r.reply_time::text FROM pg_stat_replication r JOIN"
+          + " pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = '" + SLOT + "'") + ", " + off + " s from now()");
+      Thread.sleep(11_000);
+    }
+  }
+
   @Test
   void anArchiverWithoutItsStreamIsNotedNotRefused() throws Exception {
     cluster.sql("postgres", "SELECT pg_create_physical_replication_slot('other_archive', true)");
