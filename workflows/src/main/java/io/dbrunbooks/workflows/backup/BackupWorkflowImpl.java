@@ -383,7 +383,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     return RunbookDetails.of("Backup", backupId, target)
         .row("Phase", phase.name().toLowerCase(Locale.ROOT) + (waitingFor() == null ? "" : ": " + waitingFor()))
         .row("Method", method == null ? null : method.name().toLowerCase(Locale.ROOT))
-        .row("Operator", operator)
+        .typed("Operator", operator)
         .row("Started", RunbookDetails.at(startedMillis))
         .bytes("Written", bytes, throughput, bytesAt == 0 ? null : RunbookDetails.at(bytesAt))
         .row("Error", lastError)

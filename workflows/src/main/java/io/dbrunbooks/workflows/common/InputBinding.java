@@ -42,7 +42,7 @@ final class InputBinding {
       String field = path(e);
       TreeSet<String> known = new TreeSet<>();
       for (Object id : e.getKnownPropertyIds()) {
-        known.add(String.valueOf(id));
+        known.add(name(String.valueOf(id)));
       }
       throw InputChecks.invalid(
           "unknown field '" + field + "'; the known fields" + where(e) + " are " + String.join(", ", known)
@@ -62,7 +62,7 @@ final class InputBinding {
     String field = path(e);
     Class<?> target = e.getTargetType();
     JsonNode given = at(root, e.getPath());
-    String got = given == null ? (e instanceof InvalidFormatException f ? quote(String.valueOf(f.getValue())) : "something else")
+    String got = given == null ? (e instanceof InvalidFormatException f ? InputChecks.shown(String.valueOf(f.getValue())) : "something else")
         : describe(given);
     if (target != null && target.isEnum()) {
       return "field '" + field + "' must be one of " + String.join(", ", enumWords(target)) + ", got " + got;
@@ -148,7 +148,7 @@ final class InputBinding {
         if (b.length() > 0) {
           b.append('.');
         }
-        b.append(InputChecks.printable(r.getFieldName()));
+        b.append(name(r.getFieldName()));
       } else if (r.getIndex() >= 0) {
         b.append('[').append(r.getIndex()).append(']');
       }
@@ -165,12 +165,18 @@ final class InputBinding {
     StringBuilder b = new StringBuilder();
     for (JsonMappingException.Reference r : refs.subList(0, refs.size() - 1)) {
       if (r.getFieldName() != null) {
-        b.append(b.length() > 0 ? "." : "").append(r.getFieldName());
+        b.append(b.length() > 0 ? "." : "").append(name(r.getFieldName()));
       } else if (r.getIndex() >= 0) {
         b.append('[').append(r.getIndex()).append(']');
       }
     }
-    return " of " + InputChecks.printable(b.toString());
+    return " of " + b;
+  }
+
+  /** A field name as typed, printable and at most 60 characters: it may be anything the input held. */
+  private static String name(String field) {
+    String p = InputChecks.printable(field);
+    return p.length() <= 60 ? p : p.substring(0, 57) + "...";
   }
 
   private static JsonNode at(JsonNode root, List<JsonMappingException.Reference> refs) {

@@ -24,9 +24,13 @@ public final class InputChecks {
 
   private InputChecks() {}
 
+  /** Longest refusal: a person reads it, and a failure must stay far below gRPC's message limit. */
+  static final int MAX_MESSAGE_LENGTH = 2000;
+
   /** A non-retryable, stackless input refusal. */
   public static ApplicationFailure invalid(String message) {
-    ApplicationFailure f = ApplicationFailure.newNonRetryableFailure(message, INVALID_REQUEST);
+    String m = message.length() <= MAX_MESSAGE_LENGTH ? message : message.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
+    ApplicationFailure f = ApplicationFailure.newNonRetryableFailure(m, INVALID_REQUEST);
     f.setStackTrace(new StackTraceElement[0]);
     return f;
   }
@@ -71,7 +75,7 @@ public final class InputChecks {
           + " are accepted");
     }
     refuseControls(field, value);
-    if (value.isBlank()) {
+    if (value.codePoints().allMatch(cp -> Character.isWhitespace(cp) || Character.isSpaceChar(cp))) {
       throw invalid("field '" + field + "' is blank; leave it out or give a name");
     }
     return value;
@@ -83,7 +87,7 @@ public final class InputChecks {
       throw invalid(String.format(
           "field '%s' contains the control character U+%04X at position %d; names and references reach logs, audit"
               + " records and terminals, so line breaks, escapes and invisible formatting characters are refused",
-          field, value.codePointAt(at), at + 1));
+          field, value.codePointAt(at), value.codePointCount(0, at) + 1));
     }
   }
 
@@ -95,13 +99,19 @@ public final class InputChecks {
   public static int firstControl(String s) {
     for (int i = 0; i < s.length(); ) {
       int cp = s.codePointAt(i);
-      int type = Character.getType(cp);
-      if (type == Character.CONTROL || type == Character.FORMAT || cp <= 0xFFFF && Character.isSurrogate((char) cp)) {
+      if (unprintable(cp)) {
         return i;
       }
       i += Character.charCount(cp);
     }
     return -1;
+  }
+
+  /** Control and format characters, line and paragraph separators (U+2028, U+2029), lone surrogates. */
+  private static boolean unprintable(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR || cp <= 0xFFFF && Character.isSurrogate((char) cp);
   }
 
   /** {@code s} with every control or format character written as {@code \\uXXXX}: safe to show. */
@@ -112,8 +122,7 @@ public final class InputChecks {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); ) {
       int cp = s.codePointAt(i);
-      int type = Character.getType(cp);
-      if (type == Character.CONTROL || type == Character.FORMAT || cp <= 0xFFFF && Character.isSurrogate((char) cp)) {
+      if (unprintable(cp)) {
         b.append(String.format("\\u%04X", cp));
       } else {
         b.appendCodePoint(cp);

@@ -30,6 +30,11 @@ public final class RunbookDetails {
     return this;
   }
 
+  /** A line whose value a person typed (an operator): shown as typed, see {@link #escape}. */
+  public RunbookDetails typed(String label, String value) {
+    return value == null ? this : row(label, escape(value));
+  }
+
   /** Bytes and a rate, e.g. {@code 738.0 MiB at 41.2 MiB/s}; nothing before the first byte. */
   public RunbookDetails bytes(String label, long bytes, double bytesPerSecond, String asOf) {
     if (bytes <= 0) {
@@ -45,6 +50,21 @@ public final class RunbookDetails {
       sb.append("\n\n").append(text);
     }
     return this;
+  }
+
+  /**
+   * Text a person typed (an operator, a ticket) shown as itself: Markdown's own characters are
+   * escaped, so a ticket cannot become a link or a heading in the Web UI.
+   */
+  public static String escape(String text) {
+    StringBuilder b = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      if ("\\`*_[]()<>#!|{}".indexOf(c) >= 0) {
+        b.append('\\');
+      }
+      b.append(c);
+    }
+    return b.toString();
   }
 
   /** ISO-8601 UTC to the second, for "started" and "as of" lines. */

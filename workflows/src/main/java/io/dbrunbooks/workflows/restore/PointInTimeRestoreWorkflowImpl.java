@@ -1186,7 +1186,7 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
       sb.append(" from backup `").append(backupId).append('`');
     }
     sb.append("\n\nStarted ").append(startedMillis == 0 ? "-" : RunbookDetails.at(startedMillis)).append(" by ")
-        .append(operator).append(promote ? ", mode promote" : ", mode isolated");
+        .append(operator == null ? null : RunbookDetails.escape(operator)).append(promote ? ", mode promote" : ", mode isolated");
     sb.append("\n\nPhase: ").append(phase);
     if (bytes > 0) {
       sb.append(

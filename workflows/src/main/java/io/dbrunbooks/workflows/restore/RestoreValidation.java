@@ -29,8 +29,8 @@ final class RestoreValidation {
     InputChecks.optionalName("ticket", request.ticket());
     InputChecks.workflowId(PointInTimeRestoreWorkflow.workflowId(target), "restore of " + target);
     if (request.backupId() != null && !BACKUP_ID.matcher(request.backupId()).matches()) {
-      throw invalid("field 'backupId' must be a backup id, got " + InputChecks.shown(request.backupId()) + " (letters, digits, '.', '_' and '-') (letters, digits, '.', '_' and '-');"
-          + " list them with: runbooks backups list --target " + target);
+      throw invalid("field 'backupId' must be a backup id (letters, digits, '.', '_' and '-'), got "
+          + InputChecks.shown(request.backupId()) + "; list them with: runbooks backups list --target " + target);
     }
     validateTarget(request.recoveryTarget(), nowMillis);
     for (int i = 0; i < request.smokeQueries().size(); i++) {

@@ -199,7 +199,7 @@ public class WalArchiveWorkflowImpl implements WalArchiveWorkflow {
             ? ": streaming WAL over the replication slot into the archive, " + callSeconds + " s per call (call "
                 + (runs + 1) + " of this run)"
             : ""))
-        .row("Operator", operator)
+        .typed("Operator", operator)
         .row(continued ? "This run since" : "Running since", runStartedMillis == 0 ? null : RunbookDetails.at(runStartedMillis))
         .row("Timeline", now.timeline() == 0 ? null : now.timeline())
         .row("Archived to", now.archivedLsn())

@@ -113,6 +113,11 @@ class MalformedInputTest {
         "field 'operator' contains the control character U+001B"));
     cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\\u202egnp.exe\"}",
         "field 'operator' contains the control character U+202E"));
+    cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\\u2028INFO forged\"}",
+        "field 'operator' contains the control character U+2028"));
+    cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"\\u00a0\\u2007\"}", "field 'operator' is blank"));
+    cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"" + "\\u0001".repeat(5000) + "\": 1}",
+        "unknown field '\\u0001\\u0001", "..."));
     cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"ticket\": {\"id\": 1}}",
         "field 'ticket' must be a string, got an object"));
     cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"commitSha\": \"not-a-sha\"}",
