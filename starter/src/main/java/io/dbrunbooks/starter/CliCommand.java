@@ -19,38 +19,38 @@ import picocli.CommandLine.Spec;
  * {@code --targets}, the environment) and to the output streams picocli was given, so tests can run
  * commands in-process.
  */
-abstract class CliCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+public abstract class CliCommand implements Callable<Integer> {
+  @Spec public CommandSpec spec;
 
   /** Declared here so every command, however deep, answers it; picocli then skips required options. */
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-  boolean help;
+  public boolean help;
 
-  RunbooksCli cli() {
+  public RunbooksCli cli() {
     return (RunbooksCli) spec.root().userObject();
   }
 
-  PrintWriter out() {
+  public PrintWriter out() {
     return spec.commandLine().getOut();
   }
 
-  PrintWriter err() {
+  public PrintWriter err() {
     return spec.commandLine().getErr();
   }
 
-  boolean json() {
+  public boolean json() {
     return cli().json;
   }
 
   /** Prints the note of {@link #awaitFirstVerdict} under "started ...", when there is one. */
-  void printNote(String note) {
+  public void printNote(String note) {
     if (note != null) {
       out().println(note);
     }
   }
 
   /** The JSON of a run just started: ids, {@code "status": "running"} and the note of {@link #awaitFirstVerdict}, if any. */
-  void printStartedJson(String workflowId, String runId, String note) {
+  public void printStartedJson(String workflowId, String runId, String note) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("workflowId", workflowId);
     m.put("runId", runId);
@@ -61,7 +61,7 @@ abstract class CliCommand implements Callable<Integer> {
     printJson(m);
   }
 
-  void printJson(Object value) {
+  public void printJson(Object value) {
     try {
       out().println(RunbooksCli.JSON.writeValueAsString(value));
     } catch (JsonProcessingException e) {
@@ -79,7 +79,7 @@ abstract class CliCommand implements Callable<Integer> {
    * @throws CliFailure exit 2 with the workflow's sentence when it refused; exit 1 when the run was
    *     stopped before its first step
    */
-  String awaitFirstVerdict(WorkflowClient client, WorkflowExecution run, String what) {
+  public String awaitFirstVerdict(WorkflowClient client, WorkflowExecution run, String what) {
     Duration bound = cli().seconds("RUNBOOKS_START_WAIT", 10);
     if (bound.isZero()) {
       return null;

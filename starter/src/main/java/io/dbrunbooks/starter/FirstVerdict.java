@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * @param kind what the history showed
  * @param message the workflow's own sentence for a refusal, or what is still awaited
  */
-record FirstVerdict(Kind kind, String message) {
-  enum Kind {
+public record FirstVerdict(Kind kind, String message) {
+  public enum Kind {
     /** The first task completed and the run goes on. */
     ACCEPTED,
     /** The run ended successfully in its first task(s): nothing to refuse. */
@@ -48,7 +48,7 @@ record FirstVerdict(Kind kind, String message) {
    * dev server by page token, the SDK's test server by new events only), a plain read is the same
    * everywhere.
    */
-  static FirstVerdict await(WorkflowClient client, WorkflowExecution execution, Duration bound) {
+  public static FirstVerdict await(WorkflowClient client, WorkflowExecution execution, Duration bound) {
     long deadline = System.nanoTime() + bound.toNanos();
     long pauseMillis = 50;
     while (true) {

@@ -3,10 +3,10 @@ package io.dbrunbooks.starter;
 import java.util.Locale;
 
 /** Number formats for people: sizes in binary units, durations in seconds or minutes. */
-final class Human {
+public final class Human {
   private Human() {}
 
-  static String bytes(long n) {
+  public static String bytes(long n) {
     if (n < 1024) {
       return n + " B";
     }
@@ -20,11 +20,11 @@ final class Human {
     return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 
-  static String rate(double bytesPerSecond) {
+  public static String rate(double bytesPerSecond) {
     return bytes((long) bytesPerSecond) + "/s";
   }
 
-  static String seconds(double s) {
+  public static String seconds(double s) {
     if (s < 60) {
       return String.format(Locale.ROOT, "%.1f s", s);
     }

@@ -23,14 +23,14 @@ import java.util.Optional;
  * least every 5 s: Temporal keeps the last one with the pending activity, outside the history. So
  * the CLI reads the pending activity's heartbeat and computes elapsed time from the start time.
  */
-final class LiveProgress {
+public final class LiveProgress {
   private LiveProgress() {}
 
   /** The running step's last heartbeat: its activity type, byte count, rate and when it was sent. */
-  record Heartbeat(String activityType, long bytes, double bytesPerSecond, Instant at) {}
+  public record Heartbeat(String activityType, long bytes, double bytesPerSecond, Instant at) {}
 
   /** The heartbeat of the run's pending activity that reports a byte count, if any; never throws. */
-  static Optional<Heartbeat> heartbeat(WorkflowClient client, String workflowId, String runId) {
+  public static Optional<Heartbeat> heartbeat(WorkflowClient client, String workflowId, String runId) {
     try {
       DescribeWorkflowExecutionResponse d = client.getWorkflowServiceStubs().blockingStub()
           .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
@@ -50,7 +50,7 @@ final class LiveProgress {
     return Optional.empty();
   }
 
-  static Optional<Heartbeat> heartbeat(PendingActivityInfo a) {
+  public static Optional<Heartbeat> heartbeat(PendingActivityInfo a) {
     if (!a.hasHeartbeatDetails() || a.getHeartbeatDetails().getPayloadsCount() == 0 || !a.hasLastHeartbeatTime()) {
       return Optional.empty();
     }
@@ -74,7 +74,7 @@ final class LiveProgress {
   }
 
   /** The query's answer with the heartbeat's bytes (in the backup step) and the time elapsed until now. */
-  static BackupProgress backup(BackupProgress p, Optional<Heartbeat> h, Instant now) {
+  public static BackupProgress backup(BackupProgress p, Optional<Heartbeat> h, Instant now) {
     long bytes = p.bytes();
     double rate = p.throughputBytesPerSecond();
     if (p.phase() == BackupPhase.BACKUP && h.isPresent() && h.get().bytes() > bytes) {
@@ -86,7 +86,7 @@ final class LiveProgress {
   }
 
   /** The same for a restore: bytes unpacked (RESTORE) or WAL replayed (RECOVER). */
-  static RestoreProgress restore(RestoreProgress p, Optional<Heartbeat> h, Instant now) {
+  public static RestoreProgress restore(RestoreProgress p, Optional<Heartbeat> h, Instant now) {
     long bytes = p.bytes();
     double rate = p.throughputBytesPerSecond();
     if ((p.phase() == RestorePhase.RESTORE || p.phase() == RestorePhase.RECOVER) && h.isPresent() && h.get().bytes() > bytes) {

@@ -1,5 +1,14 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.starter.backup.BackupCommand;
+import io.dbrunbooks.starter.backup.BackupsCommand;
+import io.dbrunbooks.starter.demo.DemoCommand;
+import io.dbrunbooks.starter.evidence.EvidenceCommand;
+import io.dbrunbooks.starter.keys.KeysCommand;
+import io.dbrunbooks.starter.restore.RestoreCommand;
+import io.dbrunbooks.starter.retention.RetentionCommand;
+import io.dbrunbooks.starter.wal.WalCommand;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -68,25 +77,25 @@ public final class RunbooksCli extends CommandGroup {
   public static final int EXIT_ALREADY_RUNNING = 3;
   public static final int EXIT_UNREACHABLE = 4;
 
-  static final ObjectMapper JSON = new ObjectMapper()
+  public static final ObjectMapper JSON = new ObjectMapper()
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .enable(SerializationFeature.INDENT_OUTPUT);
 
   @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
-  boolean version;
+  public boolean version;
 
   @Option(names = "--json", scope = ScopeType.INHERIT, description = "Machine-readable JSON on stdout instead of text.")
-  boolean json;
+  public boolean json;
 
   @Option(names = "--targets", scope = ScopeType.INHERIT, paramLabel = "PATH",
       defaultValue = "${env:RUNBOOKS_TARGETS:-targets.yaml}",
       description = "The targets file, for commands that read stores and registries directly (env RUNBOOKS_TARGETS, default ${DEFAULT-VALUE}).")
-  Path targets;
+  public Path targets;
 
-  final Map<String, String> env;
+  public final Map<String, String> env;
 
-  RunbooksCli(Map<String, String> env) {
+  public RunbooksCli(Map<String, String> env) {
     this.env = env;
   }
 
@@ -140,7 +149,7 @@ public final class RunbooksCli extends CommandGroup {
   }
 
   /** Who runs this command when no {@code --operator}, {@code --approver} or {@code --by} names someone: {@code $USER}. */
-  String user() {
+  public String user() {
     return env.getOrDefault("USER", System.getProperty("user.name"));
   }
 
@@ -150,7 +159,7 @@ public final class RunbooksCli extends CommandGroup {
    *
    * @throws CliFailure exit 2 when it is not a whole number of seconds from 0 to 86400
    */
-  Duration seconds(String name, int dflt) {
+  public Duration seconds(String name, int dflt) {
     String v = env.get(name);
     if (v == null || v.isBlank()) {
       return Duration.ofSeconds(dflt);
@@ -167,7 +176,7 @@ public final class RunbooksCli extends CommandGroup {
   }
 
   /** The validated targets file named by {@code --targets}. */
-  TargetsConfig loadTargets() {
+  public TargetsConfig loadTargets() {
     try {
       return TargetsConfigLoader.load(targets, env);
     } catch (ConfigException e) {
@@ -180,7 +189,7 @@ public final class RunbooksCli extends CommandGroup {
    * A client for the configured Temporal service, checked to answer before any command relies on
    * it: a command that waits on an unreachable server would otherwise just hang in gRPC retries.
    */
-  TemporalConnection connect() {
+  public TemporalConnection connect() {
     ClientConfigProfile profile;
     try {
       profile = TemporalConnection.loadProfile(env);

@@ -8,12 +8,12 @@ import io.dbrunbooks.workflows.common.InputChecks;
  * person typed is made printable and short here: the run itself refuses a name with control
  * characters or over 256 characters in its first step.
  */
-final class StaticSummary {
-  static final int MAX = 200;
+public final class StaticSummary {
+  public static final int MAX = 200;
 
   private StaticSummary() {}
 
-  static String of(String text) {
+  public static String of(String text) {
     String s = InputChecks.printable(text);
     return s.length() <= MAX ? s : s.substring(0, MAX - 3) + "...";
   }

@@ -1,5 +1,9 @@
 package io.dbrunbooks.starter;
 
+import io.dbrunbooks.starter.backup.BackupRuns;
+import io.dbrunbooks.starter.restore.RestoreRuns;
+import io.dbrunbooks.starter.restore.SwitchoverLines;
+
 import io.dbrunbooks.worker.TemporalConnection;
 import io.dbrunbooks.workflows.backup.BackupProgress;
 import io.dbrunbooks.workflows.backup.BackupResult;
@@ -33,9 +37,9 @@ import picocli.CommandLine.Parameters;
     "Show a run: status, phase, bytes, throughput, elapsed time, last error; for a completed backup or restore its result;"
         + " for a promote restore its switchover: approvals, where PgBouncer points, the bake, blue's fate.",
     "Exits 0 for a running or completed run, 1 for a failed, canceled, terminated or timed-out one."})
-final class StatusCommand extends CliCommand {
+public final class StatusCommand extends CliCommand {
   @Parameters(paramLabel = "WORKFLOW-ID", description = "e.g. backup/orders")
-  String workflowId;
+  public String workflowId;
 
   @Override
   public Integer call() {
@@ -214,7 +218,7 @@ final class StatusCommand extends CliCommand {
     }
   }
 
-  static String statusName(WorkflowExecutionStatus s) {
+  public static String statusName(WorkflowExecutionStatus s) {
     return s.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase().replace('_', ' ');
   }
 }

@@ -15,22 +15,22 @@ import picocli.CommandLine.Option;
     "Run the worker in the foreground until SIGTERM or Ctrl-C.",
     "With no TEMPORAL_ADDRESS it starts an embedded Temporal service on 127.0.0.1:7233 (Web UI on 8233 when the temporal CLI is installed).",
     "Exit codes are the worker's: 0 clean shutdown, 1 cannot start (port in use, Temporal unreachable), 2 bad configuration."})
-final class WorkerCommand extends CliCommand {
+public final class WorkerCommand extends CliCommand {
   @Option(names = "--work-dir", paramLabel = "DIR",
       description = "Where the embedded Temporal service keeps its database and log (env RUNBOOKS_WORK_DIR, default ~/.local/share/db-runbooks).")
-  Path workDir;
+  public Path workDir;
 
   @Option(names = "--backup-concurrency", paramLabel = "N",
       description = "Backup takes and verifications this worker runs at once; more wait in the task queue db-runbooks-backup (env RUNBOOKS_BACKUP_CONCURRENCY, default half the processors, at least 1).")
-  Integer backupConcurrency;
+  public Integer backupConcurrency;
 
   @Option(names = "--restore-concurrency", paramLabel = "N",
       description = "Restore steps (plan, unpack, replay, checks) this worker runs at once; more wait in the task queue db-runbooks-restore (env RUNBOOKS_RESTORE_CONCURRENCY, default half the processors, at least 1).")
-  Integer restoreConcurrency;
+  public Integer restoreConcurrency;
 
   @Option(names = "--drain-seconds", paramLabel = "S",
       description = "On SIGTERM, how long running activity calls get to end before they are interrupted (env RUNBOOKS_DRAIN_SECONDS, default 20).")
-  Integer drainSeconds;
+  public Integer drainSeconds;
 
   @Override
   public Integer call() {

@@ -6,8 +6,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Runs {@code runbooks} in this JVM and captures what it printed. */
-final class Cli {
-  record Result(int exitCode, String out, String err) {
+public final class Cli {
+  public record Result(int exitCode, String out, String err) {
     @Override
     public String toString() {
       return "exit " + exitCode + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
@@ -16,12 +16,12 @@ final class Cli {
 
   private Cli() {}
 
-  static Result run(String... args) {
+  public static Result run(String... args) {
     return run(Map.of(), args);
   }
 
   /** {@code env} is added to the process environment (as a user exporting variables would). */
-  static Result run(Map<String, String> env, String... args) {
+  public static Result run(Map<String, String> env, String... args) {
     Map<String, String> all = new HashMap<>(System.getenv());
     all.remove("TEMPORAL_ADDRESS");
     all.putAll(env);

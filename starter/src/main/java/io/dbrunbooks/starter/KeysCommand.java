@@ -1,8 +1,0 @@
-package io.dbrunbooks.starter;
-
-import picocli.CommandLine.Command;
-
-/** {@code runbooks keys ...}: the local keyring. */
-@Command(name = "keys", description = "Manage a local keyring (wrapping and signing keys).", synopsisSubcommandLabel = "COMMAND",
-    subcommands = {KeysInitCommand.class, KeysExportPublicCommand.class})
-final class KeysCommand extends CommandGroup {}
