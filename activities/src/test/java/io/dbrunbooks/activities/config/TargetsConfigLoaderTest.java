@@ -493,7 +493,7 @@ class TargetsConfigLoaderTest {
   @Test
   void unsupportedEngineIsRefused() throws IOException {
     assertMessage(refused(VALID.replace("engine: postgres\n    connection:\n      host: 127.0.0.1", "engine: mysql\n    connection:\n      host: 127.0.0.1")),
-        3, 5, "targets.orders.engine", "unsupported engine \"mysql\"");
+        3, 5, "targets.orders.engine", "unsupported engine: expected one of postgres, got \"mysql\"");
   }
 
   @Test
