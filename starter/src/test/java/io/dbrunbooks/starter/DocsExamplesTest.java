@@ -1,0 +1,252 @@
+package io.dbrunbooks.starter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookInput;
+import io.dbrunbooks.workflows.common.RunbookSearchAttributes;
+import io.dbrunbooks.workflows.common.TaskQueues;
+import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.api.failure.v1.Failure;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.GlobalDataConverter;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+import picocli.CommandLine;
+
+/**
+ * Keeps the documentation and the code in step. Every {@code temporal} command in README.md and
+ * docs/ that starts a workflow is started here, exactly as written, against the workflow the worker
+ * registers under its {@code --type}: its JSON must bind strictly to that workflow's request
+ * record (an unknown field, a wrong type or a malformed value fails), and the workflow's own checks
+ * of its first task, the workflow id rule included, must accept it. Every {@code runbooks} command
+ * line must parse with the real CLI. Each example is a test of its own, named by page and line.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DocsExamplesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** The moment a Schedule's action is taken for: Temporal appends it to the action's workflow id. */
+  private static final Instant SCHEDULED_AT = Instant.parse("2026-11-21T02:00:00Z");
+
+  private final Map<String, RegisteredWorkflows.Runbook> runbooks = RegisteredWorkflows.byType();
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+
+  @BeforeAll
+  void startTestServer() {
+    env = TestWorkflowEnvironment.newInstance();
+    RunbookSearchAttributes.ALL.forEach(k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
+    worker.registerWorkflowImplementationTypes(RegisteredWorkflows.implementations().toArray(Class<?>[]::new));
+    // No activity is registered: a run that passed its input checks waits at its first activity
+    // until the check terminates it, so nothing real runs and nothing fails noisily.
+    env.start();
+    client = env.getWorkflowClient();
+  }
+
+  @AfterAll
+  void stopTestServer() {
+    env.close();
+  }
+
+  static List<TemporalStartExample> temporalExamples() {
+    List<TemporalStartExample> all = new ArrayList<>();
+    for (Path page : DocPages.all()) {
+      for (ShellWords.Command command : DocPages.shellCommands(page)) {
+        TemporalStartExample.of(page, command).ifPresent(all::add);
+      }
+    }
+    return all;
+  }
+
+  static List<ShellWords.Command> runbooksCommandLines(Path page) {
+    return DocPages.shellCommands(page).stream()
+        .filter(c -> c.words().get(0).equals("./runbooks") || c.words().get(0).equals("runbooks"))
+        .toList();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyDocumentedWorkflowStartIsAcceptedByItsWorkflow() {
+    List<TemporalStartExample> examples = temporalExamples();
+    System.out.println("docs check: " + examples.size() + " `temporal` workflow starts with their input in README.md and docs/");
+    // README.md and docs/ show at least the backup, WAL archive, two restores and retention.
+    assertTrue(examples.size() >= 5, "the examples were found: " + examples.size());
+    return examples.stream().map(e -> DynamicTest.dynamicTest(
+        e.where() + " " + e.type() + " " + e.workflowId(), () -> check(e)));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyDocumentedRunbooksCommandLineParses() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Path page : DocPages.all()) {
+      for (ShellWords.Command line : runbooksCommandLines(page)) {
+        String where = DocPages.name(page) + ":" + line.line();
+        tests.add(DynamicTest.dynamicTest(where + " " + line.text(), () -> parses(where, line)));
+      }
+    }
+    System.out.println("docs check: " + tests.size() + " `runbooks` command lines in README.md and docs/");
+    assertTrue(tests.size() >= 20, "the command lines were found: " + tests.size());
+    return tests.stream();
+  }
+
+  private void parses(String where, ShellWords.Command line) {
+    List<String> args = line.words().subList(1, line.words().size());
+    try {
+      new CommandLine(new RunbooksCli(Map.of())).parseArgs(args.toArray(String[]::new));
+    } catch (CommandLine.ParameterException e) {
+      fail(where + ": `" + line.text() + "` does not parse: " + e.getMessage());
+    }
+  }
+
+  private void check(TemporalStartExample e) throws Exception {
+    String at = e.where() + ": ";
+    assertNotNull(e.type(), at + "no --type");
+    RegisteredWorkflows.Runbook runbook = runbooks.get(e.type());
+    assertNotNull(runbook, at + "--type " + e.type() + " is not a workflow type the worker registers; it registers "
+        + runbooks.keySet());
+    assertEquals(TaskQueues.RUNBOOKS, e.taskQueue(), at + "workflows are polled on the task queue " + TaskQueues.RUNBOOKS);
+    assertTrue(e.inputs().size() <= 1, at + "a runbook takes one input, the example passes " + e.inputs().size());
+    JsonNode input = e.inputs().isEmpty() ? null : parse(at, e.inputs().get(0));
+
+    bindStrictly(at, runbook, input);
+    String workflowId = e.workflowId() == null ? UUID.randomUUID().toString() : e.workflowId();
+    if (e.scheduled()) {
+      // What a Schedule's action runs under: its workflow id plus the scheduled time.
+      workflowId = workflowId + "-" + SCHEDULED_AT.truncatedTo(ChronoUnit.SECONDS);
+    }
+    acceptedInItsFirstTask(at, e.type(), workflowId, input);
+  }
+
+  private static JsonNode parse(String at, String input) {
+    assertNotNull(input, at + "--input has no value");
+    try {
+      return JSON.readTree(input);
+    } catch (JsonProcessingException x) {
+      throw new AssertionError(at + "--input is not JSON: " + x.getOriginalMessage() + "\n" + input, x);
+    }
+  }
+
+  /**
+   * The input decoded as the SDK decodes a workflow argument, then bound by {@link RunbookInput#bind}
+   * to the request record: the strict binding every runbook applies before anything else.
+   */
+  private static void bindStrictly(String at, RegisteredWorkflows.Runbook runbook, JsonNode input) {
+    assertNotNull(runbook.request(), at + runbook.type() + "'s workflow method " + runbook.method()
+        + " does not take RunbookInput<its request record>, so its input is not checked before it runs");
+    DataConverter sdk = GlobalDataConverter.get();
+    RunbookInput<?> decoded = null;
+    if (input != null) {
+      Optional<Payloads> payloads = sdk.toPayloads(input);
+      decoded = sdk.fromPayloads(0, payloads, RunbookInput.class, runbook.parameter());
+    }
+    try {
+      bind(decoded, runbook.request());
+    } catch (ApplicationFailure refused) {
+      fail(at + "the input does not bind to " + runbook.request().getSimpleName() + ": " + refused.getOriginalMessage());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void bind(RunbookInput<?> input, Class<T> type) {
+    RunbookInput.bind((RunbookInput<T>) input, type, "an input");
+  }
+
+  /**
+   * Started on the test server as the {@code temporal} CLI starts it (raw JSON, no typed client):
+   * its first workflow task must complete without refusing the input. A child it starts in that
+   * task is held to the same rule.
+   */
+  private void acceptedInItsFirstTask(String at, String type, String workflowId, JsonNode input) throws InterruptedException {
+    WorkflowStub stub = client.newUntypedWorkflowStub(type, WorkflowOptions.newBuilder()
+        .setWorkflowId(workflowId)
+        .setTaskQueue(TaskQueues.RUNBOOKS)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING)
+        .setWorkflowRunTimeout(Duration.ofDays(30))
+        .build());
+    if (input == null) {
+      stub.start();
+    } else {
+      stub.start(input);
+    }
+    try {
+      firstTaskAccepts(at, workflowId, stub.getExecution().getRunId());
+    } finally {
+      try {
+        stub.terminate("docs check done");
+      } catch (RuntimeException alreadyClosed) {
+        // it ended by itself
+      }
+    }
+  }
+
+  private void firstTaskAccepts(String at, String workflowId, String runId) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      List<HistoryEvent> events = history(workflowId, runId);
+      for (HistoryEvent event : events) {
+        if (event.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+          fail(at + "the workflow task of " + workflowId + " failed (Temporal retries it forever): "
+              + event.getWorkflowTaskFailedEventAttributes().getFailure().getMessage());
+        }
+        if (event.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED) {
+          Failure f = event.getWorkflowExecutionFailedEventAttributes().getFailure();
+          if (f.hasApplicationFailureInfo() && InputChecks.INVALID_REQUEST.equals(f.getApplicationFailureInfo().getType())) {
+            fail(at + workflowId + " refused its input: " + f.getMessage());
+          }
+        }
+      }
+      if (events.stream().anyMatch(ev -> ev.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)) {
+        for (HistoryEvent event : events) {
+          if (event.getEventType() == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
+            String child = event.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId();
+            firstTaskAccepts(at + "child " + child + ": ", child, null);
+          }
+        }
+        return;
+      }
+      assertTrue(System.nanoTime() < deadline, at + workflowId + " completed no workflow task within 60 s");
+      Thread.sleep(50);
+    }
+  }
+
+  /** The run's events so far; none yet for a child that is initiated but not started. */
+  private List<HistoryEvent> history(String workflowId, String runId) {
+    try {
+      return (runId == null ? client.fetchHistory(workflowId) : client.fetchHistory(workflowId, runId)).getEvents();
+    } catch (io.grpc.StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
+        return List.of();
+      }
+      throw e;
+    }
+  }
+}
