@@ -88,6 +88,16 @@ class DocsExamplesTest {
     return all;
   }
 
+  static List<TemporalMessageExample> messageExamples() {
+    List<TemporalMessageExample> all = new ArrayList<>();
+    for (Path page : DocPages.all()) {
+      for (ShellWords.Command command : DocPages.shellCommands(page)) {
+        TemporalMessageExample.of(page, command).ifPresent(all::add);
+      }
+    }
+    return all;
+  }
+
   static List<ShellWords.Command> runbooksCommandLines(Path page) {
     return DocPages.shellCommands(page).stream()
         .filter(c -> c.words().get(0).equals("./runbooks") || c.words().get(0).equals("runbooks"))
@@ -102,6 +112,42 @@ class DocsExamplesTest {
     assertTrue(examples.size() >= 5, "the examples were found: " + examples.size());
     return examples.stream().map(e -> DynamicTest.dynamicTest(
         e.where() + " " + e.type() + " " + e.workflowId(), () -> check(e)));
+  }
+
+  /**
+   * An update's or signal's input is bound as strictly as a runbook's: the SDK would quietly drop
+   * a misspelt field there, and the validator would then refuse the update for a reason the
+   * example does not show.
+   */
+  @TestFactory
+  Stream<DynamicTest> everyDocumentedUpdateAndSignalInputBindsToItsRecord() {
+    List<TemporalMessageExample> examples = messageExamples();
+    System.out.println("docs check: " + examples.size() + " `temporal` updates and signals with their input in README.md and docs/");
+    // docs/switchover.md shows approve, rollback and approve-decommission.
+    assertTrue(examples.size() >= 3, "the examples were found: " + examples.size());
+    Map<String, List<RegisteredWorkflows.Handler>> handlers = RegisteredWorkflows.handlersByName();
+    return examples.stream().map(e -> DynamicTest.dynamicTest(e.where() + " " + e.name(), () -> check(e, handlers)));
+  }
+
+  private static void check(TemporalMessageExample e, Map<String, List<RegisteredWorkflows.Handler>> handlers) {
+    String at = e.where() + ": ";
+    assertNotNull(e.name(), at + "no --name");
+    List<RegisteredWorkflows.Handler> named = handlers.get(e.name());
+    assertNotNull(named, at + "no registered workflow has an update or signal named " + e.name() + "; they have "
+        + handlers.keySet());
+    assertEquals(1, e.inputs().size(), at + e.name() + " takes one input");
+    JsonNode input = parse(at, e.inputs().get(0));
+    List<String> refusals = new ArrayList<>();
+    for (RegisteredWorkflows.Handler h : named) {
+      try {
+        bind(decode(input, RunbookInput.class), h.input());
+        return;
+      } catch (ApplicationFailure refused) {
+        refusals.add(h.workflowType() + "'s " + h.kind() + " " + h.name() + " takes " + h.input().getSimpleName() + ": "
+            + refused.getOriginalMessage());
+      }
+    }
+    fail(at + "the input binds to no handler named " + e.name() + ": " + String.join("; ", refusals));
   }
 
   @TestFactory
@@ -162,17 +208,19 @@ class DocsExamplesTest {
   private static void bindStrictly(String at, RegisteredWorkflows.Runbook runbook, JsonNode input) {
     assertNotNull(runbook.request(), at + runbook.type() + "'s workflow method " + runbook.method()
         + " does not take RunbookInput<its request record>, so its input is not checked before it runs");
-    DataConverter sdk = GlobalDataConverter.get();
-    RunbookInput<?> decoded = null;
-    if (input != null) {
-      Optional<Payloads> payloads = sdk.toPayloads(input);
-      decoded = sdk.fromPayloads(0, payloads, RunbookInput.class, runbook.parameter());
-    }
+    RunbookInput<?> decoded = input == null ? null : decode(input, runbook.parameter());
     try {
       bind(decoded, runbook.request());
     } catch (ApplicationFailure refused) {
       fail(at + "the input does not bind to " + runbook.request().getSimpleName() + ": " + refused.getOriginalMessage());
     }
+  }
+
+  /** The JSON as the SDK hands it to a workflow: written to a payload, read back as {@code type}. */
+  private static RunbookInput<?> decode(JsonNode input, java.lang.reflect.Type type) {
+    DataConverter sdk = GlobalDataConverter.get();
+    Optional<Payloads> payloads = sdk.toPayloads(input);
+    return sdk.fromPayloads(0, payloads, RunbookInput.class, type);
   }
 
   @SuppressWarnings("unchecked")

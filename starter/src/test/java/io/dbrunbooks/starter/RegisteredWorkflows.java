@@ -3,12 +3,15 @@ package io.dbrunbooks.starter;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.worker.Registrations;
 import io.dbrunbooks.workflows.common.RunbookInput;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.UpdateMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,6 +31,9 @@ final class RegisteredWorkflows {
    * @param parameter the workflow method's declared parameter type, as the SDK decodes it
    */
   record Runbook(String type, Class<?> implementation, Method method, Class<?> request, Type parameter) {}
+
+  /** An update or signal handler of a registered workflow type, and the type its input binds to. */
+  record Handler(String workflowType, String kind, String name, Class<?> input) {}
 
   private RegisteredWorkflows() {}
 
@@ -54,6 +60,28 @@ final class RegisteredWorkflows {
           Type parameter = m.getParameterCount() == 1 ? m.getGenericParameterTypes()[0] : null;
           all.put(type, new Runbook(type, impl, m, requestRecord(parameter), parameter));
         }
+      }
+    }
+    return all;
+  }
+
+  /**
+   * Every update and signal of the registered workflow types that takes one argument, by name
+   * (several workflows may use one name).
+   */
+  static Map<String, List<Handler>> handlersByName() {
+    Map<String, List<Handler>> all = new TreeMap<>();
+    for (Runbook runbook : byType().values()) {
+      for (Method m : runbook.method().getDeclaringClass().getMethods()) {
+        UpdateMethod update = m.getAnnotation(UpdateMethod.class);
+        SignalMethod signal = m.getAnnotation(SignalMethod.class);
+        if ((update == null && signal == null) || m.getParameterCount() != 1) {
+          continue;
+        }
+        String declared = update != null ? update.name() : signal.name();
+        String name = declared.isEmpty() ? m.getName() : declared;
+        all.computeIfAbsent(name, k -> new ArrayList<>())
+            .add(new Handler(runbook.type(), update != null ? "update" : "signal", name, m.getParameterTypes()[0]));
       }
     }
     return all;

@@ -1,17 +1,13 @@
 package io.dbrunbooks.starter;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A documented {@code temporal} command that starts a workflow with an input: {@code temporal
  * workflow start|execute|signal-with-start}, or {@code temporal schedule create|update} (whose
- * action starts one on each run), with the options that decide what runs: {@code --type},
- * {@code --workflow-id}/{@code -w}, {@code --task-queue}/{@code -t} and {@code --input}/{@code -i}
- * or {@code --input-file}.
+ * action starts one on each run), with the options that decide what runs.
  *
  * @param inputs every {@code --input} value, and the contents of every {@code --input-file}
  */
@@ -29,45 +25,9 @@ record TemporalStartExample(String where, String command, String type, String wo
     if (!scheduled && !List.of("workflow start", "workflow execute", "workflow signal-with-start").contains(verb)) {
       return Optional.empty();
     }
-    String type = null;
-    String workflowId = null;
-    String taskQueue = null;
-    List<String> inputs = new ArrayList<>();
-    for (int i = 3; i < w.size(); i++) {
-      String option = w.get(i);
-      String value = null;
-      int eq = option.indexOf('=');
-      if (option.startsWith("--") && eq > 0) {
-        value = option.substring(eq + 1);
-        option = option.substring(0, eq);
-      } else if (i + 1 < w.size()) {
-        value = w.get(i + 1);
-      }
-      switch (option) {
-        case "--type" -> type = value;
-        case "--workflow-id", "-w" -> workflowId = value;
-        case "--task-queue", "-t" -> taskQueue = value;
-        case "--input", "-i" -> inputs.add(value);
-        case "--input-file" -> inputs.add(readInputFile(page, value));
-        default -> {
-          continue;
-        }
-      }
-      if (!w.get(i).contains("=")) {
-        i++;
-      }
-    }
+    TemporalOptions o = new TemporalOptions(page, w, 3);
     String where = DocPages.name(page) + ":" + command.line();
-    return Optional.of(new TemporalStartExample(where, command.text(), type, workflowId, taskQueue, List.copyOf(inputs), scheduled));
-  }
-
-  /** An {@code --input-file} is read relative to the page, else to the repository root. */
-  private static String readInputFile(Path page, String file) {
-    for (Path candidate : List.of(page.getParent().resolve(file), DocPages.root().resolve(file))) {
-      if (Files.isRegularFile(candidate)) {
-        return DocPages.read(candidate);
-      }
-    }
-    throw new AssertionError("--input-file " + file + " named in " + DocPages.name(page) + " does not exist");
+    return Optional.of(new TemporalStartExample(where, command.text(), o.get("--type"), o.get("--workflow-id"),
+        o.get("--task-queue"), o.all("--input"), scheduled));
   }
 }
