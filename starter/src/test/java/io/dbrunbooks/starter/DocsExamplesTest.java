@@ -248,11 +248,16 @@ class DocsExamplesTest {
     try {
       firstTaskAccepts(at, workflowId, stub.getExecution().getRunId());
     } finally {
-      try {
-        stub.terminate("docs check done");
-      } catch (RuntimeException alreadyClosed) {
-        // it ended by itself
-      }
+      terminate(stub);
+    }
+  }
+
+  /** Ends a run the check started (or its child), so the next example can use the same workflow id. */
+  private static void terminate(WorkflowStub stub) {
+    try {
+      stub.terminate("docs check done");
+    } catch (RuntimeException alreadyClosed) {
+      // it ended by itself
     }
   }
 
@@ -276,7 +281,11 @@ class DocsExamplesTest {
         for (HistoryEvent event : events) {
           if (event.getEventType() == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
             String child = event.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId();
-            firstTaskAccepts(at + "child " + child + ": ", child, null);
+            try {
+              firstTaskAccepts(at + "child " + child + ": ", child, null);
+            } finally {
+              terminate(client.newUntypedWorkflowStub(child));
+            }
           }
         }
         return;
