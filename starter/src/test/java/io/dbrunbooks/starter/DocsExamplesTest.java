@@ -164,6 +164,54 @@ class DocsExamplesTest {
     return tests.stream();
   }
 
+  /**
+   * Every command of the CLI (found by walking picocli's model, as {@link CliHelpTest} does) is
+   * shown somewhere in README.md or docs/ as {@code runbooks <command>}: a verb added to the code
+   * without a word in the docs fails here.
+   */
+  @TestFactory
+  Stream<DynamicTest> everyRunbooksCommandIsDocumented() {
+    StringBuilder all = new StringBuilder();
+    for (Path page : DocPages.all()) {
+      all.append(DocPages.read(page).replace("\\|", "|")).append('\n');
+    }
+    String docs = all.toString();
+    List<String> commands = new ArrayList<>();
+    leaves(new CommandLine(new RunbooksCli(Map.of())), "", commands);
+    assertTrue(commands.size() > 20, "the walk found the commands: " + commands);
+    return commands.stream().map(path -> DynamicTest.dynamicTest("runbooks " + path, () ->
+        assertTrue(java.util.regex.Pattern.compile("runbooks " + alternatives(path) + "(?![\\w-])").matcher(docs).find(),
+            "`runbooks " + path + "` is documented nowhere in README.md or docs/ (add it to docs/cli.md and its runbook's page)")));
+  }
+
+  /** The command paths below {@code cl} that have no subcommands of their own (picocli's help command aside). */
+  private static void leaves(CommandLine cl, String path, List<String> into) {
+    if (cl.getCommandSpec().userObject() instanceof CommandLine.HelpCommand) {
+      return;
+    }
+    if (cl.getSubcommands().isEmpty()) {
+      into.add(path);
+      return;
+    }
+    java.util.Set<CommandLine> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Map.Entry<String, CommandLine> sub : cl.getSubcommands().entrySet()) {
+      if (seen.add(sub.getValue())) {
+        leaves(sub.getValue(), (path.isEmpty() ? "" : path + " ") + sub.getKey(), into);
+      }
+    }
+  }
+
+  /** {@code wal archive start} matches {@code wal archive start} and {@code wal archive start|status|stop}. */
+  private static String alternatives(String path) {
+    String[] words = path.split(" ");
+    StringBuilder regex = new StringBuilder();
+    for (int i = 0; i < words.length; i++) {
+      String w = java.util.regex.Pattern.quote(words[i]);
+      regex.append(i == 0 ? "" : " ").append("(?:[\\w-]+\\|)*").append(w).append("(?:\\|[\\w-]+)*");
+    }
+    return regex.toString();
+  }
+
   private void parses(String where, ShellWords.Command line) {
     List<String> args = line.words().subList(1, line.words().size());
     try {
