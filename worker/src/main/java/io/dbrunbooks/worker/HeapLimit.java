@@ -30,7 +30,7 @@ final class HeapLimit {
     return Optional.of(String.format(Locale.ROOT,
         "no heap limit given: this JVM may grow its heap to %.1f GiB (a quarter of the machine's memory) and keep it;"
             + " start the worker with one, e.g. java -Xmx1g -XX:+ExitOnOutOfMemoryError -jar db-runbooks-worker.jar,"
-            + " or JAVA_TOOL_OPTIONS=-Xmx1g (./runbooks worker sets -Xmx1g itself; sizing in the README, \"Memory and sizing\")",
+            + " or JAVA_TOOL_OPTIONS=-Xmx1g (./runbooks worker sets -Xmx1g itself; sizing in docs/operations.md, \"Memory and sizing\")",
         maxHeapBytes / (double) (1L << 30)));
   }
 }

@@ -520,7 +520,7 @@ public class SwitchoverActivitiesImpl implements SwitchoverActivities {
     if (missing != null) {
       throw nonRetryable(NOT_CONFIGURED, "target '" + name + "' has no " + missing + ": settings in the targets file "
           + config.source() + "; a promote restore needs restore:, pgbouncer: (with healthCheck:) and switchover: blocks"
-          + " (see the README's targets file section), or restore in mode isolated");
+          + " (see docs/configuration.md), or restore in mode isolated");
     }
     return t;
   }

@@ -105,7 +105,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * End to end, as an operator would run it: the real {@code temporal server start-dev}, the worker
  * as its own JVM from the shaded jar, a throwaway PostgreSQL cluster, and runs started with the
- * {@code temporal} CLI exactly as README.md shows.
+ * {@code temporal} CLI exactly as README.md and docs/ show.
  *
  * <p>One dev server, cluster and worker for the whole class (the machine has two cores). The
  * target is throttled ({@code maxBackupRate}) so a backup lasts long enough to be killed or
@@ -468,14 +468,14 @@ class BackupEndToEndIT {
     startArchiverWithTheReadmeCommand();
     Instant point = archivedPoint();
 
-    String command = readmeCommand("temporal workflow start", "\"mode\": \"promote\"")
+    String command = docsCommand("docs/switchover.md", "temporal workflow start", "\"mode\": \"promote\"")
         .replaceFirst("\"value\": \"[^\"]+\"", "\"value\": \"" + point + "\"");
     CliResult started = bash(command);
     assertEquals(0, started.exit(), () -> "README promote command failed:\n" + command + "\n" + started.output());
     WorkflowExecution run = client.newUntypedWorkflowStub(PointInTimeRestoreWorkflow.workflowId(TARGET)).describe().getExecution();
     awaitRestorePhase(run, RestorePhase.AWAIT_APPROVAL);
 
-    String approve = readmeCommand("temporal workflow update execute", "--name approve ");
+    String approve = docsCommand("docs/switchover.md", "temporal workflow update execute", "--name approve ");
     CliResult own = bash(approve.replace("\"approver\": \"bob\"", "\"approver\": \"alice\""));
     assertNotEquals(0, own.exit(), own.output());
     assertTrue(own.output().contains("alice started this restore and cannot approve"), own.output());
@@ -490,7 +490,7 @@ class BackupEndToEndIT {
     await("all 8 pgbench clients landing on green", Duration.ofSeconds(30), () ->
         landedOn(greenPort, greenPort) >= 8 ? true : null);
 
-    CliResult rollback = bash(readmeCommand("temporal workflow signal", "--name rollback"));
+    CliResult rollback = bash(docsCommand("docs/switchover.md", "temporal workflow signal", "--name rollback"));
     assertEquals(0, rollback.exit(), rollback.output());
     RestoreResult result = awaitResult(run, RestoreResult.class);
 
@@ -563,7 +563,7 @@ class BackupEndToEndIT {
     assertTargetFollowsThePromotionTo(greenPort);
 
     String decommissionId = s.decommissionWorkflowId();
-    String approve = readmeCommand("temporal workflow update execute", "--name approve-decommission")
+    String approve = docsCommand("docs/switchover.md", "temporal workflow update execute", "--name approve-decommission")
         .replaceFirst("decommission/\\S+", decommissionId);
     CliResult approved = bash(approve);
     assertEquals(0, approved.exit(), () -> approve + "\n" + approved.output());
@@ -796,24 +796,29 @@ class BackupEndToEndIT {
 
   record CliResult(int exit, String output) {}
 
-  /** The {@code temporal workflow start} command of README.md's first bash block that has one. */
+  /** The documentation's {@code temporal workflow start} command for the backup of orders. */
   static String readmeStartCommand() throws IOException {
     return readmeStartCommand(WORKFLOW_ID);
   }
 
-  /** The README's {@code temporal workflow start} command for {@code workflowId}. */
+  /**
+   * The documentation's {@code temporal workflow start} command for {@code workflowId}, from the
+   * runbook's own page: {@code backup/orders} from docs/backup.md, {@code restore/orders} from
+   * docs/restore.md, and so on.
+   */
   static String readmeStartCommand(String workflowId) throws IOException {
-    return readmeCommand("temporal workflow start", "--workflow-id " + workflowId + " ", "--workflow-id " + workflowId + "\n");
+    String page = "docs/" + workflowId.substring(0, workflowId.indexOf('/')) + ".md";
+    return docsCommand(page, "temporal workflow start", "--workflow-id " + workflowId + " ", "--workflow-id " + workflowId + "\n");
   }
 
   /**
-   * The first README command starting with {@code prefix} that contains one of {@code needles}; it
-   * runs to the first line that neither ends in a continuation backslash nor leaves a single-quoted
-   * argument open.
+   * The first command of {@code page} (relative to the repository) starting with {@code prefix}
+   * that contains one of {@code needles}; it runs to the first line that neither ends in a
+   * continuation backslash nor leaves a single-quoted argument open.
    */
-  static String readmeCommand(String prefix, String... needles) throws IOException {
-    Path readme = Path.of(System.getProperty("repo.root", "..")).resolve("README.md");
-    String text = Files.readString(readme);
+  static String docsCommand(String page, String prefix, String... needles) throws IOException {
+    Path file = Path.of(System.getProperty("repo.root", "..")).resolve(page);
+    String text = Files.readString(file);
     Matcher m = Pattern.compile("```bash\\n(.*?)```", Pattern.DOTALL).matcher(text);
     while (m.find()) {
       String block = m.group(1);
@@ -834,7 +839,7 @@ class BackupEndToEndIT {
         }
       }
     }
-    throw new AssertionError("README.md (" + readme + ") has no ```bash block with a `" + prefix + "` command containing "
+    throw new AssertionError(file + " has no ```bash block with a `" + prefix + "` command containing "
         + String.join(" or ", needles) + "; the end-to-end test runs that example exactly as written");
   }
 

@@ -7,7 +7,7 @@ import java.util.List;
  * Search attributes every runbook sets so that runs can be filtered in the Web UI and with
  * {@code temporal workflow list --query}. They must be registered on the namespace before a worker
  * starts: the embedded server does it itself; production servers need
- * {@code temporal operator search-attribute create} (see README).
+ * {@code temporal operator search-attribute create} (see docs/operations.md).
  */
 public final class RunbookSearchAttributes {
   public static final SearchAttributeKey<String> TARGET = SearchAttributeKey.forKeyword("RunbookTarget");

@@ -1,7 +1,7 @@
 package io.dbrunbooks.workflows.common;
 
 /**
- * Task queue names shared by the worker, the CLI and the README examples.
+ * Task queue names shared by the worker, the CLI and the examples in README.md and docs/.
  *
  * <p>Workflows and light steps run on the main queue. Each kind of heavy step has its own queue
  * next to it, which the worker polls with its own concurrency limit: a step beyond the limit waits
