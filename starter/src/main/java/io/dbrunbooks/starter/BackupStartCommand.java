@@ -1,8 +1,10 @@
 package io.dbrunbooks.starter;
 
 import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.backup.BackupClass;
 import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.BackupRequest;
+import io.dbrunbooks.workflows.common.InputChecks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -29,13 +31,21 @@ final class BackupStartCommand extends CliCommand {
   @Option(names = "--commit", paramLabel = "SHA", description = "Commit that asked for the backup, recorded in the evidence.")
   String commit;
 
+  @Option(names = "--class", paramLabel = "NAME", description = {
+      "The backup's class (hourly, daily, weekly, ...): retention keeps it for the period the targets file gives",
+      "that class (retention.classes). Default: none, the backup follows the recovery window."})
+  String backupClass;
+
   @Option(names = "--wait", description = "Follow progress until the backup ends; exit 1 if it fails.")
   boolean await;
 
   @Override
   public Integer call() {
     String who = operator != null ? operator : cli().user();
-    BackupRequest request = new BackupRequest(target, method, who, ticket, commit);
+    if (backupClass != null && !BackupClass.NAME.matcher(backupClass).matches()) {
+      throw CliFailure.usage("--class: " + BackupClass.RULE + ", got " + InputChecks.shown(backupClass));
+    }
+    BackupRequest request = new BackupRequest(target, method, who, ticket, commit, backupClass);
     try (TemporalConnection connection = cli().connect()) {
       BackupRuns.Started run = BackupRuns.start(connection.client(), request);
       String note = awaitFirstVerdict(connection.client(), run.execution(), "backup of " + target);

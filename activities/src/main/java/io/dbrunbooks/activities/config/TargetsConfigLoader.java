@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  *     maxBackupRate: 50MiB/s                    # optional: read the backup no faster (B, KiB, MiB, GiB, KB, MB, GB per s); default unlimited
  *     notifier: { webhook: https://hooks.example.com/db } # optional; omit for log only
  *     retention: { recoveryWindowDays: 7, minFullBackups: 2 } # optional; without it nothing is expired
+ *                                               # optional inside it: classes: { weekly: { keepDays: 365 }, ... }
+ *                                               # keeps backups of a class (backup start --class) that long
  *     restore:                                  # optional: where point-in-time restores build isolated clusters
  *       directory: /var/lib/db-runbooks/restores  # absolute path; each restore gets its own subdirectory
  *       port: 0                                 # optional: 0 (default) any free port, or a range "55432-55531"
@@ -358,11 +360,29 @@ public final class TargetsConfigLoader {
   }
 
   private RetentionPolicy retention(Field field, String path) {
-    Obj r = new Obj(field.value(), path, field.keyLoc(), Set.of("recoveryWindowDays", "minFullBackups"));
+    Obj r = new Obj(field.value(), path, field.keyLoc(), Set.of("recoveryWindowDays", "minFullBackups", "classes"));
     int days = intAtLeast(r.required("recoveryWindowDays"), path + ".recoveryWindowDays", 0, "days");
     int min = intAtLeast(r.required("minFullBackups"), path + ".minFullBackups", 1,
         "backups (the newest backup is never expired)");
-    return new RetentionPolicy(days, min);
+    Field classes = r.optional("classes");
+    return new RetentionPolicy(days, min, classes == null ? Map.of() : backupClasses(classes, path + ".classes"));
+  }
+
+  /** {@code classes: { weekly: { keepDays: 365 }, ... }}: each key a backup class name, each period >= 1 day. */
+  private Map<String, RetentionPolicy.ClassPeriod> backupClasses(Field field, String path) {
+    if (!(field.value() instanceof MapNode m)) {
+      throw error(field.keyLoc(), path, "expected a mapping of class names to { keepDays: N }, got " + describe(field.value()));
+    }
+    Map<String, RetentionPolicy.ClassPeriod> periods = new LinkedHashMap<>();
+    for (Field c : m.fields().values()) {
+      String at = path + "." + c.key();
+      if (!io.dbrunbooks.workflows.backup.BackupClass.NAME.matcher(c.key()).matches()) {
+        throw error(c.keyLoc(), at, io.dbrunbooks.workflows.backup.BackupClass.RULE + ", got \"" + c.key() + "\"");
+      }
+      Obj period = new Obj(c.value(), at, c.keyLoc(), Set.of("keepDays"));
+      periods.put(c.key(), new RetentionPolicy.ClassPeriod(intAtLeast(period.required("keepDays"), at + ".keepDays", 1, "days")));
+    }
+    return periods;
   }
 
   private static final Pattern PORT_RANGE = Pattern.compile("(\\d{1,5})\\s*-\\s*(\\d{1,5})");

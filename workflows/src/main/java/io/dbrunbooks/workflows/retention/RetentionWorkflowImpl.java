@@ -119,7 +119,13 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
     m.put("runId", info.getRunId());
     m.put("operator", operator(request));
     m.put("trigger", request.trigger());
-    m.put("policy", Map.of("recoveryWindowDays", plan.recoveryWindowDays(), "minFullBackups", plan.minFullBackups()));
+    Map<String, Object> policy = new LinkedHashMap<>();
+    policy.put("recoveryWindowDays", plan.recoveryWindowDays());
+    policy.put("minFullBackups", plan.minFullBackups());
+    if (plan.classKeepDays() != null && !plan.classKeepDays().isEmpty()) { // null in plans recorded before classes
+      policy.put("classKeepDays", plan.classKeepDays());
+    }
+    m.put("policy", policy);
     m.put("plannedAt", plan.plannedAt());
     m.put("windowStart", plan.windowStart());
     m.put("kept", plan.keep());
