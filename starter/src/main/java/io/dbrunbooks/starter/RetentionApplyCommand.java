@@ -84,7 +84,7 @@ final class RetentionApplyCommand extends CliCommand {
     out.println((r.dryRun() ? "dry run: " : "") + "retention of " + p.target() + ": recovery window " + p.recoveryWindowDays()
         + " days (from " + p.windowStart() + "), at least " + p.minFullBackups() + " full backup(s)"
         + (p.classKeepDays() == null || p.classKeepDays().isEmpty() ? "" : ", classes " + String.join(", ",
-            p.classKeepDays().entrySet().stream().map(c -> c.getKey() + " " + c.getValue() + " d").toList())));
+            new java.util.TreeMap<>(p.classKeepDays()).entrySet().stream().map(c -> c.getKey() + " " + c.getValue() + " d").toList())));
     for (RetentionPlan.Backup b : p.keep()) {
       out.println("  keep    " + b.backupId() + "  " + method(b) + "  finished " + b.finishedAt() + "  (" + b.reason() + ")");
     }
