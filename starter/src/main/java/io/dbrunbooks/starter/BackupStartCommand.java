@@ -32,8 +32,9 @@ final class BackupStartCommand extends CliCommand {
   String commit;
 
   @Option(names = "--class", paramLabel = "NAME", description = {
-      "The backup's class (hourly, daily, weekly, ...): retention keeps it for the period the targets file gives",
-      "that class (retention.classes). Default: none, the backup follows the recovery window."})
+      "The backup's class (hourly, daily, weekly, ...), recorded in its evidence.",
+      "Retention keeps it for its class's period in the targets file (retention.classes).",
+      "Default: none, and the backup follows the recovery window."})
   String backupClass;
 
   @Option(names = "--wait", description = "Follow progress until the backup ends; exit 1 if it fails.")

@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "apply", description = {
     "Apply a target's retention policy (workflow retention/<target>) and wait for it.",
-    "Expires backups outside the recovery window beyond the minimum count and their class's period (retention.classes),",
-    "and WAL no kept backup needs. Each kept backup is listed with every reason that keeps it.",
+    "Expires backups outside the recovery window, beyond the minimum count and past their class's period, and WAL no kept backup needs.",
+    "Each kept backup is listed with every reason that keeps it.",
     "Never the newest backup, never sealed evidence. --dry-run lists what would go and deletes nothing."})
 final class RetentionApplyCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the worker's targets file.")
