@@ -36,7 +36,7 @@ class RunbooksCliTest {
 
     Cli.Result badClass = Cli.run("backup", "start", "--target", "orders", "--class", "Weekly Archive");
     assertEquals(2, badClass.exitCode(), badClass.toString());
-    assertTrue(badClass.err().contains("--class: a class name is a lower-case letter"), badClass.toString());
+    assertTrue(badClass.err().contains("--class: a class name is 1-63 lower-case letters"), badClass.toString());
     assertTrue(badClass.err().contains("'Weekly Archive'"), badClass.toString());
 
     Cli.Result noTargetsFile = Cli.run("backups", "list", "--target", "orders", "--targets", tmp.resolve("none.yaml").toString());

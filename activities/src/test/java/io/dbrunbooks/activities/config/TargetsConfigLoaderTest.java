@@ -150,7 +150,7 @@ class TargetsConfigLoaderTest {
         .target("orders").retention().classes(), "the old shape still reads, with no classes");
     String head = "{ recoveryWindowDays: 7, minFullBackups: 2, classes: ";
     assertMessage(refused(withRetention(head + "{ Weekly: { keepDays: 365 } } }")), 15, 71,
-        "targets.orders.retention.classes.Weekly", "a class name is a lower-case letter");
+        "targets.orders.retention.classes.Weekly", "a class name is 1-63 lower-case letters");
     assertMessage(refused(withRetention(head + "{ weekly: { keepDays: 0 } } }")), 15, 81,
         "targets.orders.retention.classes.weekly.keepDays", "expected a whole number of days >= 1, got 0");
     assertMessage(refused(withRetention(head + "{ weekly: { keep: 30 } } }")), 15, 81,

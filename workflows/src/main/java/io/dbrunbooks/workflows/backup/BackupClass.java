@@ -1,6 +1,7 @@
 package io.dbrunbooks.workflows.backup;
 
 import io.dbrunbooks.workflows.common.InputChecks;
+import io.dbrunbooks.workflows.common.RunbookOptions;
 import java.util.regex.Pattern;
 
 /**
@@ -13,12 +14,15 @@ import java.util.regex.Pattern;
  * so it is kept to a safe, short pattern.
  */
 public final class BackupClass {
-  /** Lower-case letter first, then letters, digits, '-' and '_'; at most 32 characters. */
-  public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
+  /**
+   * The project's rule for names (targets, schedules): 1-63 lower-case letters, digits, '-' and
+   * '_', not starting with '-' or '_'; so {@code 6-hourly} is a class name.
+   */
+  public static final Pattern NAME = RunbookOptions.TARGET_NAME;
 
   /** Said wherever a bad class name is refused (workflow start, CLI, targets file). */
-  public static final String RULE = "a class name is a lower-case letter followed by up to 31 lower-case letters,"
-      + " digits, '-' and '_' (e.g. hourly, daily, weekly)";
+  public static final String RULE = "a class name is 1-63 lower-case letters, digits, '-' and '_', starting with a"
+      + " letter or digit (e.g. hourly, daily, weekly, 6-hourly)";
 
   private BackupClass() {}
 

@@ -125,7 +125,7 @@ class MalformedInputTest {
     cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"backupClass\": \"Weekly\"}",
         "field 'backupClass'", "'Weekly'"));
     cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"backupClass\": \"../weekly\"}",
-        "field 'backupClass'", "lower-case letter"));
+        "field 'backupClass'", "1-63 lower-case letters"));
     cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"backupClass\": 7}",
         "field 'backupClass' must be a string"));
     cases.add(c(backup, "backup/other", "{\"target\": \"orders\", \"operator\": \"alice\"}",
