@@ -34,6 +34,11 @@ class RunbooksCliTest {
     assertEquals(2, badMethod.exitCode(), badMethod.toString());
     assertTrue(badMethod.err().contains("use physical or logical"), badMethod.toString());
 
+    Cli.Result badClass = Cli.run("backup", "start", "--target", "orders", "--class", "Weekly Archive");
+    assertEquals(2, badClass.exitCode(), badClass.toString());
+    assertTrue(badClass.err().contains("--class: a class name is 1-63 lower-case letters"), badClass.toString());
+    assertTrue(badClass.err().contains("'Weekly Archive'"), badClass.toString());
+
     Cli.Result noTargetsFile = Cli.run("backups", "list", "--target", "orders", "--targets", tmp.resolve("none.yaml").toString());
     assertEquals(2, noTargetsFile.exitCode(), noTargetsFile.toString());
     assertTrue(noTargetsFile.err().contains("none.yaml"), noTargetsFile.toString());

@@ -26,11 +26,14 @@ import java.util.Optional;
 public final class BackupCatalog {
   private BackupCatalog() {}
 
-  /** One sealed backup. Fields a manifest lacks are null; {@code error} is set for an unreadable manifest. */
+  /**
+   * One sealed backup. Fields a manifest lacks are null; {@code error} is set for an unreadable manifest.
+   * {@code backupClass} is null for an unclassed backup, which every manifest sealed before classes is.
+   */
   public record Entry(String backupId, String target, String method, String sealedAt, List<String> artifactKeys,
       Long storedBytes, String sha256, boolean present, String startLsn, String stopLsn, int timeline,
       String startedAt, String finishedAt, String systemIdentifier, String operator, String ticket,
-      String manifestPath, String manifestLocation, String error) {
+      String manifestPath, String manifestLocation, String error, String backupClass) {
 
     public boolean physical() {
       return "physical".equals(method);
@@ -65,7 +68,7 @@ public final class BackupCatalog {
             new TypeReference<Map<String, Object>>() {});
       } catch (JwsException | IOException e) {
         entries.add(new Entry(id, target, null, null, List.of(), null, null, false, null, null, 0, null, null, null, null,
-            null, path, registry.locationOf(path), "unreadable manifest: " + e.getMessage()));
+            null, path, registry.locationOf(path), "unreadable manifest: " + e.getMessage(), null));
         continue;
       }
       entries.add(entry(m, target, store, path, registry.locationOf(path)));
@@ -106,7 +109,7 @@ public final class BackupCatalog {
     return new Entry(str(m, "backupId"), target, str(m, "method"), str(m, "sealedAt"), List.copyOf(keys), stored, sha,
         present, str(artifact, "startLsn"), str(artifact, "stopLsn"), timeline, str(artifact, "startedAt"),
         str(artifact, "finishedAt"), str(precheck, "systemIdentifier"), str(m, "operator"), str(m, "ticket"), path,
-        location, null);
+        location, null, str(m, "backupClass"));
   }
 
   private static String str(Map<?, ?> m, String key) {

@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  *     maxBackupRate: 50MiB/s                    # optional: read the backup no faster (B, KiB, MiB, GiB, KB, MB, GB per s); default unlimited
  *     notifier: { webhook: https://hooks.example.com/db } # optional; omit for log only
  *     retention: { recoveryWindowDays: 7, minFullBackups: 2 } # optional; without it nothing is expired
+ *                                               # optional inside it: classes: { weekly: { keepDays: 365 }, ... }
+ *                                               # keeps backups of a class (backup start --class) that long
  *     restore:                                  # optional: where point-in-time restores build isolated clusters
  *       directory: /var/lib/db-runbooks/restores  # absolute path; each restore gets its own subdirectory
  *       port: 0                                 # optional: 0 (default) any free port, or a range "55432-55531"

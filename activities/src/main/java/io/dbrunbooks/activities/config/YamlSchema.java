@@ -88,6 +88,13 @@ final class YamlSchema {
             : new ConfigException(tree.file(), tree.locate(at).line(), tree.locate(at).column(), YamlTree.dotted(key),
                 "required field is missing");
       }
+      case "propertyNames" -> {
+        // A key breaking the schema's rule for names (a backup class, say): point at that key.
+        JsonNode names = keywordParent == null ? null : keywordParent.get("propertyNames");
+        String rule = names != null && names.has("errorMessage") ? names.get("errorMessage").asText() : m.getMessage();
+        String key = m.getProperty() != null ? YamlTree.pointer(at, m.getProperty()) : at;
+        yield tree.error(key, rule + ", got \"" + (m.getProperty() != null ? m.getProperty() : "?") + "\"");
+      }
       case "uniqueItems" -> {
         List<String> seen = new java.util.ArrayList<>();
         JsonNode list = m.getInstanceNode();

@@ -73,7 +73,7 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
     // goes: if someone deleted newer backups meanwhile, an old one may have become the one to keep.
     // With the policy configured now: one widened during an incident protects at once.
     RetentionPolicy current = policies.apply(target);
-    RetentionPlan now = freshPlan(target, current != null ? current : new RetentionPolicy(plan.recoveryWindowDays(), plan.minFullBackups()));
+    RetentionPlan now = freshPlan(target, current != null ? current : policyOf(plan));
     Set<String> stillExpired = new HashSet<>();
     now.expire().forEach(b -> stillExpired.add(b.backupId()));
     List<String> expired = new ArrayList<>();
@@ -98,12 +98,10 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
       int segments = 0;
       int partials = 0;
       if (plan.wal() != null && now.wal() != null) {
-        // The lower of the two boundaries: never delete WAL that either plan keeps.
-        String keepFrom = plan.wal().keepFrom().substring(8).compareTo(now.wal().keepFrom().substring(8)) <= 0
-            ? plan.wal().keepFrom() : now.wal().keepFrom();
+        // Only what both plans remove: never delete WAL that either of them keeps.
         WalListing wal = archive(target).list();
         int n = 0;
-        for (String key : RetentionPlanner.walKeysBelow(wal, keepFrom)) {
+        for (String key : WalRetention.keysRemovedByAll(wal, List.of(plan.wal(), now.wal()))) {
           store.deletePrefix(key);
           if (key.contains("/partial/")) {
             partials++;
@@ -122,6 +120,15 @@ public final class RetentionActivitiesImpl implements RetentionActivities {
       throw ApplicationFailure.newFailure("retention of " + target + ": the backup store " + store.uri() + " failed: " + e,
           "StoreError");
     }
+  }
+
+  /** The policy a plan was made with, for when the target's policy has since been removed. */
+  private static RetentionPolicy policyOf(RetentionPlan plan) {
+    java.util.Map<String, RetentionPolicy.ClassPeriod> classes = new java.util.TreeMap<>();
+    if (plan.classKeepDays() != null) {
+      plan.classKeepDays().forEach((name, days) -> classes.put(name, new RetentionPolicy.ClassPeriod(days)));
+    }
+    return new RetentionPolicy(plan.recoveryWindowDays(), plan.minFullBackups(), classes);
   }
 
   private RetentionPlan freshPlan(String target, RetentionPolicy policy) {

@@ -24,12 +24,23 @@ import java.util.Optional;
  *       window's first moments restore from it); and the newest {@code minFullBackups} whatever their
  *       age. Logical dumps, which cannot replay WAL: inside the window, or among the newest
  *       {@code minFullBackups} dumps.
+ *   <li>Backup classes: a backup whose class has a period in {@code retention.classes} is also kept
+ *       while it finished less than that many days ago ("class weekly, 200 d old &lt; 365 d"). A class
+ *       only ever adds: the rules above, restore holds and evidence win over any class, so a class
+ *       period shorter than the window changes nothing, and the newest backup stays whatever its
+ *       class. Unclassed backups (all sealed before classes) and classes without a period follow
+ *       the rules above alone. Every reason that keeps a backup is recorded in the plan.
  *   <li>Only present, readable backups count. A manifest that cannot be read stops nothing but is
  *       never acted on; a backup whose artifact is already gone has nothing left to expire.
- *   <li>WAL: everything before the segment holding the lowest start LSN of the kept base backups
- *       goes, on every timeline: recovery from a base backup never reads WAL before its start. Only
- *       backups of the archive's own cluster (same system identifier) count; with none kept, no
- *       WAL goes.
+ *   <li>WAL, per backup as pgBackRest's archive retention does it. Point-in-time recovery needs the
+ *       WAL from the start LSN of the oldest base backup kept by the rules above (or read by a
+ *       restore) to the end: everything numbered below that segment goes, on every timeline. An
+ *       older base backup kept only for its class keeps just the segments from its start LSN to its
+ *       stop LSN, the WAL that makes it consistent: it restores to the moment it finished (a
+ *       recovery target at its stop LSN), not to any moment since. Keeping all WAL from a year-old
+ *       weekly backup on would keep a year of WAL for moments nobody can name; a backup that
+ *       should restore to any moment belongs inside the recovery window. Only backups of the
+ *       archive's own cluster (same system identifier) count; with none kept, no WAL goes.
  * </ul>
  */
 public final class RetentionPlanner {
@@ -82,35 +93,53 @@ public final class RetentionPlanner {
 
     List<RetentionPlan.Backup> keep = new ArrayList<>();
     List<RetentionPlan.Backup> expire = new ArrayList<>();
+    // Kept by the window, its anchor or the minimum: point-in-time recovery starts from these.
     List<BackupCatalog.Entry> keptBases = new ArrayList<>();
+    // Kept by their class alone: each needs only the WAL that makes it consistent.
+    List<BackupCatalog.Entry> keptForClass = new ArrayList<>();
     boolean anchorKept = false;
     for (int i = 0; i < physical.size(); i++) {
       BackupCatalog.Entry e = physical.get(i);
-      String reason = null;
+      List<String> reasons = new ArrayList<>();
       if (!e.finished().get().isBefore(windowStart)) {
-        reason = "inside the " + policy.recoveryWindowDays() + "-day recovery window";
+        reasons.add("inside the " + policy.recoveryWindowDays() + "-day recovery window");
       } else if (!anchorKept) {
         anchorKept = true;
-        reason = "newest base backup before the window starts (" + windowStart + "): restores its first moments";
+        reasons.add("newest base backup before the window starts (" + windowStart + "): restores its first moments");
       }
-      if (reason == null && i < policy.minFullBackups()) {
-        reason = "one of the newest " + policy.minFullBackups() + " base backups";
+      if (reasons.isEmpty() && i < policy.minFullBackups()) {
+        reasons.add("one of the newest " + policy.minFullBackups() + " base backups");
       }
-      if (reason != null) {
-        keep.add(backup(e, reason));
-        keptBases.add(e);
+      boolean guaranteed = !reasons.isEmpty();
+      String byClass = BackupClassRule.keeps(policy, e, now);
+      if (byClass != null) {
+        reasons.add(byClass);
+      }
+      if (reasons.isEmpty()) {
+        expire.add(backup(e, "base backup older than the recovery window and the minimum count"
+            + BackupClassRule.expiredNote(policy, e, now)));
       } else {
-        expire.add(backup(e, "base backup older than the recovery window and the minimum count"));
+        keep.add(backup(e, String.join("; ", reasons)));
+        (guaranteed ? keptBases : keptForClass).add(e);
       }
     }
     for (int i = 0; i < logical.size(); i++) {
       BackupCatalog.Entry e = logical.get(i);
+      List<String> reasons = new ArrayList<>();
       if (!e.finished().get().isBefore(windowStart)) {
-        keep.add(backup(e, "inside the " + policy.recoveryWindowDays() + "-day recovery window"));
+        reasons.add("inside the " + policy.recoveryWindowDays() + "-day recovery window");
       } else if (i < policy.minFullBackups()) {
-        keep.add(backup(e, "one of the newest " + policy.minFullBackups() + " logical dumps"));
+        reasons.add("one of the newest " + policy.minFullBackups() + " logical dumps");
+      }
+      String byClass = BackupClassRule.keeps(policy, e, now);
+      if (byClass != null) {
+        reasons.add(byClass);
+      }
+      if (reasons.isEmpty()) {
+        expire.add(backup(e, "logical dump older than the recovery window and the minimum count"
+            + BackupClassRule.expiredNote(policy, e, now)));
       } else {
-        expire.add(backup(e, "logical dump older than the recovery window and the minimum count"));
+        keep.add(backup(e, String.join("; ", reasons)));
       }
     }
 
@@ -129,7 +158,7 @@ public final class RetentionPlanner {
         if (b.backupId().equals(h.backupId())) {
           expire.remove(i--);
           keep.add(new RetentionPlan.Backup(b.backupId(), b.method(), b.finishedAt(), b.storedBytes(), b.sha256(),
-              b.artifactKeys(), "restore " + h.restoreId() + " is reading it"));
+              b.artifactKeys(), "restore " + h.restoreId() + " is reading it", b.backupClass()));
         }
       }
     }
@@ -140,6 +169,12 @@ public final class RetentionPlanner {
     // kept backup of a cluster since re-created says nothing about this archive's positions.
     List<BackupCatalog.Entry> ofThisArchive = keptBases.stream()
         .filter(e -> archiveSystemId == null || archiveSystemId.equals(e.systemIdentifier())).toList();
+    List<BackupCatalog.Entry> classOfThisArchive = keptForClass.stream()
+        .filter(e -> archiveSystemId == null || archiveSystemId.equals(e.systemIdentifier())).toList();
+    List<String> noStart = java.util.stream.Stream.concat(ofThisArchive.stream(), classOfThisArchive.stream())
+        .filter(e -> !isLsn(e.startLsn())).map(e -> e.backupId() + ": " + e.startLsn()).toList();
+    List<String> noStop = classOfThisArchive.stream()
+        .filter(e -> !isLsn(e.stopLsn())).map(e -> e.backupId() + ": " + e.stopLsn()).toList();
     if (keptBases.isEmpty()) {
       if (!wal.isEmpty()) {
         notes.add("no base backup is kept, so no WAL is expired");
@@ -147,11 +182,11 @@ public final class RetentionPlanner {
     } else if (ofThisArchive.isEmpty()) {
       notes.add("no kept base backup belongs to the cluster whose WAL the archive holds (system " + archiveSystemId
           + "), so no WAL is expired");
-    } else if (ofThisArchive.stream().anyMatch(e -> !isLsn(e.startLsn()))) {
+    } else if (!noStart.isEmpty()) {
       // Manifests are read unsigned here: a garbled field keeps everything rather than failing (and retrying) the run.
-      notes.add("left all WAL: a kept base backup records no usable start LSN ("
-          + ofThisArchive.stream().filter(e -> !isLsn(e.startLsn())).map(e -> e.backupId() + ": " + e.startLsn()).toList()
-          + ")");
+      notes.add("left all WAL: a kept base backup records no usable start LSN (" + noStart + ")");
+    } else if (!noStop.isEmpty()) {
+      notes.add("left all WAL: a base backup kept for its class records no usable stop LSN (" + noStop + ")");
     } else {
       BackupCatalog.Entry lowest = ofThisArchive.stream().min(Comparator.comparing(e -> Lsn.parse(e.startLsn()))).get();
       Lsn from = Lsn.parse(lowest.startLsn());
@@ -162,45 +197,21 @@ public final class RetentionPlanner {
           neededBy = "restore " + h.restoreId();
         }
       }
-      walExpiry = walExpiry(wal, from, Math.max(1, lowest.timeline()), neededBy);
+      List<RetentionPlan.WalRange> consistency = new ArrayList<>();
+      for (BackupCatalog.Entry e : classOfThisArchive) {
+        int timeline = Math.max(1, e.timeline());
+        consistency.add(new RetentionPlan.WalRange(
+            WalSegment.containing(timeline, Lsn.parse(e.startLsn()).value(), wal.segmentSize()).name(),
+            WalSegment.containing(timeline, Lsn.parse(e.stopLsn()).value(), wal.segmentSize()).name(), e.backupId()));
+      }
+      walExpiry = WalRetention.expiry(wal, from, Math.max(1, lowest.timeline()), neededBy, consistency);
     }
     return new RetentionPlan(target, policy.recoveryWindowDays(), policy.minFullBackups(), now.toString(),
-        windowStart.toString(), keep, expire, walExpiry, notes);
-  }
-
-  /** Segments and partials numbered below the segment holding {@code from}, or null if none. */
-  private static RetentionPlan.WalExpiry walExpiry(WalListing wal, Lsn from, int timeline, String neededBy) {
-    WalSegment keepFrom = WalSegment.containing(timeline, from.value(), wal.segmentSize());
-    List<WalSegment> segments = wal.segments().keySet().stream().filter(s -> s.segNo() < keepFrom.segNo()).toList();
-    long partials = wal.partials().keySet().stream().filter(s -> s.segNo() < keepFrom.segNo()).count();
-    if (segments.isEmpty() && partials == 0) {
-      return null;
-    }
-    Optional<WalSegment> first = segments.stream().min(Comparator.comparingLong(WalSegment::segNo));
-    Optional<WalSegment> last = segments.stream().max(Comparator.comparingLong(WalSegment::segNo));
-    return new RetentionPlan.WalExpiry(keepFrom.name(), neededBy, segments.size(), (int) partials,
-        first.map(WalSegment::name).orElse(null), last.map(WalSegment::name).orElse(null));
+        windowStart.toString(), keep, expire, walExpiry, notes, policy.keepDaysByClass());
   }
 
   private static RetentionPlan.Backup backup(BackupCatalog.Entry e, String reason) {
     return new RetentionPlan.Backup(e.backupId(), e.method(), e.finishedAt(), e.storedBytes(), e.sha256(),
-        e.artifactKeys(), reason);
-  }
-
-  /** For messages and the CLI: the keys a plan's WAL boundary removes from {@code wal}. */
-  public static List<String> walKeysBelow(WalListing wal, String keepFromSegment) {
-    long boundary = WalSegment.parse(keepFromSegment, wal.segmentSize()).segNo();
-    List<String> keys = new ArrayList<>();
-    for (Map.Entry<WalSegment, String> s : wal.segments().entrySet()) {
-      if (s.getKey().segNo() < boundary) {
-        keys.add(s.getValue());
-      }
-    }
-    wal.partials().forEach((s, deltas) -> {
-      if (s.segNo() < boundary) {
-        deltas.forEach(d -> keys.add(d.key()));
-      }
-    });
-    return keys;
+        e.artifactKeys(), reason, e.backupClass());
   }
 }

@@ -139,6 +139,26 @@ class TargetsConfigLoaderTest {
         "targets.orders.retention.recoveryWindowDays", "got \"7d\"");
   }
 
+  @Test
+  void retentionClassesGiveEachBackupClassItsOwnPeriod() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withRetention("{ recoveryWindowDays: 7, minFullBackups: 2, classes: "
+        + "{ hourly: { keepDays: 30 }, daily: { keepDays: 90 }, weekly: { keepDays: 365 } } }")), ENV);
+    RetentionPolicy policy = config.target("orders").retention();
+    assertEquals(7, policy.recoveryWindowDays());
+    assertEquals(Map.of("hourly", 30, "daily", 90, "weekly", 365), policy.keepDaysByClass());
+    assertEquals(Map.of(), TargetsConfigLoader.load(write(withRetention("{ recoveryWindowDays: 7, minFullBackups: 2 }")), ENV)
+        .target("orders").retention().classes(), "the old shape still reads, with no classes");
+    String head = "{ recoveryWindowDays: 7, minFullBackups: 2, classes: ";
+    assertMessage(refused(withRetention(head + "{ Weekly: { keepDays: 365 } } }")), 15, 71,
+        "targets.orders.retention.classes.Weekly", "a class name is 1-63 lower-case letters");
+    assertMessage(refused(withRetention(head + "{ weekly: { keepDays: 0 } } }")), 15, 81,
+        "targets.orders.retention.classes.weekly.keepDays", "expected a whole number of days >= 1, got 0");
+    assertMessage(refused(withRetention(head + "{ weekly: { keep: 30 } } }")), 15, 81,
+        "targets.orders.retention.classes.weekly.keep", "unknown key \"keep\"; expected one of keepDays");
+    assertMessage(refused(withRetention(head + "[ weekly ] }")), 15, 60,
+        "targets.orders.retention.classes", "expected a mapping of class names to { keepDays: N }, got a list");
+  }
+
   private static String withRestore(String block) {
     return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    restore:\n" + block);
   }

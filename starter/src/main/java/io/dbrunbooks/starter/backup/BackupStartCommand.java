@@ -1,11 +1,14 @@
 package io.dbrunbooks.starter.backup;
 
 import io.dbrunbooks.starter.CliCommand;
+import io.dbrunbooks.starter.CliFailure;
 import io.dbrunbooks.starter.RunbooksCli;
 
 import io.dbrunbooks.worker.TemporalConnection;
+import io.dbrunbooks.workflows.backup.BackupClass;
 import io.dbrunbooks.workflows.backup.BackupMethod;
 import io.dbrunbooks.workflows.backup.BackupRequest;
+import io.dbrunbooks.workflows.common.InputChecks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -32,13 +35,22 @@ public final class BackupStartCommand extends CliCommand {
   @Option(names = "--commit", paramLabel = "SHA", description = "Commit that asked for the backup, recorded in the evidence.")
   public String commit;
 
+  @Option(names = "--class", paramLabel = "NAME", description = {
+      "The backup's class (hourly, daily, weekly, ...), recorded in its evidence.",
+      "Retention keeps it for its class's period in the targets file (retention.classes).",
+      "Default: none, and the backup follows the recovery window."})
+  String backupClass;
+
   @Option(names = "--wait", description = "Follow progress until the backup ends; exit 1 if it fails.")
   public boolean await;
 
   @Override
   public Integer call() {
     String who = operator != null ? operator : cli().user();
-    BackupRequest request = new BackupRequest(target, method, who, ticket, commit);
+    if (backupClass != null && !BackupClass.NAME.matcher(backupClass).matches()) {
+      throw CliFailure.usage("--class: " + BackupClass.RULE + ", got " + InputChecks.shown(backupClass));
+    }
+    BackupRequest request = new BackupRequest(target, method, who, ticket, commit, backupClass);
     try (TemporalConnection connection = cli().connect()) {
       BackupRuns.Started run = BackupRuns.start(connection.client(), request);
       String note = awaitFirstVerdict(connection.client(), run.execution(), "backup of " + target);

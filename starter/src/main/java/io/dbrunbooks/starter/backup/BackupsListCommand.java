@@ -25,9 +25,9 @@ public final class BackupsListCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the targets file.")
   public String target;
 
-  /** One catalog line. {@code artifact} is {@code present} or {@code missing}. */
+  /** One catalog line. {@code artifact} is {@code present} or {@code missing}; {@code backupClass} null when unclassed. */
   public record Entry(String backupId, String target, String method, String sealedAt, Long storedBytes, String sha256,
-      String artifact, String operator, String ticket, String manifest) {}
+      String artifact, String operator, String ticket, String manifest, String backupClass) {}
 
   @Override
   public Integer call() throws IOException {
@@ -42,10 +42,10 @@ public final class BackupsListCommand extends CliCommand {
       out().println("no sealed backups of " + target + " in " + resources.evidence(target).uri());
       return RunbooksCli.EXIT_OK;
     }
-    String fmt = "%-40s  %-8s  %-24s  %10s  %s";
-    out().println(String.format(fmt, "BACKUP ID", "METHOD", "SEALED AT", "STORED", "ARTIFACT"));
+    String fmt = "%-40s  %-8s  %-8s  %-24s  %10s  %s";
+    out().println(String.format(fmt, "BACKUP ID", "METHOD", "CLASS", "SEALED AT", "STORED", "ARTIFACT"));
     for (Entry e : entries) {
-      out().println(String.format(fmt, e.backupId(), e.method(), e.sealedAt(),
+      out().println(String.format(fmt, e.backupId(), e.method(), e.backupClass() == null ? "-" : e.backupClass(), e.sealedAt(),
           e.storedBytes() == null ? "?" : Human.bytes(e.storedBytes()), e.artifact()));
     }
     return RunbooksCli.EXIT_OK;
@@ -56,7 +56,7 @@ public final class BackupsListCommand extends CliCommand {
     for (BackupCatalog.Entry c : BackupCatalog.read(resources.evidence(target), resources.store(target), target)) {
       entries.add(new Entry(c.backupId(), target, c.error() != null ? "?" : c.method(), c.error() != null ? "?" : c.sealedAt(),
           c.storedBytes(), c.sha256(), c.error() != null ? c.error() : c.present() ? "present" : "missing", c.operator(),
-          c.ticket(), c.manifestLocation()));
+          c.ticket(), c.manifestLocation(), c.backupClass()));
     }
     return entries;
   }

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "apply", description = {
     "Apply a target's retention policy (workflow retention/<target>) and wait for it.",
-    "Expires backups outside the recovery window beyond the minimum count, and WAL older than the oldest kept base backup.",
+    "Expires backups outside the recovery window, beyond the minimum count and past their class's period, and WAL no kept backup needs.",
+    "Each kept backup is listed with every reason that keeps it.",
     "Never the newest backup, never sealed evidence. --dry-run lists what would go and deletes nothing."})
 public final class RetentionApplyCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the worker's targets file.")
@@ -80,15 +81,22 @@ public final class RetentionApplyCommand extends CliCommand {
     }
   }
 
+  /** {@code physical}, or {@code physical/weekly} for a backup of a class. */
+  private static String method(RetentionPlan.Backup b) {
+    return b.backupClass() == null ? b.method() : b.method() + "/" + b.backupClass();
+  }
+
   public static void print(PrintWriter out, RetentionResult r) {
     RetentionPlan p = r.plan();
     out.println((r.dryRun() ? "dry run: " : "") + "retention of " + p.target() + ": recovery window " + p.recoveryWindowDays()
-        + " days (from " + p.windowStart() + "), at least " + p.minFullBackups() + " full backup(s)");
+        + " days (from " + p.windowStart() + "), at least " + p.minFullBackups() + " full backup(s)"
+        + (p.classKeepDays() == null || p.classKeepDays().isEmpty() ? "" : ", classes " + String.join(", ",
+            new java.util.TreeMap<>(p.classKeepDays()).entrySet().stream().map(c -> c.getKey() + " " + c.getValue() + " d").toList())));
     for (RetentionPlan.Backup b : p.keep()) {
-      out.println("  keep    " + b.backupId() + "  " + b.method() + "  finished " + b.finishedAt() + "  (" + b.reason() + ")");
+      out.println("  keep    " + b.backupId() + "  " + method(b) + "  finished " + b.finishedAt() + "  (" + b.reason() + ")");
     }
     for (RetentionPlan.Backup b : p.expire()) {
-      out.println("  " + (r.dryRun() ? "expire  " : "expired ") + b.backupId() + "  " + b.method() + "  finished "
+      out.println("  " + (r.dryRun() ? "expire  " : "expired ") + b.backupId() + "  " + method(b) + "  finished "
           + b.finishedAt() + "  " + (b.storedBytes() == null ? "" : Human.bytes(b.storedBytes())) + "  (" + b.reason() + ")");
     }
     if (p.wal() != null) {
@@ -96,6 +104,11 @@ public final class RetentionApplyCommand extends CliCommand {
           + p.wal().neededBy() + "): " + p.wal().segments() + " segment(s)"
           + (p.wal().first() == null ? "" : " " + p.wal().first() + " to " + p.wal().last())
           + (p.wal().partials() > 0 ? ", " + p.wal().partials() + " partial segment(s)" : ""));
+      if (p.wal().keptBelow() != null) {
+        for (RetentionPlan.WalRange k : p.wal().keptBelow()) {
+          out.println("  keep    WAL " + k.from() + " to " + k.through() + " (makes " + k.neededBy() + " consistent)");
+        }
+      }
     }
     p.notes().forEach(n -> out.println("  note: " + n));
     if (p.nothingToDo()) {

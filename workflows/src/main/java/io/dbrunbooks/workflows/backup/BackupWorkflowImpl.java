@@ -86,6 +86,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
   private BackupMethod method;
   private String operator;
   private long bytesAt;
+  private String backupClass;
 
   @Override
   public BackupResult run(RunbookInput<BackupRequest> input) {
@@ -95,6 +96,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     target = request.target();
     method = request.methodOrDefault();
     operator = request.operator();
+    backupClass = request.backupClass();
     backupId = RunbookOptions.newRunId(target);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
@@ -124,7 +126,8 @@ public class BackupWorkflowImpl implements BackupWorkflow {
               "workflowId", info.getWorkflowId(),
               "runId", info.getRunId(),
               "ticket", request.ticket(),
-              "commitSha", request.commitSha()));
+              "commitSha", request.commitSha(),
+              "backupClass", request.backupClass()));
 
       enter(BackupPhase.PRECHECK);
       precheck = checks.precheck(new PrecheckRequest(target, method));
@@ -302,6 +305,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     InputChecks.target(request.target());
     InputChecks.operator(request.operator(), "operator", "the audit trail records who asked for the backup");
     InputChecks.optionalName("ticket", request.ticket());
+    BackupClass.check(request.backupClass());
     if (request.commitSha() != null && !COMMIT_SHA.matcher(request.commitSha()).matches()) {
       throw InputChecks.invalid("field 'commitSha' must be a git commit id (7 to 64 hex digits), got "
           + InputChecks.shown(request.commitSha()));
@@ -336,6 +340,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     m.put("operator", request.operator());
     m.put("ticket", request.ticket());
     m.put("commitSha", request.commitSha());
+    m.put("backupClass", request.backupClass()); // null: unclassed, as every manifest sealed before classes
     m.put("requestedAt", Instant.ofEpochMilli(startedMillis).toString());
     m.put("sealedAt", Instant.ofEpochMilli(Workflow.currentTimeMillis()).toString());
     m.put("precheck", precheck);
@@ -383,6 +388,7 @@ public class BackupWorkflowImpl implements BackupWorkflow {
     return RunbookDetails.of("Backup", backupId, target)
         .row("Phase", phase.name().toLowerCase(Locale.ROOT) + (waitingFor() == null ? "" : ": " + waitingFor()))
         .row("Method", method == null ? null : method.name().toLowerCase(Locale.ROOT))
+        .row("Class", backupClass)
         .typed("Operator", operator)
         .row("Started", RunbookDetails.at(startedMillis))
         .bytes("Written", bytes, throughput, bytesAt == 0 ? null : RunbookDetails.at(bytesAt))

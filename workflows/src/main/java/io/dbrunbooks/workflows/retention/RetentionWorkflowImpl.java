@@ -89,7 +89,8 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
         "workflowId", info.getWorkflowId(), "runId", info.getRunId(), "trigger", request.trigger(),
         "recoveryWindowDays", String.valueOf(plan.recoveryWindowDays()), "minFullBackups", String.valueOf(plan.minFullBackups()),
         "expire", String.join(",", plan.expire().stream().map(RetentionPlan.Backup::backupId).toList()),
-        "walKeepFrom", plan.wal() == null ? null : plan.wal().keepFrom()));
+        "walKeepFrom", plan.wal() == null ? null : plan.wal().keepFrom(),
+        "walKeptBelow", walKeptBelow(plan)));
     RetentionOutcome outcome;
     try {
       outcome = deleter.apply(plan);
@@ -119,7 +120,13 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
     m.put("runId", info.getRunId());
     m.put("operator", operator(request));
     m.put("trigger", request.trigger());
-    m.put("policy", Map.of("recoveryWindowDays", plan.recoveryWindowDays(), "minFullBackups", plan.minFullBackups()));
+    Map<String, Object> policy = new LinkedHashMap<>();
+    policy.put("recoveryWindowDays", plan.recoveryWindowDays());
+    policy.put("minFullBackups", plan.minFullBackups());
+    if (plan.classKeepDays() != null && !plan.classKeepDays().isEmpty()) { // null in plans recorded before classes
+      policy.put("classKeepDays", plan.classKeepDays());
+    }
+    m.put("policy", policy);
     m.put("plannedAt", plan.plannedAt());
     m.put("windowStart", plan.windowStart());
     m.put("kept", plan.keep());
@@ -129,6 +136,14 @@ public class RetentionWorkflowImpl implements RetentionWorkflow {
     m.put("auditChain", audit.chain());
     m.put("auditHead", Map.of("sequence", audit.head().sequence(), "hash", audit.head().hash()));
     return m;
+  }
+
+  /** The WAL ranges below the boundary that backups kept for their class need, e.g. {@code A..B for id}; null if none. */
+  private static String walKeptBelow(RetentionPlan plan) {
+    if (plan.wal() == null || plan.wal().keptBelow() == null || plan.wal().keptBelow().isEmpty()) {
+      return null; // null in plans recorded before classes
+    }
+    return String.join(",", plan.wal().keptBelow().stream().map(r -> r.from() + ".." + r.through() + " for " + r.neededBy()).toList());
   }
 
   private void notifyBestEffort(String target, String event, String summary, Map<String, String> details) {

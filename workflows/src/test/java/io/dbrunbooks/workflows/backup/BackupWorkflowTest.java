@@ -4,6 +4,7 @@ import io.dbrunbooks.workflows.common.RunbookInput;
 import io.dbrunbooks.workflows.common.FakeEvidenceActivities;
 import io.dbrunbooks.workflows.common.FakeNotifyActivities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -178,6 +179,22 @@ class BackupWorkflowTest {
     Map<String, Object> head = (Map<String, Object>) m.get("auditHead");
     assertEquals(4L, ((Number) head.get("sequence")).longValue());
     assertEquals("backup.verified", evidence.entries.get(3).event().action());
+  }
+
+  @Test
+  void theBackupsClassIsSealedInTheManifestAndRecordedWhenRequested() {
+    BackupRequest weekly = new BackupRequest("orders", BackupMethod.PHYSICAL, "schedule:weekly", null, null, "weekly");
+    BackupResult result = stub("backup/orders").run(RunbookInput.of(weekly));
+    Map<String, Object> m = evidence.manifests.get("orders/backups/" + result.backupId() + "/manifest");
+    assertEquals("weekly", m.get("backupClass"));
+    assertEquals("weekly", evidence.entries.get(0).event().metadata().get("backupClass"), "backup.requested names the class");
+  }
+
+  @Test
+  void anUnclassedBackupSealsNoClass() {
+    BackupResult result = stub("backup/orders").run(RunbookInput.of(request("orders")));
+    Map<String, Object> m = evidence.manifests.get("orders/backups/" + result.backupId() + "/manifest");
+    assertNull(m.get("backupClass"));
   }
 
   @Test

@@ -122,6 +122,12 @@ class MalformedInputTest {
         "field 'ticket' must be a string, got an object"));
     cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"commitSha\": \"not-a-sha\"}",
         "field 'commitSha' must be a git commit id"));
+    cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"backupClass\": \"Weekly\"}",
+        "field 'backupClass'", "'Weekly'"));
+    cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"backupClass\": \"../weekly\"}",
+        "field 'backupClass'", "1-63 lower-case letters"));
+    cases.add(c(backup, b, "{\"target\": \"orders\", \"operator\": \"alice\", \"backupClass\": 7}",
+        "field 'backupClass' must be a string"));
     cases.add(c(backup, "backup/other", "{\"target\": \"orders\", \"operator\": \"alice\"}",
         "workflow id 'backup/orders'", "'backup/other'"));
 

@@ -115,6 +115,21 @@ class RetentionWorkflowTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aPlanWithClassesRecordsTheirPeriodsAndTheWalKeptForThemInTheAuditAndTheManifest() {
+    RetentionPlan.WalExpiry wal = new RetentionPlan.WalExpiry("000000010000000000000030", "orders-new", 27, 0,
+        "000000010000000000000001", "00000001000000000000002F", List.of(new RetentionPlan.WalRange(
+            "00000001000000000000000A", "00000001000000000000000B", "orders-weekly")));
+    retention.plan = new RetentionPlan("orders", 7, 1, "2026-11-21T12:00:00Z", "2026-11-14T12:00:00Z", List.of(NEW),
+        List.of(OLD), wal, List.of(), Map.of("weekly", 365));
+    stub().run(RunbookInput.of(new RetentionRequest("orders", false, "alice", "on-demand")));
+    assertEquals("00000001000000000000000A..00000001000000000000000B for orders-weekly",
+        evidence.entries.get(0).event().metadata().get("walKeptBelow"));
+    Map<String, Object> manifest = evidence.manifests.values().iterator().next();
+    assertEquals(Map.of("weekly", 365), ((Map<String, Object>) manifest.get("policy")).get("classKeepDays"));
+  }
+
+  @Test
   void theWorkflowIdIsTheTargetsLock() {
     RetentionWorkflow other = env.getWorkflowClient().newWorkflowStub(RetentionWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId("retention/other").setTaskQueue(TaskQueues.RUNBOOKS).build());
