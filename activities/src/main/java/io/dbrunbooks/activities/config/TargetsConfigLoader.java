@@ -68,6 +68,10 @@ import java.util.regex.Pattern;
  *       healthCheckFailures: 3                  # optional, >= 1, default 3: consecutive failed checks that roll back
  *       keepBlueDays: 7                         # optional, >= 0, default 7
  *       greenHost: 127.0.0.1                    # optional: how PgBouncer reaches restored clusters; default 127.0.0.1
+ *     environment: staging                      # optional: production (default), staging, development or a name under objectives:
+ *     drill: { rtoMinutes: 60, rpoSeconds: 300 }  # optional: this target's own objectives, over its environment's
+ * objectives:                                   # optional, top level: recovery objectives per environment (docs/drills.md)
+ *   production: { rtoMinutes: 240, rpoSeconds: 3600 }   # the defaults; staging 480/14400, development 1440/86400
  * }</pre>
  *
  * <p>AWS: S3 for the store and the registry, KMS for keys. Credentials always come from the SDK's
@@ -158,7 +162,8 @@ public final class TargetsConfigLoader {
     if (root == null || root instanceof Scalar s && s.token() == JsonToken.VALUE_NULL) {
       throw error(top, "", "the file is empty: expected a 'targets:' mapping");
     }
-    Obj rootObj = new Obj(root, "", top, Set.of("targets"));
+    Obj rootObj = new Obj(root, "", top, Set.of("targets", "objectives"));
+    environmentObjectives = environmentObjectives(rootObj.optional("objectives"));
     Field targetsField = rootObj.present("targets");
     if (isNull(targetsField.value())) {
       throw error(targetsField.keyLoc(), "targets", "no targets defined");
@@ -178,13 +183,14 @@ public final class TargetsConfigLoader {
       }
       targets.put(f.key(), target(f.key(), f, path));
     }
-    return new TargetsConfig(file, targets);
+    return new TargetsConfig(file, targets, targetObjectives);
   }
 
   private TargetConfig target(String name, Field field, String path) {
     Obj t = new Obj(field.value(), path, field.keyLoc(),
         Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier", "maxBackupRate",
-            "retention", "restore", "walArchive", "pgbouncer", "switchover"));
+            "retention", "restore", "walArchive", "pgbouncer", "switchover", "environment", "drill"));
+    targetObjectives.put(name, targetObjectives(name, t, path));
     Field engineField = t.required("engine");
     String engine = string(engineField, path + ".engine");
     if (!engine.equals("postgres")) {
@@ -641,6 +647,63 @@ public final class TargetsConfigLoader {
       throw error(hook.keyLoc(), path + ".webhook", "expected an http(s) URL, got \"" + url + "\": " + e.getReason());
     }
     return new NotifierConfig(url);
+  }
+
+  // ---- recovery objectives (restore drills) --------------------------------------------------
+
+  /** Objectives per environment: the built-in ones, overridden or extended by the file's {@code objectives:}. */
+  private Map<String, RecoveryObjectives> environmentObjectives;
+  /** Each target's objectives, collected as its block is read. */
+  private final Map<String, RecoveryObjectives> targetObjectives = new LinkedHashMap<>();
+
+  /** {@code objectives: { <environment>: { rtoMinutes, rpoSeconds } }}; a new environment needs both. */
+  private Map<String, RecoveryObjectives> environmentObjectives(Field field) {
+    Map<String, RecoveryObjectives> m = new LinkedHashMap<>();
+    RecoveryObjectives.DEFAULTS.keySet().forEach(e -> m.put(e, RecoveryObjectives.defaultFor(e)));
+    if (field == null) {
+      return m;
+    }
+    if (!(field.value() instanceof MapNode envs)) {
+      throw error(field.keyLoc(), "objectives", "expected a mapping of environment names, got " + describe(field.value()));
+    }
+    for (Field e : envs.fields().values()) {
+      String path = "objectives." + e.key();
+      if (!TARGET_NAME.matcher(e.key()).matches()) {
+        throw error(e.keyLoc(), path, "environment name must match [a-z0-9][a-z0-9_-]{0,62}");
+      }
+      m.put(e.key(), objectives(e, path, m.get(e.key()), e.key(), path + " in " + file.getFileName()));
+    }
+    return m;
+  }
+
+  /** The target's {@code environment} (default production) and its own {@code drill:} figures over that environment's. */
+  private RecoveryObjectives targetObjectives(String name, Obj t, String path) {
+    Field envField = t.optional("environment");
+    String environment = RecoveryObjectives.DEFAULT_ENVIRONMENT;
+    if (envField != null) {
+      environment = string(envField, path + ".environment");
+      if (!environmentObjectives.containsKey(environment)) {
+        throw error(envField.keyLoc(), path + ".environment", "environment \"" + environment + "\" has no recovery objectives:"
+            + " use one of " + String.join(", ", new java.util.TreeSet<>(environmentObjectives.keySet()))
+            + " or add objectives." + environment + ": { rtoMinutes: ..., rpoSeconds: ... }");
+      }
+    }
+    RecoveryObjectives base = environmentObjectives.get(environment);
+    Field drill = t.optional("drill");
+    return drill == null ? base : objectives(drill, path + ".drill", base, environment, path + ".drill");
+  }
+
+  /** {@code { rtoMinutes, rpoSeconds }}, each over {@code base} when given (both required without one). */
+  private RecoveryObjectives objectives(Field field, String path, RecoveryObjectives base, String environment, String source) {
+    Obj o = new Obj(field.value(), path, field.keyLoc(), Set.of("rtoMinutes", "rpoSeconds"));
+    Field rto = base == null ? o.required("rtoMinutes") : o.optional("rtoMinutes");
+    Field rpo = base == null ? o.required("rpoSeconds") : o.optional("rpoSeconds");
+    double rtoSeconds = rto == null ? base.rtoSeconds() : number(rto, path + ".rtoMinutes", "minutes") * 60;
+    double rpoSeconds = rpo == null ? base.rpoSeconds() : number(rpo, path + ".rpoSeconds", "seconds");
+    if (rtoSeconds <= 0) {
+      throw error(rto.keyLoc(), path + ".rtoMinutes", "must be more than 0 minutes");
+    }
+    return new RecoveryObjectives(environment, rtoSeconds, rpoSeconds, source);
   }
 
   // ---- value readers -------------------------------------------------------------------------
