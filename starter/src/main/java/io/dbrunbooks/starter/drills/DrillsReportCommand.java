@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
 
 /** {@code runbooks drills report}: every drill of a target from its sealed manifests, checked offline, as text, JSON or HTML. */
 @Command(name = "report", description = {
-    "Every drill of a target from its sealed manifests: verdict, RTO, RPO, objectives, each manifest's signature and",
-    "audit chain verified offline. --out writes an HTML page with the RTO/RPO trend. Reads the targets file; no Temporal.",
+    "Every drill of a target from its sealed manifests: verdict, RTO, RPO and objectives.",
+    "Each manifest's signature and audit chain are verified offline; --out writes an HTML page with the RTO/RPO trend.",
+    "Reads the targets file; no Temporal needed.",
     "Exits 1 when any manifest's evidence does not verify."})
 final class DrillsReportCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the targets file.")

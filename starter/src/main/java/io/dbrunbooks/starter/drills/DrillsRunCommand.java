@@ -32,8 +32,9 @@ import picocli.CommandLine.Option;
 
 /** {@code runbooks drills run}: starts {@code RestoreDrillWorkflow} as workflow {@code drill/<target>}. */
 @Command(name = "run", description = {
-    "Start a restore drill of a target (workflow drill/<target>): restore a sealed backup beside it, validate,",
-    "measure RTO and RPO against the target's objectives, tear the copy down, seal a drill manifest.",
+    "Start a restore drill of a target (workflow drill/<target>).",
+    "It restores a sealed backup beside the target, validates it, measures RTO and RPO against the objectives,"
+        + " tears the copy down and seals a drill manifest.",
     "One drill per target at a time (exit 3), and never beside a restore of the target."})
 final class DrillsRunCommand extends CliCommand {
   @Option(names = "--target", required = true, paramLabel = "T", description = "Target name from the worker's targets file.")
