@@ -53,12 +53,17 @@ final class DrillReportPage {
   /** A line chart of {@code value} per drill in order, with the objective as a dashed line; drills without a value are skipped. */
   private static void chart(StringBuilder h, String kind, List<DrillRecord> drills, Function<DrillRecord, Double> value,
       Function<DrillRecord, Double> objective) {
-    double max = 0;
+    double highest = 0;
+    double goal = 0;
     for (DrillRecord d : drills) {
-      max = Math.max(max, value.apply(d) == null ? 0 : value.apply(d));
-      max = Math.max(max, objective.apply(d) == null ? 0 : objective.apply(d));
+      highest = Math.max(highest, value.apply(d) == null ? 0 : value.apply(d));
+      goal = Math.max(goal, objective.apply(d) == null ? 0 : objective.apply(d));
     }
-    max = max <= 0 ? 1 : max * 1.1;
+    // An objective far above every figure would flatten the trend into the axis: then the scale
+    // follows the figures and the objective is marked at the top edge, labelled as above the chart.
+    boolean objectiveAbove = highest > 0 && goal > highest * 5;
+    double max = objectiveAbove ? highest * 1.25 : Math.max(highest, goal) * 1.1;
+    max = max <= 0 ? 1 : max;
     int n = drills.size();
     double plotW = WIDTH - LEFT - RIGHT;
     double plotH = HEIGHT - TOP - BOTTOM;
@@ -86,10 +91,11 @@ final class DrillReportPage {
           kind, x, y, d.passed() ? "#1a7f37" : "#cf222e", esc(d.drillId()), num(v, 3), d.passed(), esc(d.startedAt()), num(v, 3)));
     }
     if (lastObjective != null) {
-      double y = TOP + plotH * (1 - lastObjective / max);
+      double y = objectiveAbove ? TOP : TOP + plotH * (1 - lastObjective / max);
       h.append(String.format(Locale.ROOT, "<line class=\"objective %s\" data-seconds=\"%s\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\""
-          + " stroke=\"#cf222e\" stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" fill=\"#cf222e\">objective %s s"
-          + "</text>%n", kind, num(lastObjective, 0), LEFT, y, WIDTH - RIGHT, y, LEFT + 4, y - 4, num(lastObjective, 0)));
+          + " stroke=\"#cf222e\" stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" fill=\"#cf222e\">objective %s"
+          + "</text>%n", kind, num(lastObjective, 0), LEFT, y, WIDTH - RIGHT, y, LEFT + 4, y + (objectiveAbove ? 12 : -4),
+          num(lastObjective, 0) + " s" + (objectiveAbove ? " (far above the chart)" : "")));
     }
     if (line.length() > 0) {
       h.append("<polyline fill=\"none\" stroke=\"#0969da\" points=\"").append(line.toString().strip()).append("\"/>\n");
