@@ -225,6 +225,7 @@ class DrillOnClusterTest {
     JsonNode alert = lastAlert("drill");
     assertEquals("drill.passed", alert.get("event").asText());
     assertEquals("info", alert.get("severity").asText());
+    recordHistory("drill-passed.json");
   }
 
   @Test
@@ -239,6 +240,7 @@ class DrillOnClusterTest {
       assertEquals("drill.failed", alert.get("event").asText());
       assertEquals("critical", alert.get("severity").asText());
       assertEquals(List.of(), restoreDirectories());
+      recordHistory("drill-failed-corrupted-backup.json");
     } finally {
       flipByteInTheMiddle(artifact);
     }
@@ -283,12 +285,29 @@ class DrillOnClusterTest {
       assertInstanceOf(CanceledFailure.class, e.getCause());
       assertEquals(List.of(), restoreDirectories(), "the copy was torn down");
       assertEquals("drill.canceled", lastAlert("drill").get("event").asText());
+      recordHistory("drill-canceled-mid-restore.json");
     } finally {
       Files.deleteIfExists(slowFetch);
     }
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  /**
+   * With {@code -Drecord.histories=true}, writes the last drill's history for the replay test in
+   * workflows/src/test/resources/drill-histories/, replacing the committed copy.
+   */
+  static void recordHistory(String fileName) throws Exception {
+    if (!Boolean.getBoolean("record.histories")) {
+      return;
+    }
+    Path dir = Path.of(System.getProperty("repo.root", "..")).resolve("workflows/src/test/resources/drill-histories");
+    Files.createDirectories(dir);
+    String json = env.getWorkflowClient().fetchHistory("drill/orders").toJson(true);
+    // The test server leaves the workflow id out of the started event; the drill refuses any id but drill/<target>.
+    json = json.replaceFirst("\"header\": \\{\\}", "\"header\": {},\n        \"workflowId\": \"drill/orders\"");
+    Files.writeString(dir.resolve(fileName), json);
+  }
 
   static DrillResult drill(DrillRequest request) {
     return env.getWorkflowClient().newWorkflowStub(RestoreDrillWorkflow.class, WorkflowOptions.newBuilder()
