@@ -11,6 +11,7 @@ import io.dbrunbooks.activities.store.BackupStore;
 import io.dbrunbooks.activities.wal.Lsn;
 import io.dbrunbooks.activities.wal.WalArchive;
 import io.dbrunbooks.activities.wal.WalVerifier;
+import io.dbrunbooks.workflows.drill.ArchiveEndRequest;
 import io.dbrunbooks.workflows.drill.BackupCandidate;
 import io.dbrunbooks.workflows.drill.DrillActivities;
 import io.dbrunbooks.workflows.drill.DrillCandidates;
@@ -97,6 +98,19 @@ public class DrillActivitiesImpl implements DrillActivities {
     } catch (SQLException | IOException e) {
       throw ApplicationFailure.newFailure("cannot read the moment of loss from target '" + t.name() + "': " + e.getMessage(),
           "DrillSourceUnavailable");
+    }
+  }
+
+  @Override
+  public String archivedEnd(ArchiveEndRequest request) {
+    TargetConfig t = target(request.target());
+    try {
+      Lsn end = WalVerifier.lastArchived(new WalArchive(storeFor.apply(t.name()), keysFor.apply(t.name()), t.name()).list(),
+          request.timeline());
+      return end == null ? null : end.toString();
+    } catch (IOException e) {
+      throw ApplicationFailure.newFailure("cannot read the WAL archive of '" + t.name() + "': " + e.getMessage(),
+          "DrillCatalogUnavailable");
     }
   }
 

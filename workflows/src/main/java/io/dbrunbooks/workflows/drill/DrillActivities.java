@@ -14,6 +14,10 @@ public interface DrillActivities {
   @ActivityMethod(name = "MarkDrillLoss")
   LossMoment markLoss(LossRequest request);
 
+  /** End (exclusive) of the WAL archived on the timeline, now; null when nothing is. Reads only. */
+  @ActivityMethod(name = "DrillArchiveEnd")
+  String archivedEnd(ArchiveEndRequest request);
+
   /** The target's recovery objectives and the sealed physical backups present in its store. Reads only. */
   @ActivityMethod(name = "ListDrillCandidates")
   DrillCandidates candidates(String target);

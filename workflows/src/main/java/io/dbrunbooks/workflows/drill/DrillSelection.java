@@ -28,18 +28,19 @@ final class DrillSelection {
 
   /**
    * {@code latest}: the archive's end at the loss, as an LSN target, so WAL archived after the loss
-   * (the source keeps running during a drill) is not replayed. Without the marker record an idle
-   * source may never write past that end and recovery would not reach it: then the archive's end
-   * at restore time ({@code latest}). {@code random}: a position between the backup's consistency
+   * (the source keeps running during a drill) is not replayed. Recovery stops on the first record at
+   * or after that end, which the marker guarantees once it is archived; when it is not (no marker,
+   * or an archiver that does not move), the archive's end at restore time ({@code latest}). {@code random}: a position between the backup's consistency
    * point and the archive's end at the loss.
    */
-  static RecoveryTarget recoveryTarget(DrillRecovery how, LossMoment loss, BackupCandidate backup, Random random) {
+  static RecoveryTarget recoveryTarget(DrillRecovery how, LossMoment loss, BackupCandidate backup, Random random,
+      boolean markerArchived) {
     if (loss.archiveEndLsn() == null) {
       return RecoveryTarget.latest(); // the plan refuses: there is no archive to recover from
     }
     long end = RecoveryPointGap.lsn(loss.archiveEndLsn());
     if (how == DrillRecovery.LATEST) {
-      return loss.markerLsn() == null ? RecoveryTarget.latest() : RecoveryTarget.lsn(loss.archiveEndLsn());
+      return markerArchived ? RecoveryTarget.lsn(loss.archiveEndLsn()) : RecoveryTarget.latest();
     }
     long from = backup.stopLsn() == null ? end : RecoveryPointGap.lsn(backup.stopLsn());
     long at = end <= from ? from : from + (long) (random.nextDouble() * (end - from));

@@ -84,6 +84,9 @@ public class RestoreDrillWorkflowImpl implements RestoreDrillWorkflow {
 
   private final NotifyActivities notifier = Workflow.newActivityStub(NotifyActivities.class, RunbookOptions.NOTIFY);
 
+  /** Polls two seconds apart for the archive to hold the loss marker: a minute, then the restore goes on. */
+  static final int MARKER_WAIT_POLLS = 30;
+
   private String target;
   private String operator;
   private String drillId;
@@ -178,7 +181,8 @@ public class RestoreDrillWorkflowImpl implements RestoreDrillWorkflow {
               + String.join("; ", candidates.passedOver())), "NoBackupToDrill");
     }
     backupId = chosen.backupId();
-    recoveryTarget = DrillSelection.recoveryTarget(request.recoveryOrDefault(), loss, chosen, random);
+    boolean markerArchived = awaitMarkerArchived(audit);
+    recoveryTarget = DrillSelection.recoveryTarget(request.recoveryOrDefault(), loss, chosen, random, markerArchived);
     audit.record("drill.selected", "succeeded", meta(
         "backupId", backupId, "sealedAt", chosen.sealedAt(), "recoveryTarget", recoveryTarget.describe(),
         "candidates", String.valueOf(candidates.backups().size()),
@@ -224,6 +228,29 @@ public class RestoreDrillWorkflowImpl implements RestoreDrillWorkflow {
     if (request.recoveryOrDefault() == DrillRecovery.LATEST) {
       rpo = RecoveryPointGap.measure(loss, restored.recovered());
     }
+  }
+
+  /**
+   * Waits (up to a minute) for the archive to hold the marker written at the loss: only then is
+   * there a record at or after the archive's end at the loss for recovery to stop on. An archiver
+   * that does not move within the minute is recorded, and the restore goes to the archive's end.
+   */
+  private boolean awaitMarkerArchived(AuditTrail audit) {
+    if (loss.markerLsn() == null || loss.archiveEndLsn() == null) {
+      return false;
+    }
+    long marker = RecoveryPointGap.lsn(loss.markerLsn());
+    for (int i = 0; i < MARKER_WAIT_POLLS; i++) {
+      String end = quick.archivedEnd(new ArchiveEndRequest(target, loss.timeline()));
+      if (end != null && RecoveryPointGap.lsn(end) >= marker) {
+        return true;
+      }
+      Workflow.sleep(Duration.ofSeconds(2));
+    }
+    audit.record("drill.archive-stalled", "failed", meta("markerLsn", loss.markerLsn(), "note",
+        "the WAL archive did not reach the loss marker within " + MARKER_WAIT_POLLS * 2 + " s (is the WAL archiver running?);"
+            + " restoring to the archive's end at restore time"));
+    return false;
   }
 
   /** Teardown, verdict, seal, notify; runs whatever happened before. */

@@ -20,6 +20,15 @@ public class FakeDrillActivities implements DrillActivities {
     return loss;
   }
 
+  /** Where the archive ends now: by default past the loss marker. */
+  public volatile String archiveEnd = "0/5A00200";
+
+  @Override
+  public String archivedEnd(ArchiveEndRequest request) {
+    calls.add("archivedEnd");
+    return archiveEnd;
+  }
+
   @Override
   public DrillCandidates candidates(String target) {
     calls.add("candidates");

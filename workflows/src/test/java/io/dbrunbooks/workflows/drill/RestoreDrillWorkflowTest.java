@@ -128,6 +128,18 @@ class RestoreDrillWorkflowTest {
   }
 
   @Test
+  void anArchiveThatDoesNotReachTheLossMarkerIsRecordedAndTheRestoreGoesToItsEnd() {
+    drill.archiveEnd = "0/5A00100"; // the archive's end at the loss, never past the marker at 0/5A00180
+
+    DrillResult r = stub().run(RunbookInput.of(request(null)));
+
+    assertEquals(RecoveryTarget.latest(), r.recoveryTarget());
+    assertEquals(RestoreDrillWorkflowImpl.MARKER_WAIT_POLLS, drill.calls.stream().filter("archivedEnd"::equals).count());
+    assertTrue(evidence.actions().contains("drill.archive-stalled"), evidence.actions().toString());
+    assertTrue(r.passed(), r.failures().toString());
+  }
+
+  @Test
   void anRpoOverTheObjectiveFailsTheDrillWithAWarningButStillCleansUp() {
     drill.objectives = new DrillObjectives("production", 4 * 3600, 1, "targets.orders.drill");
 
@@ -225,11 +237,12 @@ class RestoreDrillWorkflowTest {
 
     LossMoment loss = new LossMoment("2026-11-30T12:00:00Z", "0/C000000", 1, "0/B000000", "0/C000100", null);
     for (int i = 0; i < 200; i++) {
-      long at = RecoveryPointGap.lsn(DrillSelection.recoveryTarget(DrillRecovery.RANDOM, loss, backups.get(1), random).value());
+      long at = RecoveryPointGap.lsn(DrillSelection.recoveryTarget(DrillRecovery.RANDOM, loss, backups.get(1), random, true).value());
       assertTrue(at >= 0x5000000L && at < 0xB000000L, Long.toHexString(at));
     }
-    LossMoment noMarker = new LossMoment("2026-11-30T12:00:00Z", "0/C000000", 1, "0/B000000", null, "permission denied");
-    assertEquals(RecoveryTarget.latest(), DrillSelection.recoveryTarget(DrillRecovery.LATEST, noMarker, backups.get(0), random));
+    assertEquals(RecoveryTarget.lsn("0/B000000"), DrillSelection.recoveryTarget(DrillRecovery.LATEST, loss, backups.get(0), random,
+        true));
+    assertEquals(RecoveryTarget.latest(), DrillSelection.recoveryTarget(DrillRecovery.LATEST, loss, backups.get(0), random, false));
   }
 
   @Test
