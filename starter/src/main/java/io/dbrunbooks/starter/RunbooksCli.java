@@ -54,6 +54,7 @@ import picocli.CommandLine.ScopeType;
       EvidenceCommand.class,
       KeysCommand.class,
       WorkerCommand.class,
+      io.dbrunbooks.starter.drills.DrillsCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%n",

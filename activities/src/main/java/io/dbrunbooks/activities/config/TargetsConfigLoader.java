@@ -177,9 +177,47 @@ public final class TargetsConfigLoader {
       }
     }
     Schema.TARGETS.check(tree);
+    Map<String, RecoveryObjectives> environments = environmentObjectives(tree.root().path("objectives"));
     Map<String, TargetConfig> result = new LinkedHashMap<>();
-    targets.fields().forEachRemaining(t -> result.put(t.getKey(), target(t.getKey(), t.getValue(), "/targets/" + t.getKey())));
-    return new TargetsConfig(file, result);
+    Map<String, RecoveryObjectives> objectives = new LinkedHashMap<>();
+    targets.fields().forEachRemaining(t -> {
+      String at = "/targets/" + t.getKey();
+      result.put(t.getKey(), target(t.getKey(), t.getValue(), at));
+      objectives.put(t.getKey(), targetObjectives(t.getValue(), at, environments));
+    });
+    return new TargetsConfig(file, result, objectives);
+  }
+
+  /** The built-in objectives per environment, overridden or extended by the file's {@code objectives:}. */
+  private Map<String, RecoveryObjectives> environmentObjectives(JsonNode file) {
+    Map<String, RecoveryObjectives> m = new LinkedHashMap<>();
+    RecoveryObjectives.DEFAULTS.keySet().forEach(e -> m.put(e, RecoveryObjectives.defaultFor(e)));
+    file.fields().forEachRemaining(e -> m.put(e.getKey(), objectives(e.getValue(), "/objectives/" + e.getKey(),
+        m.get(e.getKey()), e.getKey(), "objectives." + e.getKey() + " in " + this.file.getFileName())));
+    return m;
+  }
+
+  /** The target's {@code environment} (default production), with its own {@code drill:} figures over that environment's. */
+  private RecoveryObjectives targetObjectives(JsonNode t, String at, Map<String, RecoveryObjectives> environments) {
+    String environment = t.path("environment").asText(RecoveryObjectives.DEFAULT_ENVIRONMENT);
+    RecoveryObjectives base = environments.get(environment);
+    if (base == null) {
+      throw tree.error(at + "/environment", "environment \"" + environment + "\" has no recovery objectives: use one of "
+          + String.join(", ", new java.util.TreeSet<>(environments.keySet())) + " or add objectives." + environment
+          + ": { rtoMinutes: ..., rpoSeconds: ... }");
+    }
+    return t.has("drill") ? objectives(t.get("drill"), at + "/drill", base, environment, YamlTree.dotted(at + "/drill")) : base;
+  }
+
+  /** {@code { rtoMinutes, rpoSeconds }}, each over {@code base} when given; both required without one. */
+  private RecoveryObjectives objectives(JsonNode o, String at, RecoveryObjectives base, String environment, String source) {
+    for (String figure : new String[] {"rtoMinutes", "rpoSeconds"}) {
+      if (base == null && !o.has(figure)) {
+        throw tree.error(at + "/" + figure, "required field is missing (a new environment needs both rtoMinutes and rpoSeconds)");
+      }
+    }
+    return new RecoveryObjectives(environment, o.has("rtoMinutes") ? o.get("rtoMinutes").asDouble() * 60 : base.rtoSeconds(),
+        o.has("rpoSeconds") ? o.get("rpoSeconds").asDouble() : base.rpoSeconds(), source);
   }
 
   private TargetConfig target(String name, JsonNode t, String at) {

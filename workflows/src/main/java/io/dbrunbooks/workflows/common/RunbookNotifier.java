@@ -26,8 +26,13 @@ public final class RunbookNotifier {
 
   /** @return whether the notification was delivered */
   public boolean send(String event, String summary, Map<String, String> details) {
+    return send(event, null, summary, details);
+  }
+
+  /** As {@link #send(String, String, Map)} with a severity ({@link Notification#CRITICAL}, ...). */
+  public boolean send(String event, String severity, String summary, Map<String, String> details) {
     try {
-      notifier.send(new Notification(target, runbook, event, Workflow.getInfo().getWorkflowId(), summary, details));
+      notifier.send(new Notification(target, runbook, event, Workflow.getInfo().getWorkflowId(), summary, details, severity));
       return true;
     } catch (ActivityFailure e) {
       String why = Failures.describe(e);

@@ -205,7 +205,8 @@ public class PointInTimeRestoreWorkflowImpl implements PointInTimeRestoreWorkflo
     target = request.target();
     operator = request.operator();
     promote = request.modeOrDefault() == RestoreMode.PROMOTE;
-    restoreId = RunbookOptions.newRunId(target);
+    // A parent (the restore drill) may have chosen the id to tear the copy down itself; no command changes either way.
+    restoreId = request.restoreId() != null ? request.restoreId() : RunbookOptions.newRunId(target);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.TARGET, target),
         SearchAttributeUpdate.valueSet(RunbookSearchAttributes.RUNBOOK, "restore"),

@@ -19,6 +19,9 @@ import java.util.List;
  * @param dryRun report the plan (backup, WAL range, bytes to move) and stop; nothing is provisioned
  * @param operator who asked; required
  * @param ticket change or incident reference for the evidence; optional
+ * @param restoreId the id of this restore (its directory, chain and cluster name); leave it out. A parent runbook
+ *     that must tear the copy down whatever happens (the restore drill) chooses a new one and registers that
+ *     teardown before it starts the restore; it must start with {@code <target>-} and name no existing restore
  */
 public record RestoreRequest(
     String target,
@@ -29,11 +32,19 @@ public record RestoreRequest(
     boolean keepOnFailure,
     boolean dryRun,
     String operator,
-    String ticket) {
+    String ticket,
+    // Last, and null in histories written before it: the restore makes up its own id.
+    String restoreId) {
 
   public RestoreRequest {
     // A copy that keeps null entries: validation names them rather than failing to decode.
     smokeQueries = smokeQueries == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(smokeQueries));
+  }
+
+  /** A restore that chooses its own id. */
+  public RestoreRequest(String target, RecoveryTarget recoveryTarget, String backupId, RestoreMode mode,
+      List<SmokeQuery> smokeQueries, boolean keepOnFailure, boolean dryRun, String operator, String ticket) {
+    this(target, recoveryTarget, backupId, mode, smokeQueries, keepOnFailure, dryRun, operator, ticket, null);
   }
 
   public RestoreMode modeOrDefault() {

@@ -32,6 +32,11 @@ final class RestoreValidation {
       throw invalid("field 'backupId' must be a backup id (letters, digits, '.', '_' and '-'), got "
           + InputChecks.shown(request.backupId()) + "; list them with: runbooks backups list --target " + target);
     }
+    if (request.restoreId() != null && (!BACKUP_ID.matcher(request.restoreId()).matches()
+        || !request.restoreId().startsWith(target + "-"))) {
+      throw invalid("field 'restoreId' must be a new restore id of " + target + " ('" + target + "-' then letters, digits,"
+          + " '.', '_' and '-'), got " + InputChecks.shown(request.restoreId()) + "; leave it out to let the restore choose");
+    }
     validateTarget(request.recoveryTarget(), nowMillis);
     for (int i = 0; i < request.smokeQueries().size(); i++) {
       SmokeQuery q = request.smokeQueries().get(i);

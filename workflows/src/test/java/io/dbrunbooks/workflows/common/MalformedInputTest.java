@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbrunbooks.workflows.backup.BackupWorkflow;
 import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
+import io.dbrunbooks.workflows.drill.RestoreDrillWorkflow;
+import io.dbrunbooks.workflows.drill.RestoreDrillWorkflowImpl;
 import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflow;
 import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflowImpl;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
@@ -70,6 +72,7 @@ class MalformedInputTest {
     Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
     worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
         WalArchiveWorkflowImpl.class, RetentionWorkflowImpl.class, BlueDecommissionWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(RestoreDrillWorkflowImpl.class);
     worker.registerActivitiesImplementations((DynamicActivity) (EncodedValues args) -> {
       activityCalls.add(Activity.getExecutionContext().getInfo().getActivityType());
       throw ApplicationFailure.newNonRetryableFailure("no activity may run for malformed input", "Unexpected");
@@ -226,6 +229,32 @@ class MalformedInputTest {
         + blue.replace("\"port\": 5432", "\"port\": \"5432\"") + "}", "field 'blue.port' must be a whole number"));
     cases.add(c(decommission, "decommission/orders-other", "{" + ok + "\"approvers\": [\"bob\"], \"keepBlueUntil\": \"2026-11-22T10:00:00Z\", "
         + blue + "}", "workflow id '" + d + "'"));
+    String drill = RestoreDrillWorkflow.TYPE;
+    String dr = "drill/orders";
+    cases.add(c(drill, dr, NO_INPUT, "input is missing", "\"operator\""));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"scenario\": \"flood\", \"operator\": \"alice\"}",
+        "field 'scenario' must be one of", "complete-failure", "ransomware"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"select\": \"oldest\", \"operator\": \"alice\"}",
+        "field 'select' must be one of newest, random"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"recovery\": \"yesterday\", \"operator\": \"alice\"}",
+        "field 'recovery' must be one of latest, random"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"windowDays\": 0, \"operator\": \"alice\"}",
+        "field 'windowDays' must be a whole number of days from 1"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"windowDays\": \"7\", \"operator\": \"alice\"}", "field 'windowDays'"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"smokeCommand\": {\"command\": [\"dr-smoke\"]}, \"operator\": \"alice\"}",
+        "field 'smokeCommand.command' must start with the program's absolute path"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"smokeCommand\": {\"command\": \"/bin/true\"}, \"operator\": \"alice\"}",
+        "field 'smokeCommand.command'"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"smokeCommand\": {\"command\": [\"/bin/true\"], \"timeoutSeconds\": 99999},"
+        + " \"operator\": \"alice\"}", "field 'smokeCommand.timeoutSeconds' must be from 1 to 3600"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"smokeQueries\": [{\"sql\": \" \"}], \"operator\": \"alice\"}",
+        "field 'smokeQueries[0].sql' is required"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\"}", "field 'operator' is required"));
+    cases.add(c(drill, dr, "{\"target\": \"orders\", \"operator\": \"alice\", \"recoveryTarget\": {\"kind\": \"latest\"}}",
+        "unknown field 'recoveryTarget'"));
+    cases.add(c(drill, "drill/other", "{\"target\": \"orders\", \"operator\": \"alice\"}", "workflow id 'drill/orders'"));
+    cases.add(c(restore, r, "{\"target\": \"orders\", " + latest + ", \"operator\": \"alice\", \"restoreId\": \"billing-1\"}",
+        "field 'restoreId' must be a new restore id of orders"));
     return cases.stream();
   }
 
