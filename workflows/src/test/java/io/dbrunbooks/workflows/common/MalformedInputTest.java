@@ -15,6 +15,8 @@ import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.retention.RetentionWorkflow;
 import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
+import io.dbrunbooks.workflows.schedule.ScheduledRunWorkflow;
+import io.dbrunbooks.workflows.schedule.ScheduledRunWorkflowImpl;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflowImpl;
 import io.temporal.activity.Activity;
@@ -70,6 +72,7 @@ class MalformedInputTest {
     Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
     worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
         WalArchiveWorkflowImpl.class, RetentionWorkflowImpl.class, BlueDecommissionWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(ScheduledRunWorkflowImpl.class);
     worker.registerActivitiesImplementations((DynamicActivity) (EncodedValues args) -> {
       activityCalls.add(Activity.getExecutionContext().getInfo().getActivityType());
       throw ApplicationFailure.newNonRetryableFailure("no activity may run for malformed input", "Unexpected");
@@ -220,6 +223,23 @@ class MalformedInputTest {
         + blue.replace("\"port\": 5432", "\"port\": \"5432\"") + "}", "field 'blue.port' must be a whole number"));
     cases.add(c(decommission, "decommission/orders-other", "{" + ok + "\"approvers\": [\"bob\"], \"keepBlueUntil\": \"2026-11-22T10:00:00Z\", "
         + blue + "}", "workflow id '" + d + "'"));
+
+    String scheduled = ScheduledRunWorkflow.TYPE;
+    String s = "scheduled/orders-daily-2026-12-02T02:00:00Z";
+    cases.add(c(scheduled, s, NO_INPUT, "input is missing", "\"runbook\""));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\", \"runbook\": \"vacuum\"}",
+        "field 'runbook' must be one of backup, retention, drill, freshness", "'vacuum'"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\"}", "field 'runbook' is required"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"Orders Daily\", \"target\": \"orders\", \"runbook\": \"backup\"}",
+        "field 'schedule' must be the schedule's entry id", "'Orders Daily'"));
+    cases.add(c(scheduled, s, "{\"target\": \"orders\", \"runbook\": \"backup\"}", "field 'schedule'", "got nothing"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"../etc\", \"runbook\": \"backup\"}", "field 'target'"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\", \"runbook\": \"backup\", \"input\": \"physical\"}",
+        "field 'input' must be a JSON object"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\", \"runbook\": \"backup\","
+        + " \"input\": {\"operator\": \"mallory\"}}", "field 'input.operator' is set by the schedule"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\", \"runbook\": \"backup\", \"cron\": \"0 2 * * *\"}",
+        "unknown field 'cron'", "input, runbook, schedule, target"));
     return cases.stream();
   }
 
