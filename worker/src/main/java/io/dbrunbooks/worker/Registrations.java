@@ -10,6 +10,7 @@ import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.activities.retention.RetentionActivitiesImpl;
+import io.dbrunbooks.activities.schedule.RunbookLockActivitiesImpl;
 import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.activities.switchover.SwitchoverActivitiesImpl;
 import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
@@ -17,6 +18,7 @@ import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
 import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflowImpl;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
+import io.dbrunbooks.workflows.schedule.ScheduledRunWorkflowImpl;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflowImpl;
 import java.time.Clock;
 import java.util.List;
@@ -48,7 +50,8 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
     Function<String, TargetConfig> serving = Promotions.resolver(resources);
     return new Registrations(
         List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
-            WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class),
+            WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class,
+            ScheduledRunWorkflowImpl.class),
         List.of(
             new PostgresBackupActivities(config, resources::store, resources::keys).withServing(serving),
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
@@ -57,6 +60,7 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
             new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys, PgTools.locate(),
                 env.get(RestoreActivitiesImpl.WAL_FETCH_ENV)),
             new SwitchoverActivitiesImpl(config, PgTools.locate()).withServing(serving),
-            new WalArchiveActivitiesImpl(config, resources::store, resources::keys).withServing(serving)));
+            new WalArchiveActivitiesImpl(config, resources::store, resources::keys).withServing(serving),
+            new RunbookLockActivitiesImpl()));
   }
 }
