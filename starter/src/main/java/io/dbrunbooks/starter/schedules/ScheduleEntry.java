@@ -48,7 +48,8 @@ public record ScheduleEntry(
       b.append("cron ").append(String.join(", ", cron.stream().map(c -> "\"" + c + "\"").toList()));
     }
     if (calendar != null && !calendar.isEmpty()) {
-      b.append(b.length() == 0 ? "" : "; ").append(String.join("; ", calendar.stream().map(CalendarEntry::summary).toList()));
+      b.append(b.length() == 0 ? "calendar " : "; calendar ")
+          .append(String.join("; ", calendar.stream().map(CalendarEntry::summary).toList()));
     }
     return b + " " + (timeZone == null ? DEFAULT_TIME_ZONE : timeZone);
   }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.dbrunbooks.workflows.backup.BackupRequest;
@@ -48,7 +49,8 @@ public final class SchedulesFileLoader {
   static final Duration MAX_CATCHUP_WINDOW = Duration.ofDays(1);
 
   private static final JsonNode SCHEMA_JSON = schemaJson();
-  private static final JsonSchema SCHEMA = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(SCHEMA_JSON);
+  private static final JsonSchema SCHEMA = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+      .getSchema(SCHEMA_JSON, SchemaValidatorsConfig.builder().errorMessageKeyword("errorMessage").build());
   private static final ObjectMapper BIND = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
   private static final Pattern NAMED_FIELD = Pattern.compile("^(?:unknown )?field '([^']+)'");
 
@@ -168,7 +170,13 @@ public final class SchedulesFileLoader {
 
   private void schemaProblem(ValidationMessage m) {
     String at = path(m.getInstanceLocation());
-    String text = m.getError() != null ? m.getError() : m.getMessage();
+    // getMessage() starts with the validator's own path ("$.schedules[0].runbook: "), except for
+    // the schema's errorMessage sentences; getError() would cut those at their first colon.
+    String text = m.getMessage();
+    String own = m.getInstanceLocation() + ": ";
+    if (text.startsWith(own)) {
+      text = text.substring(own.length());
+    }
     if ("additionalProperties".equals(m.getType()) && m.getProperty() != null) {
       String field = LocatedYaml.child(at, m.getProperty());
       add(yaml.keyAt(field), field + ": unknown field; " + known(m));
