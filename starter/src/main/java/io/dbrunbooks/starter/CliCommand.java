@@ -19,26 +19,26 @@ import picocli.CommandLine.Spec;
  * {@code --targets}, the environment) and to the output streams picocli was given, so tests can run
  * commands in-process.
  */
-abstract class CliCommand implements Callable<Integer> {
+public abstract class CliCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   /** Declared here so every command, however deep, answers it; picocli then skips required options. */
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   boolean help;
 
-  RunbooksCli cli() {
+  protected RunbooksCli cli() {
     return (RunbooksCli) spec.root().userObject();
   }
 
-  PrintWriter out() {
+  protected PrintWriter out() {
     return spec.commandLine().getOut();
   }
 
-  PrintWriter err() {
+  protected PrintWriter err() {
     return spec.commandLine().getErr();
   }
 
-  boolean json() {
+  protected boolean json() {
     return cli().json;
   }
 
@@ -61,7 +61,7 @@ abstract class CliCommand implements Callable<Integer> {
     printJson(m);
   }
 
-  void printJson(Object value) {
+  protected void printJson(Object value) {
     try {
       out().println(RunbooksCli.JSON.writeValueAsString(value));
     } catch (JsonProcessingException e) {

@@ -5,15 +5,15 @@ package io.dbrunbooks.starter;
  * RunbooksCli}). Thrown instead of printing and returning so that helpers shared by several
  * commands (connecting, loading the targets file) can stop any of them the same way.
  */
-final class CliFailure extends RuntimeException {
+public final class CliFailure extends RuntimeException {
   private final int exitCode;
 
-  CliFailure(int exitCode, String message) {
+  public CliFailure(int exitCode, String message) {
     super(message);
     this.exitCode = exitCode;
   }
 
-  CliFailure(int exitCode, String message, Throwable cause) {
+  public CliFailure(int exitCode, String message, Throwable cause) {
     super(message, cause);
     this.exitCode = exitCode;
   }
@@ -22,11 +22,11 @@ final class CliFailure extends RuntimeException {
     return exitCode;
   }
 
-  static CliFailure failed(String message) {
+  public static CliFailure failed(String message) {
     return new CliFailure(RunbooksCli.EXIT_FAILED, message);
   }
 
-  static CliFailure usage(String message) {
+  public static CliFailure usage(String message) {
     return new CliFailure(RunbooksCli.EXIT_USAGE, message);
   }
 }

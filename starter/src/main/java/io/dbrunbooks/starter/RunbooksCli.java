@@ -42,6 +42,7 @@ import picocli.CommandLine.ScopeType;
       RestoreCommand.class,
       WalCommand.class,
       RetentionCommand.class,
+      io.dbrunbooks.starter.schedules.SchedulesCommand.class,
       EvidenceCommand.class,
       KeysCommand.class,
       WorkerCommand.class,
@@ -82,7 +83,7 @@ public final class RunbooksCli extends CommandGroup {
   @Option(names = "--targets", scope = ScopeType.INHERIT, paramLabel = "PATH",
       defaultValue = "${env:RUNBOOKS_TARGETS:-targets.yaml}",
       description = "The targets file, for commands that read stores and registries directly (env RUNBOOKS_TARGETS, default ${DEFAULT-VALUE}).")
-  Path targets;
+  public Path targets;
 
   final Map<String, String> env;
 
@@ -140,7 +141,7 @@ public final class RunbooksCli extends CommandGroup {
   }
 
   /** Who runs this command when no {@code --operator}, {@code --approver} or {@code --by} names someone: {@code $USER}. */
-  String user() {
+  public String user() {
     return env.getOrDefault("USER", System.getProperty("user.name"));
   }
 
@@ -167,7 +168,7 @@ public final class RunbooksCli extends CommandGroup {
   }
 
   /** The validated targets file named by {@code --targets}. */
-  TargetsConfig loadTargets() {
+  public TargetsConfig loadTargets() {
     try {
       return TargetsConfigLoader.load(targets, env);
     } catch (ConfigException e) {
@@ -180,7 +181,7 @@ public final class RunbooksCli extends CommandGroup {
    * A client for the configured Temporal service, checked to answer before any command relies on
    * it: a command that waits on an unreachable server would otherwise just hang in gRPC retries.
    */
-  TemporalConnection connect() {
+  public TemporalConnection connect() {
     ClientConfigProfile profile;
     try {
       profile = TemporalConnection.loadProfile(env);
