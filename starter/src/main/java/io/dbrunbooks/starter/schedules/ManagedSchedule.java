@@ -23,6 +23,7 @@ import io.temporal.client.schedules.ScheduleSpec;
 import io.temporal.client.schedules.ScheduleState;
 import io.temporal.common.SearchAttributes;
 import io.temporal.common.converter.DefaultDataConverter;
+import io.temporal.common.converter.EncodedValues;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,11 @@ public final class ManagedSchedule {
       input.put("backupClass", e.backupClass());
     }
     return new ScheduledRunRequest(e.id(), e.target(), e.runbook(), input);
+  }
+
+  /** The request as JSON, as the schedule stores it. */
+  static JsonNode requestJson(ScheduleEntry e) {
+    return CANONICAL.valueToTree(request(e));
   }
 
   /** The Temporal Schedule for {@code e}; {@code state} is the file's unless a sync keeps a live one. */
@@ -149,7 +155,9 @@ public final class ManagedSchedule {
       return null;
     }
     Object v = a.getOptions().getMemo().get(APPLIED_MEMO);
-    String s = v instanceof Payload p ? DefaultDataConverter.STANDARD_INSTANCE.fromPayload(p, String.class, String.class)
+    // A described action's memo values come back encoded (EncodedValues), a built one's as given.
+    String s = v instanceof EncodedValues ev ? ev.get(0, String.class)
+        : v instanceof Payload p ? DefaultDataConverter.STANDARD_INSTANCE.fromPayload(p, String.class, String.class)
         : v == null ? null : String.valueOf(v);
     return s == null ? null : tree(s);
   }

@@ -125,7 +125,7 @@ public final class ScheduleSync {
       }
     }
     Schedule desired = ManagedSchedule.schedule(e, ManagedSchedule.fileState(e));
-    if (!sameAction(desired, live)) {
+    if (!sameAction(e, desired, live)) {
       fields.add("action (changed outside the file)");
     }
     if (live.getPolicy() == null || desired.getPolicy().getOverlap() != live.getPolicy().getOverlap()
@@ -138,7 +138,7 @@ public final class ScheduleSync {
     return fields;
   }
 
-  private static boolean sameAction(Schedule desired, Schedule live) {
+  private static boolean sameAction(ScheduleEntry e, Schedule desired, Schedule live) {
     if (!(live.getAction() instanceof ScheduleActionStartWorkflow l)) {
       return false;
     }
@@ -146,17 +146,13 @@ public final class ScheduleSync {
     JsonNode liveArgs;
     try {
       liveArgs = l.getArguments().get(0, JsonNode.class);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException undecodable) {
       return false;
     }
     return ScheduledRunWorkflow.TYPE.equals(l.getWorkflowType())
         && TaskQueues.RUNBOOKS.equals(l.getOptions().getTaskQueue())
         && Objects.equals(d.getOptions().getWorkflowId(), l.getOptions().getWorkflowId())
-        && ManagedSchedule.tree(json(d)).equals(liveArgs);
-  }
-
-  private static String json(ScheduleActionStartWorkflow a) {
-    return a.getArguments().get(0, JsonNode.class).toString();
+        && ManagedSchedule.requestJson(e).equals(liveArgs);
   }
 
   private static String text(JsonNode n) {
