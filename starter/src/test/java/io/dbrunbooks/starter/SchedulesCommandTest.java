@@ -186,13 +186,13 @@ class SchedulesCommandTest {
             input: { method: physical }
         """);
     Cli.Result dry = runbooks("schedules", "sync", "--dry-run", "--file", schedulesFile.toString());
-    assertTrue(dry.out().contains("would update db-runbooks/orders-daily") && dry.out().contains("calendar, catchupWindow"), dry.out());
+    assertTrue(dry.out().contains("  would update db-runbooks/orders-daily           calendar, catchupWindow\n"), dry.out());
     assertTrue(dry.out().contains("would delete db-runbooks/orders-retention"), dry.out());
     assertTrue(describe("db-runbooks/orders-retention").isPresent(), "a dry run deletes nothing");
 
     Cli.Result sync = runbooks("schedules", "sync", "--file", schedulesFile.toString());
     assertEquals(0, sync.exitCode(), sync.toString());
-    assertTrue(sync.out().contains("updated      db-runbooks/orders-daily") && sync.out().contains("calendar, catchupWindow"), sync.out());
+    assertTrue(sync.out().contains("  updated      db-runbooks/orders-daily           calendar, catchupWindow\n"), sync.out());
     assertTrue(sync.out().contains("deleted      db-runbooks/orders-retention"), sync.out());
     assertTrue(sync.out().contains("created 0, updated 1, deleted 1, unchanged 0"), sync.out());
     ScheduleDescription daily = describe("db-runbooks/orders-daily").orElseThrow();
@@ -203,6 +203,17 @@ class SchedulesCommandTest {
     assertTrue(describe("db-runbooks/orders-retention").isEmpty());
     assertTrue(runbooks("schedules", "sync").out().contains("no change (1 schedule unchanged)"));
     assertForeignScheduleUntouched();
+
+    // Someone edits the managed schedule by hand: the next sync names what and puts it back.
+    schedules.getHandle("db-runbooks/orders-daily").update(in -> {
+      Schedule live = in.getDescription().getSchedule();
+      return new io.temporal.client.schedules.ScheduleUpdate(Schedule.newBuilder(live)
+          .setPolicy(io.temporal.client.schedules.SchedulePolicy.newBuilder(live.getPolicy()).setCatchupWindow(Duration.ofMinutes(3)).build())
+          .build());
+    });
+    Cli.Result drift = runbooks("schedules", "sync");
+    assertTrue(drift.out().contains("  updated      db-runbooks/orders-daily           policy (changed outside the file)\n"), drift.out());
+    assertEquals(Duration.ofHours(1), describe("db-runbooks/orders-daily").orElseThrow().getSchedule().getPolicy().getCatchupWindow());
   }
 
   @Test

@@ -5,6 +5,7 @@ package io.dbrunbooks.starter.schedules;
  * {@code 1-7}, {@code 0/6}, {@code mon,wed}); a field left out takes Temporal's default (second,
  * minute and hour 0, the others every one).
  */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record CalendarEntry(
     String second, String minute, String hour, String dayOfMonth, String month, String dayOfWeek, String comment) {
 

@@ -68,6 +68,15 @@ public final class ManagedSchedule {
     }
   }
 
+  /** The entry a recorded tree stands for. */
+  static ScheduleEntry entry(JsonNode applied) {
+    try {
+      return CANONICAL.treeToValue(applied, ScheduleEntry.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a schedules-file entry: " + e.getOriginalMessage(), e);
+    }
+  }
+
   static JsonNode tree(String applied) {
     try {
       return CANONICAL.readTree(applied);

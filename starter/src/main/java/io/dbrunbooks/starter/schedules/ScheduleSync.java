@@ -124,15 +124,23 @@ public final class ScheduleSync {
         fields.add(name);
       }
     }
-    Schedule desired = ManagedSchedule.schedule(e, ManagedSchedule.fileState(e));
-    if (!sameAction(e, desired, live)) {
+    // What the schedule should look like if nobody touched it since the last sync.
+    ScheduleEntry last;
+    try {
+      last = ManagedSchedule.entry(applied);
+    } catch (RuntimeException unreadable) {
+      fields.add("everything (the record of the last sync is unreadable)");
+      return fields;
+    }
+    Schedule expected = ManagedSchedule.schedule(last, ManagedSchedule.fileState(last));
+    if (!sameAction(last, expected, live)) {
       fields.add("action (changed outside the file)");
     }
-    if (live.getPolicy() == null || desired.getPolicy().getOverlap() != live.getPolicy().getOverlap()
-        || !Objects.equals(desired.getPolicy().getCatchupWindow(), live.getPolicy().getCatchupWindow())) {
+    if (live.getPolicy() == null || expected.getPolicy().getOverlap() != live.getPolicy().getOverlap()
+        || !Objects.equals(expected.getPolicy().getCatchupWindow(), live.getPolicy().getCatchupWindow())) {
       fields.add("policy (changed outside the file)");
     }
-    if (!Objects.equals(desired.getSpec().getTimeZoneName(), live.getSpec().getTimeZoneName())) {
+    if (!Objects.equals(expected.getSpec().getTimeZoneName(), live.getSpec().getTimeZoneName())) {
       fields.add("timeZone (changed outside the file)");
     }
     return fields;

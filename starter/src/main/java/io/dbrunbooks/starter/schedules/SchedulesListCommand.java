@@ -65,8 +65,8 @@ final class SchedulesListCommand extends ScheduleVerb {
   /** The spec as the file wrote it, from the entry last applied. */
   private static String spec(JsonNode applied) {
     try {
-      return new com.fasterxml.jackson.databind.ObjectMapper().treeToValue(applied, ScheduleEntry.class).specSummary();
-    } catch (Exception e) {
+      return ManagedSchedule.entry(applied).specSummary();
+    } catch (IllegalArgumentException e) {
       return "?";
     }
   }
