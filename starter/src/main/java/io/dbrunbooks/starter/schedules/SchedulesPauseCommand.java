@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code runbooks schedules pause ID}: no more starts until resumed; the note says why. */
-@Command(name = "pause", description = {"Pause a schedule: it starts nothing until resumed. A later sync keeps the pause",
-    "unless the entry's own paused or note changes."})
+@Command(name = "pause", description = {"Pause a schedule: it starts nothing until resumed.",
+    "A later sync keeps the pause unless the entry's own paused or note changes."})
 final class SchedulesPauseCommand extends ScheduleVerb {
   @Parameters(paramLabel = "ID", description = "Entry id (orders-daily) or schedule id (db-runbooks/orders-daily).")
   String id;

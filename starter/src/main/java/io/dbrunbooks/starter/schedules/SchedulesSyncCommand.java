@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
 
 /** {@code runbooks schedules sync}: make the Temporal Schedules match the schedules file. */
 @Command(name = "sync", description = {
-    "Make the Temporal Schedules match the schedules file: create, update and delete the schedules it manages",
-    "(memo managedBy=db-runbooks, id db-runbooks/<entry id>); other schedules are left alone. Prints the difference."})
+    "Make the Temporal Schedules match the schedules file: create, update and delete the schedules it manages"
+        + " (memo managedBy=db-runbooks, id db-runbooks/<entry id>).",
+    "Other schedules are left alone. Prints the difference; a second sync of the same file prints 'no change'."})
 final class SchedulesSyncCommand extends ScheduleVerb {
   @Option(names = "--file", paramLabel = "PATH",
       description = "The schedules file (default: schedules.yaml beside the targets file).")

@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code runbooks schedules trigger ID}: one start now, as if it were due. */
-@Command(name = "trigger", description = {"Start a schedule's runbook now. If the runbook already runs on the target the",
-    "start is recorded as skipped (the runbook's lock id decides, as for every scheduled start)."})
+@Command(name = "trigger", description = {"Start a schedule's runbook now.",
+    "If the runbook already runs on the target the start is recorded as skipped (the runbook's lock id decides,"
+        + " as for every scheduled start)."})
 final class SchedulesTriggerCommand extends ScheduleVerb {
   @Parameters(paramLabel = "ID", description = "Entry id (orders-daily) or schedule id (db-runbooks/orders-daily).")
   String id;
