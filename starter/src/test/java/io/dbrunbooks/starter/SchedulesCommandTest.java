@@ -2,7 +2,6 @@ package io.dbrunbooks.starter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbrunbooks.activities.config.TargetsConfigLoader;
 import io.dbrunbooks.activities.keys.LocalKeyring;
 import io.dbrunbooks.activities.postgres.LocalCluster;
-import io.dbrunbooks.starter.schedules.ManagedSchedule;
 import io.dbrunbooks.worker.EmbeddedTemporal;
 import io.dbrunbooks.worker.Registrations;
 import io.dbrunbooks.worker.RunbookWorker;

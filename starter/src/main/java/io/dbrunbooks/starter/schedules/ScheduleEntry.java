@@ -2,6 +2,7 @@ package io.dbrunbooks.starter.schedules;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dbrunbooks.workflows.schedule.ScheduledRunbook;
 import java.util.List;
@@ -34,7 +35,7 @@ public record ScheduleEntry(
     return new ScheduleEntry(id, target, runbook, backupClass, calendar == null ? List.of() : calendar,
         cron == null ? List.of() : cron, timeZone == null ? DEFAULT_TIME_ZONE : timeZone,
         catchupWindow == null ? DEFAULT_CATCHUP_WINDOW : catchupWindow, jitter, paused != null && paused, note,
-        input == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode() : input);
+        input == null ? JsonNodeFactory.instance.objectNode() : input);
   }
 
   public boolean isPaused() {
