@@ -165,6 +165,19 @@ class SchedulesCommandTest {
         action.getArguments().get(0, JsonNode.class));
     assertEquals(2, daily.getInfo().getNextActionTimes().get(0).atZone(java.time.ZoneOffset.UTC).getHour());
 
+    // What only the targets file or Temporal can judge is still reported where it was written.
+    Path bad = tmp.resolve("bad-schedules.yaml");
+    Files.writeString(bad, TWO_ENTRIES.replace("target: orders\n    runbook: retention", "target: ordres\n    runbook: retention"));
+    Cli.Result unknown = runbooks("schedules", "sync", "--file", bad.toString());
+    assertEquals(2, unknown.exitCode(), unknown.toString());
+    assertTrue(unknown.err().contains(bad + ":8:13: schedules[1].target: unknown target 'ordres'; the targets file " + targets
+        + " defines orders"), unknown.err());
+    Files.writeString(bad, TWO_ENTRIES.replace("30 4 * * *", "61 4 * * *").replace("orders-retention", "orders-bad-cron"));
+    Cli.Result cron = runbooks("schedules", "sync", "--file", bad.toString());
+    assertEquals(2, cron.exitCode(), cron.toString());
+    assertTrue(cron.err().startsWith(bad + ":10:11: schedules[1].cron: Temporal refused the schedule: "), cron.err());
+    assertTrue(describe("db-runbooks/orders-bad-cron").isEmpty());
+
     Cli.Result again = runbooks("schedules", "sync");
     assertEquals(0, again.exitCode(), again.toString());
     assertTrue(again.out().contains("no change (2 schedules unchanged)"), again.out());
@@ -254,6 +267,7 @@ class SchedulesCommandTest {
     assertEquals(aliceRun, skipped.runbookRunId());
     assertTrue(skipped.message().startsWith("skipped: already running " + aliceRun + " (BackupWorkflow, started "), skipped.message());
     assertTrue(skipped.message().endsWith(" by alice)"), skipped.message());
+    replayAndRecord(scheduledId, "scheduled-run-skipped.json");
 
     // The skip is on the record: an audit chain of its own in the target's evidence registry.
     JsonNode entry = auditEntries("orders-daily").stream().filter(e -> e.at("/event/action").asText().equals("schedule.skipped"))
@@ -308,6 +322,13 @@ class SchedulesCommandTest {
         assertTrue(r.runbookResult().get("backupId").asText().startsWith("orders-"), r.toString());
       }
     }
+    for (String id : List.of("db-runbooks/orders-a", "db-runbooks/orders-b")) {
+      for (ScheduleActionResult a : describe(id).orElseThrow().getInfo().getRecentActions()) {
+        String wf = ((ScheduleActionExecutionStartWorkflow) a.getAction()).getWorkflowId();
+        ScheduledRunResult r = connection.client().newUntypedWorkflowStub(wf).getResult(ScheduledRunResult.class);
+        replayAndRecord(wf, "scheduled-run-" + r.outcome() + "-by-schedule.json");
+      }
+    }
 
     // The lock held: no two runs of backup/orders overlapped, whoever started them.
     List<WorkflowExecutionInfo> backups = eventually(() -> backupRuns(), runs -> runs.size() >= 2);
@@ -329,6 +350,25 @@ class SchedulesCommandTest {
     all[args.length] = "--targets";
     all[args.length + 1] = targets.toString();
     return Cli.run(env, all);
+  }
+
+  /**
+   * Replays the run's history against the current {@code ScheduledRunWorkflowImpl}; with
+   * {@code -Drecord.histories=true} also writes it to workflows/src/test/resources/schedule-histories/
+   * for ScheduledRunReplayTest, unless that file exists (a history recorded by older code is what
+   * proves runs in flight still replay, so it is never replaced silently).
+   */
+  static void replayAndRecord(String workflowId, String fileName) throws Exception {
+    io.temporal.common.WorkflowExecutionHistory history = connection.client().fetchHistory(workflowId);
+    io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(history,
+        io.dbrunbooks.workflows.schedule.ScheduledRunWorkflowImpl.class);
+    if (Boolean.getBoolean("record.histories")) {
+      Path file = Path.of("..", "workflows", "src", "test", "resources", "schedule-histories", fileName);
+      Files.createDirectories(file.getParent());
+      if (!Files.exists(file)) {
+        Files.writeString(file, history.toJson(true));
+      }
+    }
   }
 
   static void createForeignSchedule() {

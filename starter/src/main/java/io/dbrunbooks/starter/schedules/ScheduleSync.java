@@ -85,6 +85,16 @@ public final class ScheduleSync {
     file.schedules().forEach(e -> byId.put(e.id(), e));
     for (ScheduleChange c : changes) {
       ScheduleEntry e = byId.get(c.entryId());
+      try {
+        apply(c, e);
+      } catch (RuntimeException refused) {
+        throw refusedByTemporal(file, e, refused);
+      }
+    }
+  }
+
+  private void apply(ScheduleChange c, ScheduleEntry e) {
+    {
       switch (c.kind()) {
         case CREATE -> client.createSchedule(c.scheduleId(), ManagedSchedule.schedule(e, ManagedSchedule.fileState(e)),
             ScheduleOptions.newBuilder()
@@ -105,6 +115,22 @@ public final class ScheduleSync {
         case UNCHANGED -> { }
       }
     }
+  }
+
+  /**
+   * Temporal judges what the schema cannot (a cron string's fields): its refusal of an entry is
+   * reported at the entry's spec, like any other problem of the file.
+   */
+  private static RuntimeException refusedByTemporal(SchedulesFile file, ScheduleEntry e, RuntimeException refused) {
+    for (Throwable t = refused; t != null && e != null; t = t.getCause()) {
+      if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
+        int i = file.schedules().indexOf(e);
+        String at = "schedules[" + i + "]." + (e.cron() != null && !e.cron().isEmpty() ? "cron" : "calendar");
+        return new SchedulesFileException(file.source(), List.of(file.where().apply(at) + ": " + at
+            + ": Temporal refused the schedule: " + s.getStatus().getDescription()));
+      }
+    }
+    return refused;
   }
 
   /** The entry fields that differ from the last applied ones, and what changed on the live schedule by hand. */

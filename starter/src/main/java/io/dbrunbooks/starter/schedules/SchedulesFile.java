@@ -6,7 +6,7 @@ import java.util.function.Function;
 
 /**
  * A schedules file, validated and bound. {@code where} turns a field path such as
- * {@code schedules[1].target} into {@code file:line:column} for messages about the file found later
+ * {@code schedules[1].target} into {@code file:line:column} (no trailing colon) for messages about the file found later
  * (an unknown target at sync).
  */
 public record SchedulesFile(Path source, List<ScheduleEntry> schedules, Function<String, String> where) {

@@ -98,7 +98,10 @@ public final class SchedulesFileLoader {
       check(entries.get(i), "schedules[" + i + "]", ids, i);
     }
     failIfAny();
-    return new SchedulesFile(file, List.copyOf(entries), path -> place(yaml.at(path)) + path);
+    return new SchedulesFile(file, List.copyOf(entries), path -> {
+      String place = place(yaml.at(path));
+      return place.substring(0, place.length() - 2);
+    });
   }
 
   private void check(ScheduleEntry e, String at, Map<String, Integer> ids, int index) {
