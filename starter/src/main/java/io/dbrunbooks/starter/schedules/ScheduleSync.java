@@ -123,7 +123,8 @@ public final class ScheduleSync {
    */
   private static RuntimeException refusedByTemporal(SchedulesFile file, ScheduleEntry e, RuntimeException refused) {
     for (Throwable t = refused; t != null && e != null; t = t.getCause()) {
-      if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
+      if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT
+          && !String.valueOf(s.getStatus().getDescription()).toLowerCase(java.util.Locale.ROOT).contains("search attribute")) {
         int i = file.schedules().indexOf(e);
         String at = "schedules[" + i + "]." + (e.cron() != null && !e.cron().isEmpty() ? "cron" : "calendar");
         return new SchedulesFileException(file.source(), List.of(file.where().apply(at) + ": " + at
