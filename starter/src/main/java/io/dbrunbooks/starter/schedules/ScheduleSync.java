@@ -94,26 +94,24 @@ public final class ScheduleSync {
   }
 
   private void apply(ScheduleChange c, ScheduleEntry e) {
-    {
-      switch (c.kind()) {
-        case CREATE -> client.createSchedule(c.scheduleId(), ManagedSchedule.schedule(e, ManagedSchedule.fileState(e)),
-            ScheduleOptions.newBuilder()
-                .setMemo(ManagedSchedule.memo(e))
-                .setTypedSearchAttributes(ManagedSchedule.searchAttributes(e))
-                .build());
-        case UPDATE -> client.getHandle(c.scheduleId()).update(in -> {
-          Schedule live = in.getDescription().getSchedule();
-          JsonNode applied = ManagedSchedule.appliedOf(live);
-          boolean stateInFile = applied == null || !Objects.equals(applied.path("paused").asBoolean(false), e.isPaused())
-              || !Objects.equals(text(applied.get("note")), e.note());
-          // A pause by hand (runbooks schedules pause, temporal schedule toggle) outlives a sync that
-          // does not change the entry's own paused or note.
-          ScheduleState state = stateInFile ? ManagedSchedule.fileState(e) : live.getState();
-          return new ScheduleUpdate(ManagedSchedule.schedule(e, state), ManagedSchedule.searchAttributes(e));
-        });
-        case DELETE -> client.getHandle(c.scheduleId()).delete();
-        case UNCHANGED -> { }
-      }
+    switch (c.kind()) {
+      case CREATE -> client.createSchedule(c.scheduleId(), ManagedSchedule.schedule(e, ManagedSchedule.fileState(e)),
+          ScheduleOptions.newBuilder()
+              .setMemo(ManagedSchedule.memo(e))
+              .setTypedSearchAttributes(ManagedSchedule.searchAttributes(e))
+              .build());
+      case UPDATE -> client.getHandle(c.scheduleId()).update(in -> {
+        Schedule live = in.getDescription().getSchedule();
+        JsonNode applied = ManagedSchedule.appliedOf(live);
+        boolean stateInFile = applied == null || !Objects.equals(applied.path("paused").asBoolean(false), e.isPaused())
+            || !Objects.equals(text(applied.get("note")), e.note());
+        // A pause by hand (runbooks schedules pause, temporal schedule toggle) outlives a sync that
+        // does not change the entry's own paused or note.
+        ScheduleState state = stateInFile ? ManagedSchedule.fileState(e) : live.getState();
+        return new ScheduleUpdate(ManagedSchedule.schedule(e, state), ManagedSchedule.searchAttributes(e));
+      });
+      case DELETE -> client.getHandle(c.scheduleId()).delete();
+      case UNCHANGED -> { }
     }
   }
 
