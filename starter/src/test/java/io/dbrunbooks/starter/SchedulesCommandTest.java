@@ -225,6 +225,22 @@ class SchedulesCommandTest {
     Cli.Result drift = runbooks("schedules", "sync");
     assertTrue(drift.out().contains("  updated      db-runbooks/orders-daily           policy (changed outside the file)\n"), drift.out());
     assertEquals(Duration.ofHours(1), describe("db-runbooks/orders-daily").orElseThrow().getSchedule().getPolicy().getCatchupWindow());
+
+    // A schedule someone else made under our prefix is not taken over.
+    createForeignSchedule("db-runbooks/orders-squatter");
+    Path squatting = tmp.resolve("squatting.yaml");
+    Files.writeString(squatting, Files.readString(schedulesFile) + """
+          - id: orders-squatter
+            target: orders
+            runbook: backup
+            cron: "0 5 * * *"
+        """);
+    Cli.Result refused = runbooks("schedules", "sync", "--file", squatting.toString());
+    assertEquals(2, refused.exitCode(), refused.toString());
+    assertTrue(refused.err().contains("schedule db-runbooks/orders-squatter exists but was not created by runbooks schedules sync"),
+        refused.toString());
+    assertEquals("SomeoneElsesWorkflow", ((ScheduleActionStartWorkflow) describe("db-runbooks/orders-squatter").orElseThrow()
+        .getSchedule().getAction()).getWorkflowType());
   }
 
   @Test
@@ -372,7 +388,11 @@ class SchedulesCommandTest {
   }
 
   static void createForeignSchedule() {
-    schedules.createSchedule("someone-else/nightly", Schedule.newBuilder()
+    createForeignSchedule("someone-else/nightly");
+  }
+
+  static void createForeignSchedule(String id) {
+    schedules.createSchedule(id, Schedule.newBuilder()
             .setAction(ScheduleActionStartWorkflow.newBuilder().setWorkflowType("SomeoneElsesWorkflow")
                 .setOptions(WorkflowOptions.newBuilder().setWorkflowId("someone-else").setTaskQueue("someone-else").build())
                 .build())
