@@ -20,37 +20,37 @@ import picocli.CommandLine.Spec;
  * commands in-process.
  */
 public abstract class CliCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+  @Spec public CommandSpec spec;
 
   /** Declared here so every command, however deep, answers it; picocli then skips required options. */
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-  boolean help;
+  public boolean help;
 
-  protected RunbooksCli cli() {
+  public RunbooksCli cli() {
     return (RunbooksCli) spec.root().userObject();
   }
 
-  protected PrintWriter out() {
+  public PrintWriter out() {
     return spec.commandLine().getOut();
   }
 
-  protected PrintWriter err() {
+  public PrintWriter err() {
     return spec.commandLine().getErr();
   }
 
-  protected boolean json() {
+  public boolean json() {
     return cli().json;
   }
 
   /** Prints the note of {@link #awaitFirstVerdict} under "started ...", when there is one. */
-  void printNote(String note) {
+  public void printNote(String note) {
     if (note != null) {
       out().println(note);
     }
   }
 
   /** The JSON of a run just started: ids, {@code "status": "running"} and the note of {@link #awaitFirstVerdict}, if any. */
-  void printStartedJson(String workflowId, String runId, String note) {
+  public void printStartedJson(String workflowId, String runId, String note) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("workflowId", workflowId);
     m.put("runId", runId);
@@ -61,7 +61,7 @@ public abstract class CliCommand implements Callable<Integer> {
     printJson(m);
   }
 
-  protected void printJson(Object value) {
+  public void printJson(Object value) {
     try {
       out().println(RunbooksCli.JSON.writeValueAsString(value));
     } catch (JsonProcessingException e) {
@@ -79,7 +79,7 @@ public abstract class CliCommand implements Callable<Integer> {
    * @throws CliFailure exit 2 with the workflow's sentence when it refused; exit 1 when the run was
    *     stopped before its first step
    */
-  String awaitFirstVerdict(WorkflowClient client, WorkflowExecution run, String what) {
+  public String awaitFirstVerdict(WorkflowClient client, WorkflowExecution run, String what) {
     Duration bound = cli().seconds("RUNBOOKS_START_WAIT", 10);
     if (bound.isZero()) {
       return null;

@@ -69,25 +69,25 @@ public final class RunbooksCli extends CommandGroup {
   public static final int EXIT_ALREADY_RUNNING = 3;
   public static final int EXIT_UNREACHABLE = 4;
 
-  static final ObjectMapper JSON = new ObjectMapper()
+  public static final ObjectMapper JSON = new ObjectMapper()
       .registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .enable(SerializationFeature.INDENT_OUTPUT);
 
   @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
-  boolean version;
+  public boolean version;
 
   @Option(names = "--json", scope = ScopeType.INHERIT, description = "Machine-readable JSON on stdout instead of text.")
-  boolean json;
+  public boolean json;
 
   @Option(names = "--targets", scope = ScopeType.INHERIT, paramLabel = "PATH",
       defaultValue = "${env:RUNBOOKS_TARGETS:-targets.yaml}",
       description = "The targets file, for commands that read stores and registries directly (env RUNBOOKS_TARGETS, default ${DEFAULT-VALUE}).")
   public Path targets;
 
-  final Map<String, String> env;
+  public final Map<String, String> env;
 
-  RunbooksCli(Map<String, String> env) {
+  public RunbooksCli(Map<String, String> env) {
     this.env = env;
   }
 
@@ -151,7 +151,7 @@ public final class RunbooksCli extends CommandGroup {
    *
    * @throws CliFailure exit 2 when it is not a whole number of seconds from 0 to 86400
    */
-  Duration seconds(String name, int dflt) {
+  public Duration seconds(String name, int dflt) {
     String v = env.get(name);
     if (v == null || v.isBlank()) {
       return Duration.ofSeconds(dflt);
