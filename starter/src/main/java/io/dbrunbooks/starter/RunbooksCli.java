@@ -51,6 +51,7 @@ import picocli.CommandLine.ScopeType;
       RestoreCommand.class,
       WalCommand.class,
       RetentionCommand.class,
+      io.dbrunbooks.starter.schedules.SchedulesCommand.class,
       EvidenceCommand.class,
       KeysCommand.class,
       WorkerCommand.class,

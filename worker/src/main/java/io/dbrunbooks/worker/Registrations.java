@@ -11,6 +11,7 @@ import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
 import io.dbrunbooks.activities.restore.RestoreActivitiesImpl;
 import io.dbrunbooks.activities.retention.RetentionActivitiesImpl;
+import io.dbrunbooks.activities.schedule.RunbookLockActivitiesImpl;
 import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.activities.switchover.SwitchoverActivitiesImpl;
 import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
@@ -19,6 +20,7 @@ import io.dbrunbooks.workflows.drill.RestoreDrillWorkflowImpl;
 import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflowImpl;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
+import io.dbrunbooks.workflows.schedule.ScheduledRunWorkflowImpl;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflowImpl;
 import java.time.Clock;
 import java.util.List;
@@ -50,7 +52,8 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
     Function<String, TargetConfig> serving = Promotions.resolver(resources);
     return new Registrations(
         List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
-            WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class, RestoreDrillWorkflowImpl.class),
+            WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class, RestoreDrillWorkflowImpl.class,
+            ScheduledRunWorkflowImpl.class),
         List.of(
             new PostgresBackupActivities(config, resources::store, resources::keys).withServing(serving),
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
@@ -60,6 +63,7 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
                 env.get(RestoreActivitiesImpl.WAL_FETCH_ENV)),
             new SwitchoverActivitiesImpl(config, PgTools.locate()).withServing(serving),
             new WalArchiveActivitiesImpl(config, resources::store, resources::keys).withServing(serving),
-            new DrillActivitiesImpl(config, resources::store, resources::evidence, resources::keys).withServing(serving)));
+            new DrillActivitiesImpl(config, resources::store, resources::evidence, resources::keys).withServing(serving),
+            new RunbookLockActivitiesImpl()));
   }
 }

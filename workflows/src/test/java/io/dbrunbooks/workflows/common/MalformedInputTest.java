@@ -17,6 +17,8 @@ import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflow;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.retention.RetentionWorkflow;
 import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
+import io.dbrunbooks.workflows.schedule.ScheduledRunWorkflow;
+import io.dbrunbooks.workflows.schedule.ScheduledRunWorkflowImpl;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflow;
 import io.dbrunbooks.workflows.walarchive.WalArchiveWorkflowImpl;
 import io.temporal.activity.Activity;
@@ -73,6 +75,7 @@ class MalformedInputTest {
     worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
         WalArchiveWorkflowImpl.class, RetentionWorkflowImpl.class, BlueDecommissionWorkflowImpl.class);
     worker.registerWorkflowImplementationTypes(RestoreDrillWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(ScheduledRunWorkflowImpl.class);
     worker.registerActivitiesImplementations((DynamicActivity) (EncodedValues args) -> {
       activityCalls.add(Activity.getExecutionContext().getInfo().getActivityType());
       throw ApplicationFailure.newNonRetryableFailure("no activity may run for malformed input", "Unexpected");
@@ -255,6 +258,23 @@ class MalformedInputTest {
     cases.add(c(drill, "drill/other", "{\"target\": \"orders\", \"operator\": \"alice\"}", "workflow id 'drill/orders'"));
     cases.add(c(restore, r, "{\"target\": \"orders\", " + latest + ", \"operator\": \"alice\", \"restoreId\": \"billing-1\"}",
         "field 'restoreId' must be a new restore id of orders"));
+
+    String scheduled = ScheduledRunWorkflow.TYPE;
+    String s = "scheduled/orders-daily-2026-12-02T02:00:00Z";
+    cases.add(c(scheduled, s, NO_INPUT, "input is missing", "\"runbook\""));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\", \"runbook\": \"vacuum\"}",
+        "field 'runbook' must be one of backup, retention, drill, freshness", "'vacuum'"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\"}", "field 'runbook' is required"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"Orders Daily\", \"target\": \"orders\", \"runbook\": \"backup\"}",
+        "field 'schedule' must be the schedule's entry id", "'Orders Daily'"));
+    cases.add(c(scheduled, s, "{\"target\": \"orders\", \"runbook\": \"backup\"}", "field 'schedule'", "got nothing"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"../etc\", \"runbook\": \"backup\"}", "field 'target'"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\", \"runbook\": \"backup\", \"input\": \"physical\"}",
+        "field 'input' must be a JSON object"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\", \"runbook\": \"backup\","
+        + " \"input\": {\"operator\": \"mallory\"}}", "field 'input.operator' is set by the schedule"));
+    cases.add(c(scheduled, s, "{\"schedule\": \"orders-daily\", \"target\": \"orders\", \"runbook\": \"backup\", \"cron\": \"0 2 * * *\"}",
+        "unknown field 'cron'", "input, runbook, schedule, target"));
     return cases.stream();
   }
 
