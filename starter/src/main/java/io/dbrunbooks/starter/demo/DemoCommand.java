@@ -266,6 +266,24 @@ public final class DemoCommand extends CliCommand {
         return RunbooksCli.EXIT_FAILED;
       }
 
+      if (DemoSandbox.isRoot()) {
+        // Restored servers (the drill's and the bad day's) run as postgres, and so does their
+        // restore_command, which unwraps data keys.
+        io.dbrunbooks.activities.postgres.PgTools.handToServerUser(dir.resolve("keyring.json"));
+      }
+      DemoSchedulesAndDrill third = new DemoSchedulesAndDrill(out, err(), dir, targetsFile, temporal.address(), cli().env);
+      if (temporal.kind() == EmbeddedTemporal.Kind.DEV_SERVER) {
+        if (!third.schedules(connection)) {
+          return RunbooksCli.EXIT_FAILED;
+        }
+      } else {
+        out.println("  (schedules skipped: the Java test server this demo fell back to has no Temporal Schedules;"
+            + " install the temporal CLI, see scripts/prerequisites.sh)");
+      }
+      if (!third.drill()) {
+        return RunbooksCli.EXIT_FAILED;
+      }
+
       RestoreResult restored = badDay(out, dir, cluster, app, pgbouncer, connection, resources, config, stopArchiver);
       if (restored == null) {
         return RunbooksCli.EXIT_FAILED;
@@ -305,10 +323,6 @@ public final class DemoCommand extends CliCommand {
   private RestoreResult badDay(PrintWriter out, Path dir, LocalCluster cluster, DemoRestore.App app, LocalPgBouncer pgbouncer,
       TemporalConnection connection, TargetResources resources, TargetsConfig config, AutoCloseable stopArchiver) throws Exception {
     WorkflowClient client = connection.client();
-    if (DemoSandbox.isRoot()) {
-      // The restored server runs as postgres, and so does its restore_command, which unwraps data keys.
-      io.dbrunbooks.activities.postgres.PgTools.handToServerUser(dir.resolve("keyring.json"));
-    }
     step(out, "the application writes through PgBouncer as " + APP_ROLE + ": one new order per transaction for 3 s");
     int written = DemoRestore.writeLoad(app, Duration.ofSeconds(3));
     long itemsBefore = DemoRestore.count(app, "order_items").rows();
@@ -473,6 +487,12 @@ public final class DemoCommand extends CliCommand {
       out.println("  remove blue     " + runbooks + " restore approve-decommission --target " + TARGET + " --approver " + APPROVER);
     }
     out.println("  WAL archive     runbooks wal verify --target " + TARGET + " --targets " + targetsFile);
+    if (temporal.uiAddress() != null) {
+      out.println("  schedules       " + temporal.uiAddress() + "/namespaces/default/schedules and " + runbooks + " schedules list"
+          + whileRunning);
+    }
+    out.println("  drill report    " + dir.resolve("drills.html") + " (runbooks drills report --target " + TARGET + " --targets "
+        + targetsFile + ")");
     if (keepRunning) {
       // Stopped by hand, the archiver leaves its slot on green holding WAL; the demo's own stop drops it.
       out.println("  stop archiving  " + runbooks + " wal archive stop --target " + TARGET + ", then on green: PGPASSWORD=$(cat "
@@ -577,7 +597,7 @@ public final class DemoCommand extends CliCommand {
     }
   }
 
-  private static void step(PrintWriter out, String what) {
+  static void step(PrintWriter out, String what) {
     out.println("==> " + what);
     out.flush();
   }

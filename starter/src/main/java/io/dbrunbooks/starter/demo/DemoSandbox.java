@@ -33,7 +33,7 @@ public final class DemoSandbox {
   private DemoSandbox() {}
 
   /** What a demo puts in its work directory; nothing else is ever deleted. */
-  private static final Set<String> DEMO_ENTRIES = Set.of("postgres", "pgbouncer", "temporal", "backups", "evidence", "restores",
+  private static final Set<String> DEMO_ENTRIES = Set.of("schedules.yaml", "drills.html", "postgres", "pgbouncer", "temporal", "backups", "evidence", "restores",
       "keyring.json", "targets.yaml", DemoCommand.APP_PASSWORD_FILE);
 
   private static final String MARKER_TEXT = "created by runbooks demo; a re-run deletes this directory\n";

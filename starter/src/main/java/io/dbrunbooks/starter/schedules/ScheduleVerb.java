@@ -9,9 +9,9 @@ import io.temporal.client.schedules.ScheduleDescription;
 import io.temporal.client.schedules.ScheduleHandle;
 
 /** What the verbs on one schedule share: the schedule client, and finding a schedule this tool owns. */
-abstract class ScheduleVerb extends CliCommand {
+public abstract class ScheduleVerb extends CliCommand {
 
-  static ScheduleClient schedules(TemporalConnection connection) {
+  public static ScheduleClient schedules(TemporalConnection connection) {
     return ScheduleClient.newInstance(connection.service(), ScheduleClientOptions.newBuilder()
         .setNamespace(connection.namespace())
         .setDataConverter(connection.client().getOptions().getDataConverter())
@@ -23,7 +23,7 @@ abstract class ScheduleVerb extends CliCommand {
    *
    * @throws CliFailure exit 1 when there is none; exit 2 when it is not one of ours
    */
-  static ScheduleHandle owned(ScheduleClient client, String id) {
+  public static ScheduleHandle owned(ScheduleClient client, String id) {
     String scheduleId = ManagedSchedule.scheduleId(ManagedSchedule.entryId(id));
     ScheduleDescription d = new ScheduleSync(client).describe(scheduleId).orElseThrow(() -> CliFailure.failed(
         "no schedule " + scheduleId + ": runbooks schedules list shows the schedules, runbooks schedules sync creates them"));
