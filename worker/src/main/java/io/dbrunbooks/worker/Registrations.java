@@ -5,6 +5,7 @@ import io.dbrunbooks.activities.config.TargetConfig;
 import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
+import io.dbrunbooks.activities.monitoring.MonitoringActivitiesImpl;
 import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
 import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
@@ -14,6 +15,7 @@ import io.dbrunbooks.activities.switchover.Promotions;
 import io.dbrunbooks.activities.switchover.SwitchoverActivitiesImpl;
 import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
 import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
+import io.dbrunbooks.workflows.monitoring.FreshnessCheckWorkflowImpl;
 import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflowImpl;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
@@ -48,7 +50,7 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
     Function<String, TargetConfig> serving = Promotions.resolver(resources);
     return new Registrations(
         List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
-            WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class),
+            WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class, FreshnessCheckWorkflowImpl.class),
         List.of(
             new PostgresBackupActivities(config, resources::store, resources::keys).withServing(serving),
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
@@ -57,6 +59,7 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
             new RestoreActivitiesImpl(config, resources::store, resources::evidence, resources::keys, PgTools.locate(),
                 env.get(RestoreActivitiesImpl.WAL_FETCH_ENV)),
             new SwitchoverActivitiesImpl(config, PgTools.locate()).withServing(serving),
-            new WalArchiveActivitiesImpl(config, resources::store, resources::keys).withServing(serving)));
+            new WalArchiveActivitiesImpl(config, resources::store, resources::keys).withServing(serving),
+            new MonitoringActivitiesImpl(config, resources::store, resources::evidence, Clock.systemUTC())));
   }
 }

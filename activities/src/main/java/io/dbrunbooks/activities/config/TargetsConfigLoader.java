@@ -51,6 +51,9 @@ import java.util.regex.Pattern;
  *     walArchive:                               # optional: the continuous WAL archiver (WalArchiveWorkflow)
  *       slot: db_runbooks_orders                # physical replication slot it owns; default db_runbooks_<target>
  *       flushIntervalSeconds: 1                 # upload the segment being filled this often, 0.1-60; default 1
+ *     monitoring:                               # optional: limits of the freshness check (FreshnessCheckWorkflow)
+ *       backupMaxAgeHours: 8                    # newest sealed backup older than this: backup-stale; default 8
+ *       walArchiveMaxLagMinutes: 15             # WAL waiting longer than this for the archive: wal-archive-stale; default 15
  *     pgbouncer:                                # optional: the PgBouncer applications reach the target through
  *       host: 127.0.0.1                         # its listener, as the worker reaches it
  *       port: 6432
@@ -184,7 +187,7 @@ public final class TargetsConfigLoader {
   private TargetConfig target(String name, Field field, String path) {
     Obj t = new Obj(field.value(), path, field.keyLoc(),
         Set.of("engine", "connection", "backupStore", "evidence", "keys", "maxReplicationLagSeconds", "notifier", "maxBackupRate",
-            "retention", "restore", "walArchive", "pgbouncer", "switchover"));
+            "retention", "restore", "walArchive", "pgbouncer", "switchover", "monitoring"));
     Field engineField = t.required("engine");
     String engine = string(engineField, path + ".engine");
     if (!engine.equals("postgres")) {
@@ -237,8 +240,34 @@ public final class TargetsConfigLoader {
         throw error(switchoverField.keyLoc(), path + ".switchover", "a switchover needs " + missing + " in target " + name);
       }
     }
+    Field monitoringField = t.optional("monitoring");
+    MonitoringConfig monitoring = monitoringField == null ? null : monitoring(monitoringField, path + ".monitoring");
     return new TargetConfig(name, engine, connection, store, evidence, keys, lag, notifier, rate, retention, restore, walArchive,
-        pgbouncer, switchover);
+        pgbouncer, switchover, monitoring);
+  }
+
+  /** {@code monitoring: { backupMaxAgeHours: 8, walArchiveMaxLagMinutes: 15 }}; fractions allowed, zero refused. */
+  private MonitoringConfig monitoring(Field field, String path) {
+    Obj m = new Obj(field.value(), path, field.keyLoc(), Set.of("backupMaxAgeHours", "walArchiveMaxLagMinutes"));
+    java.time.Duration backup = null;
+    Field backupField = m.optional("backupMaxAgeHours");
+    if (backupField != null) {
+      backup = positiveDuration(backupField, path + ".backupMaxAgeHours", 3_600_000);
+    }
+    java.time.Duration wal = null;
+    Field walField = m.optional("walArchiveMaxLagMinutes");
+    if (walField != null) {
+      wal = positiveDuration(walField, path + ".walArchiveMaxLagMinutes", 60_000);
+    }
+    return new MonitoringConfig(backup, wal);
+  }
+
+  private java.time.Duration positiveDuration(Field field, String path, long millisPerUnit) {
+    double n = nonNegativeNumber(field, path);
+    if (n <= 0) {
+      throw error(field.keyLoc(), path, "expected a number greater than 0, got " + describe(field.value()));
+    }
+    return java.time.Duration.ofMillis(Math.max(1, Math.round(n * millisPerUnit)));
   }
 
   private PgBouncerConfig pgbouncer(String target, Field field, String path) {

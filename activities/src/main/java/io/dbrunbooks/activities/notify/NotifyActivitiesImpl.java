@@ -105,6 +105,9 @@ public class NotifyActivitiesImpl implements NotifyActivities {
     body.put("event", n.event());
     body.put("workflowId", n.workflowId());
     body.put("summary", n.summary());
+    if (n.severity() != null) {
+      body.put("severity", n.severity());
+    }
     body.put("details", new TreeMap<>(n.details()));
     try {
       return JSON.writeValueAsBytes(body);
@@ -119,6 +122,9 @@ public class NotifyActivitiesImpl implements NotifyActivities {
     kv(sb, "target", n.target());
     kv(sb, "runbook", n.runbook());
     kv(sb, "event", n.event());
+    if (n.severity() != null) {
+      kv(sb, "severity", n.severity());
+    }
     kv(sb, "workflowId", n.workflowId());
     kv(sb, "summary", n.summary());
     new TreeMap<>(n.details()).forEach((k, v) -> kv(sb, k, v));
