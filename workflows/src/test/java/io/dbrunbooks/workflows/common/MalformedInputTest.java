@@ -69,7 +69,8 @@ class MalformedInputTest {
     RunbookSearchAttributes.ALL.forEach(k -> env.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     Worker worker = env.newWorker(TaskQueues.RUNBOOKS);
     worker.registerWorkflowImplementationTypes(BackupWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
-        WalArchiveWorkflowImpl.class, RetentionWorkflowImpl.class, BlueDecommissionWorkflowImpl.class);
+        WalArchiveWorkflowImpl.class, RetentionWorkflowImpl.class, BlueDecommissionWorkflowImpl.class,
+        io.dbrunbooks.workflows.monitoring.FreshnessCheckWorkflowImpl.class);
     worker.registerActivitiesImplementations((DynamicActivity) (EncodedValues args) -> {
       activityCalls.add(Activity.getExecutionContext().getInfo().getActivityType());
       throw ApplicationFailure.newNonRetryableFailure("no activity may run for malformed input", "Unexpected");
@@ -198,6 +199,17 @@ class MalformedInputTest {
     cases.add(c(retention, t, "{\"target\": \"orders\", \"operator\": \"alice\", \"trigger\": \"" + "t".repeat(2000) + "\"}",
         "field 'trigger' is 2000 characters long; at most 1024"));
     cases.add(c(retention, t, "{\"target\": \"orders\", \"operator\": \"alice\", \"keepDays\": 3}", "unknown field 'keepDays'"));
+
+    String freshness = io.dbrunbooks.workflows.monitoring.FreshnessCheckWorkflow.TYPE;
+    String f = "freshness/orders";
+    cases.add(c(freshness, f, NO_INPUT, "input is missing", "\"target\""));
+    cases.add(c(freshness, f, "{\"operator\": \"schedule\"}", "field 'target'", "got nothing"));
+    cases.add(c(freshness, f, "{\"target\": \"Orders!\"}", "field 'target'", "'Orders!'"));
+    cases.add(c(freshness, f, "{\"target\": \"orders\", \"backupMaxAgeHours\": 1}", "unknown field 'backupMaxAgeHours'",
+        "operator, target"));
+    cases.add(c(freshness, f, "{\"target\": \"orders\", \"operator\": 7}", "field 'operator' must be a string"));
+    cases.add(c(freshness, f, "{\"target\": \"orders\", \"operator\": \"cron\\u001b[2J\"}", "field 'operator' contains the control"));
+    cases.add(c(freshness, "freshness/billing", "{\"target\": \"orders\"}", "workflow id 'freshness/orders'", "'freshness/billing'"));
 
     String decommission = BlueDecommissionWorkflow.TYPE;
     String restoreId = "orders-20261121T102959Z-8846ac";
