@@ -101,6 +101,16 @@ class TargetStatusTest {
         assertTrue(!out.contains("someone-else"), "a foreign schedule is not the target's: " + out);
         assertTrue(out.contains("  alerts      none open"), out);
 
+        System.out.println("SCREEN>>\n" + out + "<<SCREEN");
+
+        // The docs' command, with the plain temporal CLI: one check, its result.
+        String start = temporal(binary, temporal.address(), "workflow", "start", "--type", "FreshnessCheckWorkflow", "--task-queue",
+            "db-runbooks", "--workflow-id", "freshness/orders", "--input", "{\"target\": \"orders\"}");
+        String result = temporal(binary, temporal.address(), "workflow", "result", "--workflow-id", "freshness/orders");
+        System.out.println("TEMPORAL>>\n" + start + result + "<<TEMPORAL");
+        assertTrue(result.contains("COMPLETED"), result);
+        assertTrue(cli(env, "--targets", targets.toString(), "status", "--target", "orders").out().contains("alerts      none open"));
+
         Result json = cli(env, "--targets", targets.toString(), "--json", "status", "--target", "orders");
         assertEquals(0, json.exitCode(), json.toString());
         JsonNode j = new ObjectMapper().readTree(json.out());
@@ -131,6 +141,16 @@ class TargetStatusTest {
             .setSpec(ScheduleSpec.newBuilder().setIntervals(List.of(new ScheduleIntervalSpec(Duration.ofHours(6)))).build())
             .build(),
         ScheduleOptions.newBuilder().setMemo(memo).build());
+  }
+
+  private static String temporal(Path binary, String address, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(binary.toString()));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--address", address));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + output);
+    return "$ temporal " + String.join(" ", args) + "\n" + output;
   }
 
   private static int freePort() throws Exception {
