@@ -18,10 +18,11 @@ import java.util.Optional;
  *
  * @param passed the manifest's {@code passed}; null when it has none
  * @param rtoSeconds the manifest's {@code rtoSeconds}
- * @param rpoSeconds the manifest's {@code rpoSeconds}
+ * @param rpoSeconds the manifest's {@code rpo.seconds} (or a top-level {@code rpoSeconds})
+ * @param rpoBytes the manifest's {@code rpo.bytes}
  */
-public record DrillSummary(String drillId, Boolean passed, Double rtoSeconds, Double rpoSeconds, String sealedAt, String location,
-    String error) {
+public record DrillSummary(String drillId, Boolean passed, Double rtoSeconds, Double rpoSeconds, Long rpoBytes, String startedAt,
+    String location, String error) {
 
   public static Optional<DrillSummary> newest(EvidenceRegistry registry, String target) throws IOException {
     String base = target + "/drills/";
@@ -35,11 +36,14 @@ public record DrillSummary(String drillId, Boolean passed, Double rtoSeconds, Do
       byte[] jws = registry.get(path).orElseThrow(() -> new IOException(path + " vanished"));
       Map<String, Object> m = CanonicalJson.mapper().readValue(Jws.unverifiedPayload(new String(jws, StandardCharsets.US_ASCII)),
           new TypeReference<Map<String, Object>>() {});
+      Map<?, ?> rpo = m.get("rpo") instanceof Map<?, ?> r ? r : Map.of();
+      Double rpoSeconds = rpo.containsKey("seconds") ? number(rpo.get("seconds")) : number(m.get("rpoSeconds"));
+      Double rpoBytes = number(rpo.get("bytes"));
       return Optional.of(new DrillSummary(id, m.get("passed") instanceof Boolean b ? b : null, number(m.get("rtoSeconds")),
-          number(m.get("rpoSeconds")), m.get("sealedAt") == null ? null : m.get("sealedAt").toString(),
+          rpoSeconds, rpoBytes == null ? null : rpoBytes.longValue(), m.get("startedAt") == null ? null : m.get("startedAt").toString(),
           registry.locationOf(path), null));
     } catch (JwsException | IOException e) {
-      return Optional.of(new DrillSummary(id, null, null, null, null, registry.locationOf(path), "unreadable manifest: " + e.getMessage()));
+      return Optional.of(new DrillSummary(id, null, null, null, null, null, registry.locationOf(path), "unreadable manifest: " + e.getMessage()));
     }
   }
 

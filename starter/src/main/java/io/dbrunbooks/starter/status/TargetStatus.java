@@ -95,7 +95,8 @@ public record TargetStatus(
     } else {
       row(out, "last drill", lastDrill.drillId() + ": " + (lastDrill.passed() == null ? "result unknown"
           : lastDrill.passed() ? "passed" : "FAILED") + ", RTO " + seconds(lastDrill.rtoSeconds()) + ", RPO "
-          + seconds(lastDrill.rpoSeconds()));
+          + seconds(lastDrill.rpoSeconds()) + (lastDrill.rpoBytes() == null ? "" : " (" + lastDrill.rpoBytes() + " bytes)")
+          + (lastDrill.startedAt() == null ? "" : ", started " + lastDrill.startedAt()));
     }
     if (schedules.isEmpty()) {
       row(out, "schedules", "none");
