@@ -87,6 +87,8 @@ class TargetStatusTest {
             ScheduleClientOptions.newBuilder().setNamespace(connection.namespace()).build());
         schedule(schedules, "db-runbooks/orders-freshness", Map.of("target", "orders"));
         schedule(schedules, "someone-else/orders", Map.of());
+        // As runbooks schedules sync writes them: no target memo, the target is in the start's input.
+        schedule(schedules, "db-runbooks/orders-nightly", Map.of("managedBy", "runbooks"));
 
         Map<String, String> env = Map.of("TEMPORAL_ADDRESS", temporal.address());
         Result screen = cli(env, "--targets", targets.toString(), "status", "--target", "orders");
@@ -98,6 +100,7 @@ class TargetStatusTest {
         assertTrue(out.contains("  WAL archive none (the archiver never ran"), out);
         assertTrue(out.contains("  last drill  no drill yet"), out);
         assertTrue(out.contains("  schedule    db-runbooks/orders-freshness, next run 20"), out);
+        assertTrue(out.contains("  schedule    db-runbooks/orders-nightly, next run 20"), out);
         assertTrue(!out.contains("someone-else"), "a foreign schedule is not the target's: " + out);
         assertTrue(out.contains("  alerts      none open"), out);
 
@@ -118,8 +121,8 @@ class TargetStatusTest {
         assertEquals(backup.backupId(), j.path("seen").path("newestBackup").path("backupId").asText());
         assertTrue(j.path("seen").path("wal").isNull(), json.out());
         assertTrue(j.path("lastDrill").isNull(), json.out());
-        assertEquals(List.of("db-runbooks/orders-freshness"), List.of(j.path("schedules").get(0).path("scheduleId").asText()));
-        assertEquals(1, j.path("schedules").size());
+        assertEquals("db-runbooks/orders-freshness", j.path("schedules").get(0).path("scheduleId").asText());
+        assertEquals(2, j.path("schedules").size());
         assertEquals(0, j.path("seen").path("openAlerts").size());
 
         Result run = cli(env, "status", "backup/orders");
