@@ -14,7 +14,8 @@ import java.util.TreeSet;
  * The newest finished backup run of a target, from the evidence every run leaves: a run that
  * sealed its manifest succeeded; a run whose audit trail holds {@code backup.failed} failed. A run
  * with neither is still going (or was terminated) and does not count. Backup ids sort by time
- * ({@code <target>-<yyyyMMddTHHmmssZ>-<6 hex>}), so the newest is the last that has finished.
+ * ({@code <target>-<yyyyMMddTHHmmssZ>-<6 hex>}) to the second; runs started within the same second
+ * (a failed precheck is quick) are ordered by the time of their last audit entry.
  */
 public final class BackupAttempts {
   /** Unfinished runs looked past before giving up: a normal target has at most one running. */
@@ -33,16 +34,35 @@ public final class BackupAttempts {
       }
     }
     int unfinished = 0;
+    BackupAttempt newest = null;
     for (String id : ids.descendingSet()) {
-      Optional<BackupAttempt> a = outcome(registry, base + id, id, paths);
-      if (a.isPresent()) {
-        return a;
+      if (newest != null && !second(id).equals(second(newest.backupId()))) {
+        break; // an earlier second: the newest is known
       }
-      if (++unfinished >= MAX_UNFINISHED) {
+      Optional<BackupAttempt> a = outcome(registry, base + id, id, paths);
+      if (a.isPresent() && (newest == null || time(a.get()).isAfter(time(newest)))) {
+        newest = a.get();
+      }
+      if (a.isEmpty() && ++unfinished >= MAX_UNFINISHED) {
         break;
       }
     }
-    return Optional.empty();
+    return Optional.ofNullable(newest);
+  }
+
+  /** When the run's last entry was written (ISO-8601 strings do not sort: trailing zeros are dropped). */
+  private static java.time.Instant time(BackupAttempt a) {
+    try {
+      return java.time.Instant.parse(a.at());
+    } catch (RuntimeException e) {
+      return java.time.Instant.EPOCH;
+    }
+  }
+
+  /** The id without its random suffix: {@code orders-20261202T172343Z}. */
+  private static String second(String id) {
+    int dash = id.lastIndexOf('-');
+    return dash < 0 ? id : id.substring(0, dash);
   }
 
   private static Optional<BackupAttempt> outcome(EvidenceRegistry registry, String chain, String id, List<String> paths)
