@@ -34,15 +34,28 @@ import picocli.CommandLine.Parameters;
 
 /** {@code runbooks status <workflow-id>}: where a run is, from Temporal and the run's progress query. */
 @Command(name = "status", description = {
+    "With --target T: one screen on the target's health: newest backup and its age, the WAL archive's end and lag,"
+        + " the last drill, the target's schedules and their next run, open alerts. Exits 1 while an alert is open.",
     "Show a run: status, phase, bytes, throughput, elapsed time, last error; for a completed backup or restore its result;"
         + " for a promote restore its switchover: approvals, where PgBouncer points, the bake, blue's fate.",
     "Exits 0 for a running or completed run, 1 for a failed, canceled, terminated or timed-out one."})
 public final class StatusCommand extends CliCommand {
-  @Parameters(paramLabel = "WORKFLOW-ID", description = "e.g. backup/orders")
+  @Parameters(paramLabel = "WORKFLOW-ID", arity = "0..1", description = "e.g. backup/orders")
   public String workflowId;
+
+  @picocli.CommandLine.Option(names = "--target", paramLabel = "T",
+      description = "Show the target's health instead of one run (reads the targets file, like runbooks backups list).")
+  String target;
 
   @Override
   public Integer call() {
+    if ((workflowId == null) == (target == null)) {
+      throw CliFailure.usage("give a workflow id (runbooks status backup/orders) or a target (runbooks status --target orders),"
+          + " not both");
+    }
+    if (target != null) {
+      return targetStatus();
+    }
     try (TemporalConnection connection = cli().connect()) {
       WorkflowStub stub = connection.client().newUntypedWorkflowStub(workflowId);
       WorkflowExecutionDescription d;
@@ -137,6 +150,23 @@ public final class StatusCommand extends CliCommand {
         }
       }
       return failure == null ? RunbooksCli.EXIT_OK : RunbooksCli.EXIT_FAILED;
+    }
+  }
+
+  /** Exit 1 while an alert is open, so a script can act on it. */
+  private int targetStatus() {
+    io.dbrunbooks.activities.config.TargetsConfig config = cli().loadTargets();
+    config.target(target);
+    try (TemporalConnection connection = cli().connect();
+        io.dbrunbooks.activities.config.TargetResources resources = new io.dbrunbooks.activities.config.TargetResources(config)) {
+      io.dbrunbooks.starter.status.TargetStatus s = io.dbrunbooks.starter.status.TargetStatus.read(resources, target,
+          connection.client(), java.time.Clock.systemUTC());
+      if (json()) {
+        printJson(s);
+      } else {
+        s.print(out());
+      }
+      return s.seen().openAlerts().isEmpty() ? RunbooksCli.EXIT_OK : RunbooksCli.EXIT_FAILED;
     }
   }
 

@@ -6,6 +6,7 @@ import io.dbrunbooks.activities.config.TargetResources;
 import io.dbrunbooks.activities.config.TargetsConfig;
 import io.dbrunbooks.activities.drill.DrillActivitiesImpl;
 import io.dbrunbooks.activities.evidence.EvidenceActivitiesImpl;
+import io.dbrunbooks.activities.monitoring.MonitoringActivitiesImpl;
 import io.dbrunbooks.activities.notify.NotifyActivitiesImpl;
 import io.dbrunbooks.activities.postgres.PgTools;
 import io.dbrunbooks.activities.postgres.PostgresBackupActivities;
@@ -17,6 +18,7 @@ import io.dbrunbooks.activities.switchover.SwitchoverActivitiesImpl;
 import io.dbrunbooks.activities.wal.WalArchiveActivitiesImpl;
 import io.dbrunbooks.workflows.backup.BackupWorkflowImpl;
 import io.dbrunbooks.workflows.drill.RestoreDrillWorkflowImpl;
+import io.dbrunbooks.workflows.monitoring.FreshnessCheckWorkflowImpl;
 import io.dbrunbooks.workflows.restore.BlueDecommissionWorkflowImpl;
 import io.dbrunbooks.workflows.restore.PointInTimeRestoreWorkflowImpl;
 import io.dbrunbooks.workflows.retention.RetentionWorkflowImpl;
@@ -53,7 +55,8 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
     return new Registrations(
         List.of(BackupWorkflowImpl.class, RetentionWorkflowImpl.class, PointInTimeRestoreWorkflowImpl.class,
             WalArchiveWorkflowImpl.class, BlueDecommissionWorkflowImpl.class, RestoreDrillWorkflowImpl.class,
-            ScheduledRunWorkflowImpl.class),
+            ScheduledRunWorkflowImpl.class,
+            FreshnessCheckWorkflowImpl.class),
         List.of(
             new PostgresBackupActivities(config, resources::store, resources::keys).withServing(serving),
             new EvidenceActivitiesImpl(config, resources::evidence, resources::keys),
@@ -64,6 +67,7 @@ public record Registrations(List<Class<?>> workflowTypes, List<Object> activitie
             new SwitchoverActivitiesImpl(config, PgTools.locate()).withServing(serving),
             new WalArchiveActivitiesImpl(config, resources::store, resources::keys).withServing(serving),
             new DrillActivitiesImpl(config, resources::store, resources::evidence, resources::keys).withServing(serving),
-            new RunbookLockActivitiesImpl()));
+            new RunbookLockActivitiesImpl(),
+            new MonitoringActivitiesImpl(config, resources::store, resources::evidence, Clock.systemUTC())));
   }
 }

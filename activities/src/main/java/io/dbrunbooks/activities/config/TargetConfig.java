@@ -15,6 +15,7 @@ package io.dbrunbooks.activities.config;
  * @param switchover how a promote restore takes over the target's traffic; null when not configured
  *     (promote restores of it are refused). The loader accepts it only with {@code restore} and
  *     {@code pgbouncer} (with a health check)
+ * @param monitoring the freshness check's limits; {@link MonitoringConfig#DEFAULT} when not configured
  */
 public record TargetConfig(
     String name,
@@ -30,10 +31,38 @@ public record TargetConfig(
     RestoreConfig restore,
     WalArchiveConfig walArchive,
     PgBouncerConfig pgbouncer,
-    SwitchoverConfig switchover) {
+    SwitchoverConfig switchover,
+    MonitoringConfig monitoring) {
 
   public TargetConfig {
     walArchive = walArchive == null ? WalArchiveConfig.DEFAULT : walArchive;
+    monitoring = monitoring == null ? MonitoringConfig.DEFAULT : monitoring;
+  }
+
+  /** A target with the default monitoring limits. */
+  public TargetConfig(
+      String name,
+      String engine,
+      PostgresConnection connection,
+      StoreConfig backupStore,
+      RegistryConfig evidence,
+      KeySourceConfig keys,
+      double maxReplicationLagSeconds,
+      NotifierConfig notifier,
+      long maxBackupBytesPerSecond,
+      RetentionPolicy retention,
+      RestoreConfig restore,
+      WalArchiveConfig walArchive,
+      PgBouncerConfig pgbouncer,
+      SwitchoverConfig switchover) {
+    this(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier, maxBackupBytesPerSecond,
+        retention, restore, walArchive, pgbouncer, switchover, null);
+  }
+
+  /** The same target held to {@code monitoring}'s limits (tests, the demo). */
+  public TargetConfig withMonitoring(MonitoringConfig monitoring) {
+    return new TargetConfig(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier,
+        maxBackupBytesPerSecond, retention, restore, walArchive, pgbouncer, switchover, monitoring);
   }
 
   /** A target without a PgBouncer or switchover block. */
@@ -57,13 +86,13 @@ public record TargetConfig(
   /** The same target, switched over through {@code pgbouncer} as {@code switchover} says (tests, the demo). */
   public TargetConfig withSwitchover(PgBouncerConfig pgbouncer, SwitchoverConfig switchover) {
     return new TargetConfig(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier,
-        maxBackupBytesPerSecond, retention, restore, walArchive, pgbouncer, switchover);
+        maxBackupBytesPerSecond, retention, restore, walArchive, pgbouncer, switchover, monitoring);
   }
 
   /** The same target reached at {@code connection} (a promotion moved it; see {@code Promotions}). */
   public TargetConfig withConnection(PostgresConnection connection) {
     return new TargetConfig(name, engine, connection, backupStore, evidence, keys, maxReplicationLagSeconds, notifier,
-        maxBackupBytesPerSecond, retention, restore, walArchive, pgbouncer, switchover);
+        maxBackupBytesPerSecond, retention, restore, walArchive, pgbouncer, switchover, monitoring);
   }
 
   /** A target with the default WAL archiver settings. */

@@ -250,7 +250,8 @@ public final class TargetsConfigLoader {
     }
     return new TargetConfig(name, t.get("engine").asText(), connection, store(t.get("backupStore"), at + "/backupStore"),
         registry(t.get("evidence"), at + "/evidence"), keys(name, t.get("keys"), at + "/keys"),
-        t.get("maxReplicationLagSeconds").asDouble(), notifier, rate, retention, restore, walArchive, pgbouncer, switchover);
+        t.get("maxReplicationLagSeconds").asDouble(), notifier, rate, retention, restore, walArchive, pgbouncer, switchover,
+        t.has("monitoring") ? monitoring(t.get("monitoring")) : MonitoringConfig.DEFAULT);
   }
 
   private PgBouncerConfig pgbouncer(String target, JsonNode b, String at) {
@@ -261,6 +262,12 @@ public final class TargetsConfigLoader {
         p.healthCheck().user(), secret(target, p.healthCheck().password(), at + "/healthCheck/password"), p.healthCheck().query());
     return new PgBouncerConfig(p.host(), p.port(), p.sslmode(), admin, absolutePath(p.databasesFile(), at + "/databasesFile").toString(),
         p.database(), p.pauseTimeoutSeconds(), hc);
+  }
+
+  /** {@code monitoring: { backupMaxAgeHours, walArchiveMaxLagMinutes }}, defaults filled in by the schema. */
+  private static MonitoringConfig monitoring(JsonNode m) {
+    return new MonitoringConfig(Duration.ofMillis(Math.max(1, Math.round(m.get("backupMaxAgeHours").asDouble() * 3_600_000))),
+        Duration.ofMillis(Math.max(1, Math.round(m.get("walArchiveMaxLagMinutes").asDouble() * 60_000))));
   }
 
   /** {@code directory} (absolute) and {@code port}: 0 for any free port, or a range "from-to" within 1024-65535. */

@@ -105,6 +105,9 @@ public class NotifyActivitiesImpl implements NotifyActivities {
     body.put("event", n.event());
     body.put("workflowId", n.workflowId());
     body.put("summary", n.summary());
+    if (n.severity() != null) {
+      body.put("severity", n.severity());
+    }
     body.put("details", new TreeMap<>(n.details()));
     if (n.severity() != null) {
       body.put("severity", n.severity());

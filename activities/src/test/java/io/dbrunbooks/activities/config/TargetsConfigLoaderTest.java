@@ -186,6 +186,29 @@ class TargetsConfigLoaderTest {
         "unknown key");
   }
 
+  private static String withMonitoring(String block) {
+    return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    monitoring:\n" + block);
+  }
+
+  @Test
+  void monitoringLimitsAreOptionalWithDefaultsOf8HoursAnd15Minutes() throws IOException {
+    TargetsConfig config = TargetsConfigLoader.load(write(withMonitoring("      backupMaxAgeHours: 6.5\n      walArchiveMaxLagMinutes: 5\n")), ENV);
+    assertEquals(new MonitoringConfig(java.time.Duration.ofMinutes(390), java.time.Duration.ofMinutes(5)), config.target("orders").monitoring());
+    assertEquals(MonitoringConfig.DEFAULT, config.target("billing-2").monitoring());
+    assertEquals(java.time.Duration.ofHours(8), MonitoringConfig.DEFAULT.backupMaxAge());
+    assertEquals(java.time.Duration.ofMinutes(15), MonitoringConfig.DEFAULT.walArchiveMaxLag());
+  }
+
+  @Test
+  void monitoringLimitsMustBePositiveNumbersOfKnownNames() throws IOException {
+    assertMessage(refused(withMonitoring("      backupMaxAgeHours: 0\n")), 16, 7, "targets.orders.monitoring.backupMaxAgeHours",
+        "expected a number of hours greater than 0, got 0");
+    assertMessage(refused(withMonitoring("      walArchiveMaxLagMinutes: soon\n")), 16, 7,
+        "targets.orders.monitoring.walArchiveMaxLagMinutes", "got \"soon\"");
+    assertMessage(refused(withMonitoring("      backupMaxAge: 8h\n")), 16, 7, "targets.orders.monitoring.backupMaxAge",
+        "unknown key \"backupMaxAge\"; expected one of backupMaxAgeHours, walArchiveMaxLagMinutes");
+  }
+
   private static String withWalArchive(String block) {
     return VALID.replace("maxReplicationLagSeconds: 30\n", "maxReplicationLagSeconds: 30\n    walArchive:\n" + block);
   }

@@ -44,6 +44,9 @@ class TargetsSchemaTest {
     assertEquals(TargetsConfigLoader.MAX_PAUSE_TIMEOUT_SECONDS, defs.at("/pgbouncer/properties/pauseTimeoutSeconds/maximum").asInt());
     assertEquals(WalArchiveConfig.DEFAULT_FLUSH_INTERVAL.toMillis(),
         (long) (defs.at("/walArchive/properties/flushIntervalSeconds/default").asDouble() * 1000));
+    assertEquals(MonitoringConfig.DEFAULT_BACKUP_MAX_AGE.toHours(), defs.at("/target/properties/monitoring/properties/backupMaxAgeHours/default").asLong());
+    assertEquals(MonitoringConfig.DEFAULT_WAL_ARCHIVE_MAX_LAG.toMinutes(),
+        defs.at("/target/properties/monitoring/properties/walArchiveMaxLagMinutes/default").asLong());
     JsonNode s = defs.at("/switchover/properties");
     assertEquals(SwitchoverConfig.DEFAULT_APPROVAL_TIMEOUT_MINUTES, s.at("/approvalTimeoutMinutes/default").asDouble());
     assertEquals(SwitchoverConfig.DEFAULT_BAKE_MINUTES, s.at("/bakeMinutes/default").asDouble());

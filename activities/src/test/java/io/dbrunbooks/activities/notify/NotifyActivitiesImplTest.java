@@ -79,6 +79,18 @@ class NotifyActivitiesImplTest {
   }
 
   @Test
+  void anAlertCarriesItsSeverityAndARunbookEventHasNone() throws Exception {
+    notifier(webhook()).send(new Notification("orders", "monitoring", "alert.raised", "freshness/orders",
+        "[critical] backup-failed: the latest backup of orders failed", Map.of("kind", "backup-failed"), "critical"));
+    notifier(webhook()).send(DONE);
+
+    assertEquals("critical", new ObjectMapper().readTree(bodies.get(0)).get("severity").asText());
+    assertFalse(new ObjectMapper().readTree(bodies.get(1)).has("severity"), bodies.get(1));
+    assertTrue(NotifyActivitiesImpl.logLine(new Notification("orders", "monitoring", "alert.raised", "freshness/orders", "s",
+        Map.of(), "warning")).contains(" severity=warning "));
+  }
+
+  @Test
   void a4xxIsNonRetryableAndNamesTheHookStatusAndBodyButNotTheToken() {
     status = 404;
     reply = "no_such_hook\n";

@@ -76,6 +76,7 @@ class MalformedInputTest {
         WalArchiveWorkflowImpl.class, RetentionWorkflowImpl.class, BlueDecommissionWorkflowImpl.class);
     worker.registerWorkflowImplementationTypes(RestoreDrillWorkflowImpl.class);
     worker.registerWorkflowImplementationTypes(ScheduledRunWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(io.dbrunbooks.workflows.monitoring.FreshnessCheckWorkflowImpl.class);
     worker.registerActivitiesImplementations((DynamicActivity) (EncodedValues args) -> {
       activityCalls.add(Activity.getExecutionContext().getInfo().getActivityType());
       throw ApplicationFailure.newNonRetryableFailure("no activity may run for malformed input", "Unexpected");
@@ -210,6 +211,17 @@ class MalformedInputTest {
     cases.add(c(retention, t, "{\"target\": \"orders\", \"operator\": \"alice\", \"trigger\": \"" + "t".repeat(2000) + "\"}",
         "field 'trigger' is 2000 characters long; at most 1024"));
     cases.add(c(retention, t, "{\"target\": \"orders\", \"operator\": \"alice\", \"keepDays\": 3}", "unknown field 'keepDays'"));
+
+    String freshness = io.dbrunbooks.workflows.monitoring.FreshnessCheckWorkflow.TYPE;
+    String f = "freshness/orders";
+    cases.add(c(freshness, f, NO_INPUT, "input is missing", "\"target\""));
+    cases.add(c(freshness, f, "{\"operator\": \"schedule\"}", "field 'target'", "got nothing"));
+    cases.add(c(freshness, f, "{\"target\": \"Orders!\"}", "field 'target'", "'Orders!'"));
+    cases.add(c(freshness, f, "{\"target\": \"orders\", \"backupMaxAgeHours\": 1}", "unknown field 'backupMaxAgeHours'",
+        "operator, target"));
+    cases.add(c(freshness, f, "{\"target\": \"orders\", \"operator\": 7}", "field 'operator' must be a string"));
+    cases.add(c(freshness, f, "{\"target\": \"orders\", \"operator\": \"cron\\u001b[2J\"}", "field 'operator' contains the control"));
+    cases.add(c(freshness, "freshness/billing", "{\"target\": \"orders\"}", "workflow id 'freshness/orders'", "'freshness/billing'"));
 
     String decommission = BlueDecommissionWorkflow.TYPE;
     String restoreId = "orders-20261121T102959Z-8846ac";
