@@ -81,6 +81,8 @@ if [ "$profile" = tests ]; then
   have_cmd pgbackrest || apt_missing+=(pgbackrest)
   have_cmd zstd || apt_missing+=(zstd)
   have_cmd shellcheck || apt_missing+=(shellcheck)
+  # The drills report is opened in headless Chromium by its test.
+  have_cmd chromium || apt_missing+=(chromium)
   moto_wanted=false
   if ! have_moto; then
     moto_wanted=true
