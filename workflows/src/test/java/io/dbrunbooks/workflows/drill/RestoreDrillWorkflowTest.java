@@ -184,6 +184,14 @@ class RestoreDrillWorkflowTest {
     assertEquals(Notification.CRITICAL, notify.sent.get(notify.sent.size() - 1).severity());
   }
 
+  private static boolean cancellationHandled(List<io.temporal.api.history.v1.HistoryEvent> events) {
+    long requested = events.stream().filter(ev -> ev.getEventType()
+        == io.temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED).mapToLong(ev -> ev.getEventId())
+        .findFirst().orElse(Long.MAX_VALUE);
+    return events.stream().anyMatch(ev -> ev.getEventId() > requested
+        && ev.getEventType() == io.temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  }
+
   @Test
   void aCanceledDrillCancelsItsRestoreAndNothingIsLeftBehind() throws Exception {
     restore.entered = new CountDownLatch(1);
@@ -194,10 +202,11 @@ class RestoreDrillWorkflowTest {
 
     WorkflowStub drillRun = client.newUntypedWorkflowStub("drill/orders");
     drillRun.cancel();
-    // The unpack ends only once the restore knows it is canceled: it then compensates instead of recovering.
+    // The unpack ends only once the restore has handled its cancellation (the workflow task after the
+    // request completed): it then compensates instead of recovering. Releasing it while that task is
+    // in flight made the test server lose the task now and then.
     long until = System.nanoTime() + 20_000_000_000L;
-    while (client.fetchHistory("restore/orders").getEvents().stream().noneMatch(ev -> ev.getEventType()
-        == io.temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED) && System.nanoTime() < until) {
+    while (!cancellationHandled(client.fetchHistory("restore/orders").getEvents()) && System.nanoTime() < until) {
       Thread.sleep(50);
     }
     restore.release.countDown();
