@@ -98,7 +98,12 @@ class SchedulesCommandTest {
         "    maxBackupRate: 4MiB/s",
         ""));
     schedulesFile = tmp.resolve("schedules.yaml");
-    server = EmbeddedTemporal.startDevServer(binary, tmp.resolve("temporal"), LocalCluster.freePort(), LocalCluster.freePort());
+    int port = LocalCluster.freePort();
+    int uiPort = LocalCluster.freePort();
+    while (uiPort == port) { // two free ports, not one asked for twice
+      uiPort = LocalCluster.freePort();
+    }
+    server = EmbeddedTemporal.startDevServer(binary, tmp.resolve("temporal"), port, uiPort);
     connection = TemporalConnection.local(server.address());
     Registrations r = Registrations.forConfig(TargetsConfigLoader.load(targets));
     worker = RunbookWorker.start(connection.client(), r.workflowTypes(), r.activities());

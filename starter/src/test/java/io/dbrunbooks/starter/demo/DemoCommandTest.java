@@ -88,13 +88,20 @@ class DemoCommandTest {
     assertTrue(out.contains(blue.group(2) + " removed " + blue.group(1) + " (approved by demo-approver)"), out);
     assertTrue(Pattern.compile("  archive   follows green: an order written through PgBouncer after the promotion"
         + " \\(LSN [0-9A-F]+/[0-9A-F]+, timeline 2\\) was archived \\d+\\.\\d s later").matcher(out).find(), out);
+    assertTrue(Pattern.compile("scheduled/orders-(hourly|daily)-\\S+: skipped: already running").matcher(out).find(), out);
+    assertTrue(Pattern.compile("scheduled/orders-(hourly|daily)-\\S+: completed: backup/orders run").matcher(out).find(), out);
+    assertTrue(Pattern.compile("drill orders-\\S+ of orders \\(complete-failure\\): PASSED").matcher(out).find(), out);
+    assertTrue(Pattern.compile("RTO \\d+\\.\\d s \\(objective 14400 s").matcher(out).find(), out);
+    assertTrue(out.contains("report: " + work.resolve("drills.html")), out);
+    assertTrue(Files.readString(work.resolve("drills.html")).contains("data-drill-id"), "the report charts the drill");
     assertTrue(!Files.exists(work.resolve("postgres/data")), "blue's data directory is removed by its decommission");
     try (Stream<Path> restores = Files.list(work.resolve("restores"))) {
       assertEquals(List.of(), restores.toList(), "green is torn down when the demo ends");
     }
     assertEquals(List.of(), processesUnder(work), "nothing the demo started keeps running");
     try (Stream<Path> sealed = Files.walk(work.resolve("evidence/orders/restores"))) {
-      assertEquals(1, sealed.filter(p -> p.getFileName().toString().equals("manifest.jws")).count(), "the restore is sealed");
+      assertEquals(2, sealed.filter(p -> p.getFileName().toString().equals("manifest.jws")).count(),
+          "the drill's isolated restore and the bad day's restore are sealed");
     }
     Cli.Result wal = Cli.run("wal", "verify", "--target", "orders", "--targets", targets);
     assertEquals(0, wal.exitCode(), "the demo's WAL archive has no gap: " + wal);
