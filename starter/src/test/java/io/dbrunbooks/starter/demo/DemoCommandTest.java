@@ -5,6 +5,7 @@ import io.dbrunbooks.starter.RunbooksCli;
 import io.dbrunbooks.starter.Cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -109,10 +110,22 @@ class DemoCommandTest {
     Cli.Result list = Cli.run("backups", "list", "--target", "orders", "--targets", targets, "--json");
     assertEquals(0, list.exitCode(), list.toString());
     JsonNode entries = new ObjectMapper().readTree(list.out());
-    assertEquals(1, entries.size(), list.out());
-    assertEquals(backupId, entries.get(0).get("backupId").asText());
-    assertEquals("physical", entries.get(0).get("method").asText());
-    assertEquals("present", entries.get(0).get("artifact").asText());
+    // The demo's own backup, and the one its schedules took (of class hourly or daily).
+    assertEquals(2, entries.size(), list.out());
+    JsonNode own = null;
+    JsonNode scheduled = null;
+    for (JsonNode e : entries) {
+      assertEquals("physical", e.get("method").asText(), list.out());
+      assertEquals("present", e.get("artifact").asText(), list.out());
+      if (e.get("backupId").asText().equals(backupId)) {
+        own = e;
+      } else {
+        scheduled = e;
+      }
+    }
+    assertNotNull(own, list.out());
+    assertNotNull(scheduled, list.out());
+    assertTrue(List.of("hourly", "daily").contains(scheduled.path("backupClass").asText()), list.out());
 
     Cli.Result verified = Cli.run("evidence", "verify", backupId, "--targets", targets);
     assertEquals(0, verified.exitCode(), verified.toString());
